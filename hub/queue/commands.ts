@@ -1,0 +1,408 @@
+// Queue commands: state in, decision out. No clock, no random, no disk: the
+// caller passes `ctx` and persists the returned changes before applying them.
+
+import { counterStateText, fillText, type RefusalCode, refusalText, ticketStatusText } from '../../shared/text/vi.js';
+import { estimateWait, type WaitEstimate } from './estimate.js';
+import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
+import { pickNext } from './ordering.js';
+import type {
+  CallEvent,
+  Change,
+  Context,
+  Counter,
+  CounterState,
+  Decision,
+  QueueState,
+  Refusal,
+  Ticket,
+  TicketEvent,
+} from './types.js';
+
+export function refuse(code: RefusalCode, params: Record<string, string | number> = {}): Refusal {
+  return { ok: false, code, message: fillText(refusalText[code], params) };
+}
+
+function event(
+  ticket: Ticket,
+  type: TicketEvent['type'],
+  at: number,
+  counter: Counter | null,
+  detail?: Record<string, unknown>,
+): Change {
+  const e: TicketEvent = { ticketId: ticket.id, type, at, counterId: counter?.id ?? null, officer: counter?.officer ?? null };
+  if (detail) e.detail = detail;
+  return { kind: 'event', event: e };
+}
+
+function findCounter(state: QueueState, counterId: number): Counter | Refusal {
+  return state.counters.get(counterId) ?? refuse('unknown_counter', { counterId });
+}
+
+function isRefusal(x: unknown): x is Refusal {
+  return typeof x === 'object' && x !== null && (x as Refusal).ok === false;
+}
+
+// ---------------------------------------------------------------- issue
+
+export interface IssueInput {
+  procedureId: string;
+  priority?: string | null;
+  source?: { deviceId: string; requestId: string } | null;
+}
+
+export interface IssueResult {
+  ticket: Ticket;
+  estimate: WaitEstimate;
+  /** Open or paused counters that serve the procedure, for the ticket. */
+  counters: { id: number; name: string }[];
+}
+
+export function issueTicket(state: QueueState, input: IssueInput, ctx: Context): Decision<IssueResult> {
+  const procedure = state.catalogue.procedures.find((p) => p.id === input.procedureId);
+  if (!procedure) return refuse('unknown_procedure', { procedureId: input.procedureId });
+  const field = state.catalogue.fields.find((f) => f.id === procedure.fieldId);
+  if (!procedure.active || !field?.active) return refuse('procedure_inactive', { name: procedure.name });
+  const priority = input.priority ?? null;
+  if (priority !== null && !state.catalogue.priorityCategories.some((c) => c.id === priority)) {
+    return refuse('unknown_priority', { priority });
+  }
+  const series = seriesFor(state, procedure);
+  if (!series) return refuse('unknown_procedure', { procedureId: input.procedureId });
+  const number = nextNumber(state, series.seriesKey, series.numbering);
+  if (number === null) {
+    const { prefix, start, end } = series.numbering;
+    return refuse('range_exhausted', { prefix, start, end });
+  }
+  const ticket: Ticket = {
+    id: ctx.newId(),
+    serviceDate: state.serviceDate,
+    seriesKey: series.seriesKey,
+    number,
+    display: formatDisplay(series.numbering, number),
+    fieldId: procedure.fieldId,
+    procedureId: procedure.id,
+    priority,
+    status: 'waiting',
+    assignedCounterId: null,
+    counterId: null,
+    officer: null,
+    issuedAt: ctx.now,
+    queuedAt: ctx.now,
+    firstCalledAt: null,
+    calledAt: null,
+    serviceStartedAt: null,
+    finishedAt: null,
+    callCount: 0,
+    transferCount: 0,
+    source: input.source ?? null,
+  };
+  const counters = [...state.counters.values()]
+    .filter((c) => c.state !== 'closed' && c.serves.some((s) => s.procedureId === procedure.id))
+    .map((c) => ({ id: c.id, name: c.name }));
+  return {
+    ok: true,
+    changes: [
+      { kind: 'sequence', seriesKey: series.seriesKey, last: number },
+      { kind: 'ticket', ticket },
+      event(ticket, 'issued', ctx.now, null, priority ? { priority } : undefined),
+    ],
+    result: { ticket, estimate: estimateWait(state, ticket), counters },
+  };
+}
+
+// ---------------------------------------------------------------- calls
+
+export interface CallResult {
+  ticket: Ticket;
+  call: CallEvent;
+}
+
+function callChanges(
+  state: QueueState,
+  counter: Counter,
+  ticket: Ticket,
+  ctx: Context,
+  recall: boolean,
+  fromQueue: boolean,
+): Accepted {
+  const called: Ticket = {
+    ...ticket,
+    status: 'called',
+    counterId: counter.id,
+    officer: counter.officer,
+    assignedCounterId: recall ? ticket.assignedCounterId : null,
+    firstCalledAt: ticket.firstCalledAt ?? ctx.now,
+    calledAt: ctx.now,
+    callCount: ticket.callCount + 1,
+  };
+  const call: CallEvent = {
+    callId: ctx.newId(),
+    ticketId: ticket.id,
+    display: ticket.display,
+    number: ticket.number,
+    prefix: ticket.display.slice(0, ticket.display.length - String(ticket.number).length),
+    counterId: counter.id,
+    counterName: counter.name,
+    recall,
+    at: ctx.now,
+  };
+  // Only calls taken from the shared line count toward the priority cap.
+  const consecutivePriority = !fromQueue
+    ? counter.consecutivePriority
+    : ticket.priority !== null
+      ? counter.consecutivePriority + 1
+      : 0;
+  const changes: Change[] = [
+    { kind: 'ticket', ticket: called },
+    { kind: 'counter', counter: { ...counter, currentTicketId: ticket.id, consecutivePriority } },
+    event(ticket, recall ? 'recalled' : 'called', ctx.now, counter, { callId: call.callId }),
+    { kind: 'call', call },
+  ];
+  return { ok: true, changes, result: { ticket: called, call } };
+}
+
+type Accepted = Decision<CallResult> & { ok: true };
+
+function counterReadyToCall(state: QueueState, counterId: number): Counter | Refusal {
+  const counter = findCounter(state, counterId);
+  if (isRefusal(counter)) return counter;
+  if (counter.state !== 'open') {
+    return refuse('counter_not_open', { counterName: counter.name, state: counterStateText[counter.state] });
+  }
+  if (counter.currentTicketId !== null) {
+    const current = state.tickets.get(counter.currentTicketId);
+    if (current && (current.status === 'called' || current.status === 'serving')) {
+      return refuse('counter_busy', { counterName: counter.name, display: current.display });
+    }
+  }
+  return counter;
+}
+
+export function callNext(state: QueueState, input: { counterId: number }, ctx: Context): Decision<CallResult> {
+  const counter = counterReadyToCall(state, input.counterId);
+  if (isRefusal(counter)) return counter;
+  const ticket = pickNext(state, counter, ctx.now);
+  if (!ticket) return refuse('queue_empty', { counterName: counter.name });
+  return callChanges(state, counter, ticket, ctx, false, ticket.assignedCounterId !== counter.id);
+}
+
+/**
+ * Call a given number. A waiting ticket may be called out of turn, and a
+ * no-show ticket may be called again when the citizen comes back late.
+ */
+export function callNumber(
+  state: QueueState,
+  input: { counterId: number; display: string },
+  ctx: Context,
+): Decision<CallResult> {
+  const counter = counterReadyToCall(state, input.counterId);
+  if (isRefusal(counter)) return counter;
+  const matches = [...state.tickets.values()].filter((t) => t.display === input.display);
+  if (matches.length === 0) return refuse('unknown_ticket', { display: input.display });
+  // With wrap-around a number can exist twice in a day: the live one wins.
+  const ticket =
+    matches.find((t) => t.status === 'waiting') ??
+    matches.find((t) => t.status === 'no_show') ??
+    matches[matches.length - 1]!;
+  if (ticket.status !== 'waiting' && ticket.status !== 'no_show') {
+    return refuse('ticket_not_callable', { display: ticket.display, status: ticketStatusText[ticket.status] });
+  }
+  return callChanges(state, counter, ticket, ctx, false, false);
+}
+
+/** The counter's current ticket, checked to be in one of the given states. */
+function currentTicket(
+  state: QueueState,
+  counterId: number,
+  wanted: Ticket['status'],
+  refusal: 'ticket_not_called' | 'ticket_not_serving',
+): { counter: Counter; ticket: Ticket } | Refusal {
+  const counter = findCounter(state, counterId);
+  if (isRefusal(counter)) return counter;
+  const ticket = counter.currentTicketId ? state.tickets.get(counter.currentTicketId) : undefined;
+  if (!ticket || ticket.status !== wanted || ticket.counterId !== counter.id) {
+    return refuse(refusal, { display: ticket?.display ?? '—', counterName: counter.name });
+  }
+  return { counter, ticket };
+}
+
+export function recall(state: QueueState, input: { counterId: number }, ctx: Context): Decision<CallResult> {
+  const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
+  if (isRefusal(found)) return found;
+  return callChanges(state, found.counter, found.ticket, ctx, true, false);
+}
+
+// ---------------------------------------------------------------- service
+
+export function startService(state: QueueState, input: { counterId: number }, ctx: Context): Decision<Ticket> {
+  const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
+  if (isRefusal(found)) return found;
+  const ticket: Ticket = { ...found.ticket, status: 'serving', serviceStartedAt: ctx.now, officer: found.counter.officer };
+  return {
+    ok: true,
+    changes: [{ kind: 'ticket', ticket }, event(ticket, 'started', ctx.now, found.counter)],
+    result: ticket,
+  };
+}
+
+export function finishService(state: QueueState, input: { counterId: number }, ctx: Context): Decision<Ticket> {
+  const found = currentTicket(state, input.counterId, 'serving', 'ticket_not_serving');
+  if (isRefusal(found)) return found;
+  const ticket: Ticket = { ...found.ticket, status: 'done', finishedAt: ctx.now };
+  const ms = Math.max(0, ctx.now - (found.ticket.serviceStartedAt ?? ctx.now));
+  return {
+    ok: true,
+    changes: [
+      { kind: 'ticket', ticket },
+      { kind: 'counter', counter: { ...found.counter, currentTicketId: null } },
+      { kind: 'serviceTime', procedureId: ticket.procedureId, ms },
+      event(ticket, 'finished', ctx.now, found.counter, { serviceMs: ms }),
+    ],
+    result: ticket,
+  };
+}
+
+export function markNoShow(state: QueueState, input: { counterId: number }, ctx: Context): Decision<Ticket> {
+  const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
+  if (isRefusal(found)) return found;
+  const ticket: Ticket = { ...found.ticket, status: 'no_show', finishedAt: ctx.now };
+  return {
+    ok: true,
+    changes: [
+      { kind: 'ticket', ticket },
+      { kind: 'counter', counter: { ...found.counter, currentTicketId: null } },
+      event(ticket, 'no_show', ctx.now, found.counter),
+    ],
+    result: ticket,
+  };
+}
+
+export interface TransferInput {
+  counterId: number;
+  toCounterId?: number | null;
+  toProcedureId?: string | null;
+}
+
+/**
+ * Send the counter's current ticket back to the line, for another counter
+ * (pinned to it) or another procedure (any counter serving it). The ticket
+ * keeps its number and its place by issue time.
+ */
+export function transfer(state: QueueState, input: TransferInput, ctx: Context): Decision<Ticket> {
+  const counter = findCounter(state, input.counterId);
+  if (isRefusal(counter)) return counter;
+  const current = counter.currentTicketId ? state.tickets.get(counter.currentTicketId) : undefined;
+  if (!current || (current.status !== 'called' && current.status !== 'serving') || current.counterId !== counter.id) {
+    return refuse('ticket_not_at_counter', { display: current?.display ?? '—', counterName: counter.name });
+  }
+  const toCounterId = input.toCounterId ?? null;
+  const toProcedureId = input.toProcedureId ?? null;
+  if (toCounterId === null && toProcedureId === null) return refuse('transfer_nothing');
+  let target: Counter | null = null;
+  if (toCounterId !== null) {
+    const found = findCounter(state, toCounterId);
+    if (isRefusal(found)) return found;
+    if (found.state === 'closed') return refuse('transfer_target_closed', { counterName: found.name });
+    if (found.id === counter.id && toProcedureId === null) {
+      return refuse('transfer_same_counter', { display: current.display, counterName: found.name });
+    }
+    target = found;
+  }
+  let procedureId = current.procedureId;
+  let fieldId = current.fieldId;
+  if (toProcedureId !== null) {
+    const procedure = state.catalogue.procedures.find((p) => p.id === toProcedureId);
+    if (!procedure) return refuse('unknown_procedure', { procedureId: toProcedureId });
+    if (!procedure.active) return refuse('procedure_inactive', { name: procedure.name });
+    procedureId = procedure.id;
+    fieldId = procedure.fieldId;
+  }
+  const ticket: Ticket = {
+    ...current,
+    status: 'waiting',
+    procedureId,
+    fieldId,
+    assignedCounterId: target?.id ?? null,
+    calledAt: null,
+    serviceStartedAt: null,
+    transferCount: current.transferCount + 1,
+  };
+  return {
+    ok: true,
+    changes: [
+      { kind: 'ticket', ticket },
+      { kind: 'counter', counter: { ...counter, currentTicketId: null } },
+      event(current, 'transferred', ctx.now, counter, {
+        fromProcedureId: current.procedureId,
+        toProcedureId: procedureId,
+        toCounterId: target?.id ?? null,
+      }),
+    ],
+    result: ticket,
+  };
+}
+
+// ---------------------------------------------------------------- counters
+
+export function setCounterState(
+  state: QueueState,
+  input: { counterId: number; state: CounterState },
+  _ctx: Context,
+): Decision<Counter> {
+  const counter = findCounter(state, input.counterId);
+  if (isRefusal(counter)) return counter;
+  if (input.state === 'closed' && counter.currentTicketId !== null) {
+    const current = state.tickets.get(counter.currentTicketId);
+    if (current && (current.status === 'called' || current.status === 'serving')) {
+      return refuse('counter_busy', { counterName: counter.name, display: current.display });
+    }
+  }
+  if (counter.state === input.state) return { ok: true, changes: [], result: counter };
+  const updated: Counter = { ...counter, state: input.state };
+  if (input.state === 'closed') {
+    updated.currentTicketId = null;
+    updated.officer = null;
+  }
+  return { ok: true, changes: [{ kind: 'counter', counter: updated }], result: updated };
+}
+
+export function setCounterOfficer(
+  state: QueueState,
+  input: { counterId: number; officer: string | null },
+  _ctx: Context,
+): Decision<Counter> {
+  const counter = findCounter(state, input.counterId);
+  if (isRefusal(counter)) return counter;
+  const updated: Counter = { ...counter, officer: input.officer };
+  return { ok: true, changes: [{ kind: 'counter', counter: updated }], result: updated };
+}
+
+// ---------------------------------------------------------------- day
+
+/**
+ * Start a new service date: every ticket still waiting, called or being
+ * served is cancelled (kept for the reports), numbering starts again and
+ * counters drop their current ticket.
+ */
+export function dailyReset(
+  state: QueueState,
+  input: { serviceDate: string },
+  ctx: Context,
+): Decision<{ cancelled: number }> {
+  if (input.serviceDate === state.serviceDate) return { ok: true, changes: [], result: { cancelled: 0 } };
+  const changes: Change[] = [];
+  for (const t of state.tickets.values()) {
+    if (t.status === 'waiting' || t.status === 'called' || t.status === 'serving') {
+      const ticket: Ticket = { ...t, status: 'cancelled', finishedAt: ctx.now };
+      changes.push({ kind: 'ticket', ticket }, event(t, 'cancelled', ctx.now, null, { reason: 'daily_reset' }));
+    }
+  }
+  const cancelled = changes.length / 2;
+  for (const c of state.counters.values()) {
+    if (c.currentTicketId !== null || c.consecutivePriority !== 0) {
+      changes.push({ kind: 'counter', counter: { ...c, currentTicketId: null, consecutivePriority: 0 } });
+    }
+  }
+  changes.push({ kind: 'serviceDate', serviceDate: input.serviceDate });
+  return { ok: true, changes, result: { cancelled } };
+}

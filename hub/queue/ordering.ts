@@ -1,0 +1,62 @@
+import type { Counter, QueueState, Ticket } from './types.js';
+
+/** Can this counter call this waiting ticket at all? */
+export function servesTicket(counter: Counter, ticket: Ticket): boolean {
+  if (ticket.assignedCounterId !== null) return ticket.assignedCounterId === counter.id;
+  return counter.serves.some((s) => s.procedureId === ticket.procedureId);
+}
+
+function weightOf(counter: Counter, ticket: Ticket): number {
+  return counter.serves.find((s) => s.procedureId === ticket.procedureId)?.weight ?? 1;
+}
+
+/**
+ * Best of a set of waiting tickets for a counter: the longest wait, stretched
+ * by the counter's weight for the procedure; ties go to the earlier ticket.
+ */
+function best(counter: Counter, tickets: Ticket[], now: number): Ticket | undefined {
+  let chosen: Ticket | undefined;
+  let chosenScore = -Infinity;
+  for (const t of tickets) {
+    const score = Math.max(0, now - t.queuedAt + 1) * weightOf(counter, t);
+    if (
+      chosen === undefined ||
+      score > chosenScore ||
+      (score === chosenScore && (t.queuedAt < chosen.queuedAt || (t.queuedAt === chosen.queuedAt && t.number < chosen.number)))
+    ) {
+      chosen = t;
+      chosenScore = score;
+    }
+  }
+  return chosen;
+}
+
+/**
+ * The ticket "call next" takes at a counter:
+ * 1. tickets transferred to this very counter (they already waited once);
+ * 2. priority tickets, unless the counter has called `priorityCap` of them in a
+ *    row and a normal ticket is waiting (so normal tickets are never starved);
+ * 3. normal tickets.
+ */
+export function pickNext(state: QueueState, counter: Counter, now: number): Ticket | undefined {
+  const assigned: Ticket[] = [];
+  const priority: Ticket[] = [];
+  const normal: Ticket[] = [];
+  for (const t of state.tickets.values()) {
+    if (t.status !== 'waiting' || !servesTicket(counter, t)) continue;
+    if (t.assignedCounterId === counter.id) assigned.push(t);
+    else if (t.priority !== null) priority.push(t);
+    else normal.push(t);
+  }
+  if (assigned.length > 0) return best(counter, assigned, now);
+  const priorityTurn = counter.consecutivePriority < state.settings.priorityCap || normal.length === 0;
+  if (priority.length > 0 && priorityTurn) return best(counter, priority, now);
+  return best(counter, normal, now);
+}
+
+/** Waiting tickets a counter could call now (what its console shows). */
+export function waitingFor(state: QueueState, counter: Counter): Ticket[] {
+  return [...state.tickets.values()]
+    .filter((t) => t.status === 'waiting' && servesTicket(counter, t))
+    .sort((a, b) => a.queuedAt - b.queuedAt || a.number - b.number);
+}

@@ -1,0 +1,13 @@
+/**
+ * The service date a moment belongs to, in the office's time zone. The day
+ * turns over at `resetTime` (HH:MM) rather than at midnight, so an office can
+ * keep late tickets of one day separate from early ones of the next.
+ */
+export function serviceDateOf(now: number, timeZone: string, resetTime: string): string {
+  const [h, m] = resetTime.split(':').map(Number) as [number, number];
+  const shifted = new Date(now - (h * 60 + m) * 60_000);
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    shifted,
+  );
+}

@@ -1,0 +1,177 @@
+// The queue domain's data. Everything here is plain data so that the domain
+// stays pure: a command reads a QueueState and returns a Decision (the changes
+// to make, or a refusal); the hub persists the changes and only then applies
+// them to its in-memory state.
+
+/** A block of numbers a series hands out: prefix + number, e.g. "A" 1001..1999. */
+export interface Numbering {
+  prefix: string;
+  start: number;
+  end: number;
+  /** After `end`, start again at `start` (skipping numbers still in use today). */
+  wrap: boolean;
+}
+
+export interface Field {
+  id: string;
+  name: string;
+  /** Series shared by every procedure of the field unless a procedure has its own. */
+  numbering: Numbering;
+  position: number;
+  active: boolean;
+}
+
+export interface Procedure {
+  id: string;
+  fieldId: string;
+  name: string;
+  /** Own series; when absent the procedure draws from its field's series. */
+  numbering?: Numbering;
+  position: number;
+  active: boolean;
+}
+
+export interface PriorityCategory {
+  id: string;
+  name: string;
+}
+
+export interface Catalogue {
+  fields: Field[];
+  procedures: Procedure[];
+  priorityCategories: PriorityCategory[];
+}
+
+export type CounterState = 'open' | 'paused' | 'closed';
+
+export interface CounterService {
+  procedureId: string;
+  /** >1 makes a counter prefer this procedure: waiting time is multiplied by it. */
+  weight: number;
+}
+
+export interface Counter {
+  id: number;
+  name: string;
+  state: CounterState;
+  officer: string | null;
+  serves: CounterService[];
+  /** Ticket called to or being served at this counter, if any. */
+  currentTicketId: string | null;
+  /** Priority tickets called in a row; reset by a normal call (fairness cap). */
+  consecutivePriority: number;
+}
+
+export type TicketStatus = 'waiting' | 'called' | 'serving' | 'done' | 'no_show' | 'cancelled';
+
+export interface Ticket {
+  id: string;
+  serviceDate: string;
+  seriesKey: string;
+  number: number;
+  /** What is printed and announced: prefix + number. */
+  display: string;
+  fieldId: string;
+  procedureId: string;
+  /** Priority category id, or null for a normal ticket. */
+  priority: string | null;
+  status: TicketStatus;
+  /** A transfer to a counter pins the ticket to it. */
+  assignedCounterId: number | null;
+  /** Counter currently calling/serving it, or the one that last did. */
+  counterId: number | null;
+  officer: string | null;
+  issuedAt: number;
+  /** Order among waiting tickets; issue time, kept across transfers. */
+  queuedAt: number;
+  firstCalledAt: number | null;
+  calledAt: number | null;
+  serviceStartedAt: number | null;
+  finishedAt: number | null;
+  callCount: number;
+  transferCount: number;
+  source: { deviceId: string; requestId: string } | null;
+}
+
+export interface QueueSettings {
+  /** Priority tickets called in a row at one counter before a normal one gets its turn. */
+  priorityCap: number;
+  /** Used for the estimate until enough real service times exist. */
+  defaultServiceSeconds: number;
+  /** How many recent service durations per procedure the estimate averages. */
+  recentServiceSamples: number;
+}
+
+export interface QueueState {
+  serviceDate: string;
+  settings: QueueSettings;
+  catalogue: Catalogue;
+  counters: Map<number, Counter>;
+  /** Tickets of the current service date. */
+  tickets: Map<string, Ticket>;
+  /** Last number handed out per series key for the current service date. */
+  sequences: Map<string, number>;
+  /** Recent service durations in ms per procedure, oldest first. */
+  recentServiceMs: Map<string, number[]>;
+}
+
+export type TicketEventType =
+  | 'issued'
+  | 'called'
+  | 'recalled'
+  | 'started'
+  | 'finished'
+  | 'no_show'
+  | 'transferred'
+  | 'cancelled';
+
+export interface TicketEvent {
+  ticketId: string;
+  type: TicketEventType;
+  at: number;
+  counterId: number | null;
+  officer: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** A call to announce: every call and recall gets its own id. */
+export interface CallEvent {
+  callId: string;
+  ticketId: string;
+  display: string;
+  number: number;
+  prefix: string;
+  counterId: number;
+  counterName: string;
+  recall: boolean;
+  at: number;
+}
+
+export type Change =
+  | { kind: 'ticket'; ticket: Ticket }
+  | { kind: 'counter'; counter: Counter }
+  | { kind: 'sequence'; seriesKey: string; last: number }
+  | { kind: 'serviceTime'; procedureId: string; ms: number }
+  | { kind: 'event'; event: TicketEvent }
+  | { kind: 'call'; call: CallEvent }
+  | { kind: 'serviceDate'; serviceDate: string };
+
+export interface Refusal {
+  ok: false;
+  code: string;
+  message: string;
+}
+
+export interface Accepted<R> {
+  ok: true;
+  changes: Change[];
+  result: R;
+}
+
+export type Decision<R> = Accepted<R> | Refusal;
+
+/** What a command needs from the outside world, passed in to keep it pure. */
+export interface Context {
+  now: number;
+  newId: () => string;
+}

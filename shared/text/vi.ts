@@ -1,0 +1,45 @@
+// Every sentence a person reads, in one place, so another language can be added
+// by writing one more table with the same keys.
+
+export const refusalText = {
+  unknown_procedure: 'Không có thủ tục "{procedureId}".',
+  procedure_inactive: 'Thủ tục "{name}" đang tạm ngừng nhận hồ sơ.',
+  unknown_priority: 'Không có đối tượng ưu tiên "{priority}".',
+  range_exhausted: 'Đã hết số thứ tự của dãy {prefix}{start}–{prefix}{end} trong ngày; hãy mở rộng dãy số.',
+  unknown_counter: 'Không có quầy số {counterId}.',
+  counter_not_open: 'Quầy {counterName} đang {state}: hãy mở quầy trước khi gọi số.',
+  counter_busy: 'Quầy {counterName} đang có số {display}: hãy kết thúc, đánh dấu vắng mặt hoặc chuyển số này trước.',
+  queue_empty: 'Không còn công dân chờ cho các thủ tục quầy {counterName} phục vụ.',
+  unknown_ticket: 'Không tìm thấy số {display} trong ngày.',
+  ticket_not_callable: 'Số {display} đang ở trạng thái "{status}", không gọi được.',
+  ticket_not_called: 'Số {display} chưa được gọi tới quầy {counterName}.',
+  ticket_not_serving: 'Số {display} không đang được phục vụ tại quầy {counterName}.',
+  ticket_not_at_counter: 'Số {display} không thuộc quầy {counterName}.',
+  transfer_target_closed: 'Quầy {counterName} đang đóng, không chuyển số tới được.',
+  transfer_nothing: 'Hãy chọn quầy hoặc thủ tục để chuyển tới.',
+  transfer_same_counter: 'Số {display} đã ở quầy {counterName}.',
+} as const;
+
+export type RefusalCode = keyof typeof refusalText;
+
+export const counterStateText = {
+  open: 'mở',
+  paused: 'tạm dừng',
+  closed: 'đóng',
+} as const;
+
+export const ticketStatusText = {
+  waiting: 'đang chờ',
+  called: 'đã gọi',
+  serving: 'đang phục vụ',
+  done: 'đã xong',
+  no_show: 'vắng mặt',
+  cancelled: 'đã huỷ',
+} as const;
+
+/** Fills "{name}" placeholders; an unknown placeholder is left visible rather than hidden. */
+export function fillText(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in params ? String(params[key]) : whole,
+  );
+}
