@@ -44,7 +44,8 @@ export function createLogger(
   component: string,
   options: { level?: Level; sink?: LogSink; timestamps?: boolean } = {},
 ): Logger {
-  const min = ORDER[options.level ?? (process.env.QMS_LOG_LEVEL as Level | undefined) ?? 'info'] ?? ORDER.info;
+  const min =
+    ORDER[options.level ?? (process.env.QMS_LOG_LEVEL as Level | undefined) ?? 'info'] ?? ORDER.info;
   const sink = options.sink ?? consoleSink;
   // Under systemd the journal adds its own time; elsewhere a time helps.
   const timestamps = options.timestamps ?? !process.env.INVOCATION_ID;

@@ -12,7 +12,6 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024;
 const version = z.literal(PROTOCOL_VERSION);
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or _ . : -');
 const epochMs = z.number().int().nonnegative();
-const text = (max: number) => z.string().min(1).max(max);
 
 // ---------------------------------------------------------------- device → hub
 
@@ -142,7 +141,9 @@ export const queueSummary = z.object({
   v: version,
   at: epochMs,
   serviceDate: z.string(),
-  fields: z.array(z.object({ fieldId: z.string(), name: z.string(), waiting: z.number().int().nonnegative() })),
+  fields: z.array(
+    z.object({ fieldId: z.string(), name: z.string(), waiting: z.number().int().nonnegative() }),
+  ),
 });
 export type QueueSummary = z.infer<typeof queueSummary>;
 
@@ -172,7 +173,11 @@ export function describeIssues(error: z.ZodError): string {
 export function decodePayload<T>(payload: Buffer | string, schema: z.ZodType<T>): Parsed<T> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > MAX_PAYLOAD_BYTES) {
-    return { ok: false, code: 'too_large', message: `payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}` };
+    return {
+      ok: false,
+      code: 'too_large',
+      message: `payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}`,
+    };
   }
   let json: unknown;
   try {

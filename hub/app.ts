@@ -1,0 +1,147 @@
+// Wires the hub's parts with a start/stop lifecycle: store → queue state →
+// broker → MQTT flows → HTTP API. Everything with I/O lives here or below
+// in store/, broker/, http/; the queue logic in queue/ stays pure.
+
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, type Logger } from '../shared/log/logger.js';
+import { appVersion } from '../shared/version.js';
+import { type HubBroker, startBroker } from './broker/broker.js';
+import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
+import { createDeviceRequestHandler } from './flows/device-requests.js';
+import { startPublisher } from './flows/publisher.js';
+import { startHttp } from './http/server.js';
+import { Metrics } from './metrics.js';
+import { dailyReset } from './queue/commands.js';
+import { serviceDateOf } from './queue/service-date.js';
+import type { QueueSettings } from './queue/types.js';
+import { QueueService } from './service/queue-service.js';
+import { type Db, openDb } from './store/db.js';
+import { DeviceStore } from './store/device-store.js';
+import { QueueStore } from './store/queue-store.js';
+
+export interface HubOptions {
+  dataDir: string;
+  mqtt: { host: string; port: number };
+  http: { host: string; port: number };
+  site: { name: string; timeZone: string };
+  dailyResetTime: string;
+}
+
+export interface Hub {
+  mqttPort: number;
+  httpPort: number;
+  db: Db;
+  service: QueueService;
+  devices: DeviceStore;
+  broker: HubBroker;
+  http: FastifyInstance;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+export async function startHub(options: HubOptions, log: Logger = createLogger('hub')): Promise<Hub> {
+  const startedAt = Date.now();
+  const version = appVersion();
+  const metrics = new Metrics();
+  const db = openDb(options.dataDir);
+  const store = new QueueStore(db);
+  const devices = new DeviceStore(db);
+  const today = () => serviceDateOf(Date.now(), options.site.timeZone, options.dailyResetTime);
+
+  if (store.isEmpty()) {
+    const catalogue = defaultCatalogue();
+    store.saveCatalogue(catalogue);
+    for (const counter of defaultCounters(catalogue)) store.saveCounter(counter);
+    store.putSetting('queue', defaultQueueSettings);
+    log.info('first start: default catalogue and counters loaded', {
+      fields: catalogue.fields.length,
+      procedures: catalogue.procedures.length,
+    });
+  }
+  const settings = { ...defaultQueueSettings, ...store.getSetting<Partial<QueueSettings>>('queue') };
+  const state = store.loadState(settings, today());
+  const service = new QueueService(store, state, { now: Date.now, newId: randomUUID });
+
+  // A new day (or a hub that was off over the reset time) starts a fresh line.
+  const resetIfNewDay = () => {
+    const date = today();
+    if (date === service.state.serviceDate) return;
+    const decision = service.run((s, ctx) => dailyReset(s, { serviceDate: date }, ctx));
+    if (decision.ok) log.info('daily reset', { serviceDate: date, cancelled: decision.result.cancelled });
+  };
+  resetIfNewDay();
+  const resetTimer = setInterval(() => {
+    try {
+      resetIfNewDay();
+    } catch (error) {
+      log.error('daily reset failed; will retry', { error });
+    }
+  }, 30_000);
+  resetTimer.unref();
+
+  let broker: HubBroker | undefined;
+  const publish = (topic: string, payload: string, opts?: { retain?: boolean; qos?: 0 | 1 }) =>
+    broker ? broker.publish(topic, payload, opts) : Promise.resolve();
+  const onDevicePublish = createDeviceRequestHandler({
+    service,
+    devices,
+    publish,
+    log: log.child('devices'),
+    metrics,
+  });
+  broker = await startBroker({
+    host: options.mqtt.host,
+    port: options.mqtt.port,
+    devices,
+    log: log.child('broker'),
+    metrics,
+    onDevicePublish,
+  });
+  const publisher = startPublisher(service, publish, log.child('publisher'), { version, startedAt });
+  await publisher.publishAll();
+
+  const { app: http, port: httpPort } = await startHttp({
+    host: options.http.host,
+    port: options.http.port,
+    log: log.child('http'),
+    version,
+    service,
+    devices,
+    health: () => ({
+      ok: true,
+      version,
+      startedAt,
+      serviceDate: service.state.serviceDate,
+      devicesOnline: broker?.connectedDevices().length ?? 0,
+      metrics: metrics.snapshot(),
+    }),
+  });
+
+  log.info('ready', {
+    version,
+    mqttPort: broker.port,
+    httpPort,
+    dataDir: options.dataDir,
+    serviceDate: service.state.serviceDate,
+    startMs: Math.round(process.uptime() * 1000),
+  });
+
+  return {
+    mqttPort: broker.port,
+    httpPort,
+    db,
+    service,
+    devices,
+    broker,
+    http,
+    metrics,
+    async stop() {
+      clearInterval(resetTimer);
+      publisher.stop();
+      await http.close();
+      await broker?.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Which topics each device may publish and subscribe to. Pure: the broker
+// asks it for every PUBLISH and SUBSCRIBE of a device client.
+
+import { REQUEST_ACTIONS, type Role, topics } from '../../shared/protocol/topics.js';
+
+export interface DeviceIdentity {
+  id: string;
+  role: Role;
+  counterId: number | null;
+}
+
+export function mayPublish(device: DeviceIdentity, topic: string): boolean {
+  if (topic === topics.deviceStatus(device.id)) return true;
+  return REQUEST_ACTIONS[device.role].some((action) => topic === topics.deviceRequest(device.id, action));
+}
+
+/** Exact topic filters each role may subscribe to; no other wildcard is granted. */
+export function subscribableTopics(device: DeviceIdentity): string[] {
+  const common = [topics.deviceReply(device.id), topics.hubStatus];
+  switch (device.role) {
+    case 'kiosk':
+      return [...common, topics.catalogue, topics.queueSummary];
+    case 'rating':
+      return device.counterId === null ? common : [...common, topics.counterState(device.counterId)];
+    case 'speaker':
+      return [...common, topics.announce, topics.counterStateAll];
+  }
+}
+
+export function maySubscribe(device: DeviceIdentity, filter: string): boolean {
+  return subscribableTopics(device).includes(filter);
+}

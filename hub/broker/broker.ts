@@ -1,0 +1,185 @@
+import { createServer, type Server } from 'node:net';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from '../../shared/log/logger.js';
+import { decodePayload, deviceStatus } from '../../shared/protocol/messages.js';
+import { type ParsedTopic, parseTopic } from '../../shared/protocol/topics.js';
+import type { Metrics } from '../metrics.js';
+import type { Device, DeviceStore } from '../store/device-store.js';
+import { mayPublish, maySubscribe } from './acl.js';
+
+export interface DevicePublish {
+  device: Device;
+  topic: ParsedTopic;
+  payload: Buffer;
+}
+
+export interface HubBroker {
+  aedes: Aedes;
+  port: number;
+  /** Publish from the hub itself (no ACL: the hub is trusted). */
+  publish(topic: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+  /** Cut a device off at once (after its credential was revoked). */
+  disconnect(deviceId: string): void;
+  connectedDevices(): string[];
+  close(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  devices: DeviceStore;
+  log: Logger;
+  metrics: Metrics;
+  /** Called for every accepted publish of a device (requests and status). */
+  onDevicePublish: (message: DevicePublish) => void;
+  onDeviceConnection?: (device: Device, connected: boolean) => void;
+  now?: () => number;
+}
+
+// aedes keeps what authenticate() found on the client object.
+type DeviceClient = Client & { device?: Device };
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
+  const { devices, log, metrics } = options;
+  const now = options.now ?? Date.now;
+  const clients = new Map<string, DeviceClient>();
+
+  const aedes = await Aedes.createBroker({
+    // No anonymous clients: the username is the device id, the password its token,
+    // and the MQTT client id must be the device id too, so one device cannot take
+    // over another's session.
+    authenticate(client, username, password, done) {
+      const deviceId = username ?? '';
+      const device = password ? devices.verify(deviceId, password.toString('utf8')) : null;
+      if (!device) {
+        metrics.inc('mqtt_auth_refused');
+        log.warn('connection refused: bad credentials', {
+          clientId: client.id,
+          username: deviceId || undefined,
+        });
+        return done(authError('bad username or password', 4), false);
+      }
+      if (client.id !== device.id) {
+        metrics.inc('mqtt_auth_refused');
+        log.warn('connection refused: client id must equal the device id', {
+          clientId: client.id,
+          device: device.id,
+        });
+        return done(authError('client id must equal the device id', 2), false);
+      }
+      (client as DeviceClient).device = device;
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const device = (client as DeviceClient | null)?.device;
+      if (!device || !mayPublish(device, packet.topic)) {
+        metrics.inc('mqtt_publish_refused');
+        log.warn('publish refused: outside the device role', { device: device?.id, topic: packet.topic });
+        return done(new Error(`publish to ${packet.topic} is not allowed`));
+      }
+      // A status is retained and shown to administrators: refuse a bad one
+      // rather than keep it.
+      if (parseTopic(packet.topic).kind === 'deviceStatus') {
+        const status = decodePayload(packet.payload as Buffer, deviceStatus);
+        if (!status.ok || status.value.deviceId !== device.id || status.value.role !== device.role) {
+          metrics.inc('mqtt_bad_status');
+          log.warn('status refused', {
+            device: device.id,
+            reason: status.ok ? 'id or role mismatch' : status.message,
+          });
+          return done(new Error('bad status message'));
+        }
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const device = (client as DeviceClient).device;
+      if (!device || !maySubscribe(device, subscription.topic)) {
+        metrics.inc('mqtt_subscribe_refused');
+        log.warn('subscribe refused: outside the device role', {
+          device: device?.id,
+          topic: subscription.topic,
+        });
+        return done(null, null); // negative SUBACK (0x80)
+      }
+      done(null, subscription);
+    },
+  });
+
+  aedes.on('client', (client: DeviceClient) => {
+    if (!client.device) return;
+    clients.set(client.device.id, client);
+    devices.touch(client.device.id, now());
+    log.info('device connected', { device: client.device.id, role: client.device.role });
+    options.onDeviceConnection?.(client.device, true);
+  });
+  aedes.on('clientDisconnect', (client: DeviceClient) => {
+    if (!client.device) return;
+    if (clients.get(client.device.id) === client) clients.delete(client.device.id);
+    devices.touch(client.device.id, now());
+    log.info('device disconnected', { device: client.device.id });
+    options.onDeviceConnection?.(client.device, false);
+  });
+  aedes.on('clientError', (client: DeviceClient, error: Error) => {
+    log.warn('client error', { device: client.device?.id ?? client.id, error: error.message });
+  });
+  aedes.on('connectionError', (client: DeviceClient, error: Error) => {
+    metrics.inc('mqtt_connection_error');
+    log.warn('connection error', { clientId: client?.id, error: error.message });
+  });
+  aedes.on('publish', (packet: AedesPublishPacket, client: DeviceClient | null) => {
+    if (!client?.device) return;
+    const topic = parseTopic(packet.topic);
+    try {
+      options.onDevicePublish({ device: client.device, topic, payload: packet.payload as Buffer });
+    } catch (error) {
+      // A bug in a handler must not take the broker down with it.
+      metrics.inc('handler_crash');
+      log.error('device message handler failed', { device: client.device.id, topic: packet.topic, error });
+    }
+  });
+
+  const server: Server = createServer(aedes.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  return {
+    aedes,
+    port,
+    publish(topic, payload, opts = {}) {
+      return new Promise((resolve, reject) => {
+        aedes.publish(
+          {
+            cmd: 'publish',
+            topic,
+            payload: Buffer.from(payload),
+            qos: opts.qos ?? 1,
+            retain: opts.retain ?? false,
+            dup: false,
+          },
+          (error) => (error ? reject(error) : resolve()),
+        );
+      });
+    },
+    disconnect(deviceId) {
+      clients.get(deviceId)?.close();
+    },
+    connectedDevices: () => [...clients.keys()],
+    async close() {
+      for (const client of clients.values()) client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
+  };
+}

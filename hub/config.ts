@@ -1,0 +1,79 @@
+// The hub's own settings: an optional JSON file (path in QMS_CONFIG), then a
+// few environment overrides, which is what systemd units and tests set.
+// Everything has a default, so a bare `npm run hub` starts.
+
+import { z } from 'zod';
+import {
+  ConfigError,
+  nonEmpty,
+  parseJsonText,
+  port,
+  readConfigText,
+  timeZone,
+  urlWith,
+  validate,
+} from '../shared/config/config-file.js';
+import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../shared/config/device-config.js';
+
+export { ConfigError } from '../shared/config/config-file.js';
+
+/** Port 0 asks the OS for a free port (tests run many hubs at once). */
+const listen = (defaultPort: number) =>
+  z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(defaultPort) }).prefault({});
+
+export const hubConfigSchema = z.strictObject({
+  /** SQLite database and exports; relative to the working directory. */
+  dataDir: nonEmpty.default('./data'),
+  mqtt: listen(1883),
+  http: listen(8080),
+  site: z
+    .strictObject({
+      name: nonEmpty.max(200).default(DEFAULT_SITE_NAME),
+      timeZone: timeZone.default(DEFAULT_TIME_ZONE),
+    })
+    .prefault({}),
+  /** Local time (site.timeZone) at which numbering restarts and waiting tickets are cancelled. */
+  dailyResetTime: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM" such as "00:00"')
+    .default('00:00'),
+  /**
+   * Base URL printed in ticket QR codes, as citizens' phones reach the hub
+   * (the listen address 0.0.0.0 is no use to them). Stored without a trailing slash.
+   */
+  publicUrl: urlWith(['http:', 'https:'], 'http://192.168.1.10:8080')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+});
+
+export type HubConfig = z.output<typeof hubConfigSchema>;
+
+/** Read a port from the environment; the problem names the variable, not a config path. */
+function portFromEnv(env: Record<string, string | undefined>, name: string, problems: string[]) {
+  const text = env[name]?.trim();
+  if (!text) return undefined;
+  if (/^\d{1,5}$/.test(text) && Number(text) <= 65_535) return Number(text);
+  problems.push(`${name}: expected a port number between 0 and 65535, got ${JSON.stringify(env[name])}`);
+  return undefined;
+}
+
+export async function loadHubConfig(
+  env: Record<string, string | undefined> = process.env,
+): Promise<HubConfig> {
+  // Environment first: it is quick to check and usually what was just changed.
+  const problems: string[] = [];
+  const mqttPort = portFromEnv(env, 'QMS_MQTT_PORT', problems);
+  const httpPort = portFromEnv(env, 'QMS_HTTP_PORT', problems);
+  if (problems.length) throw new ConfigError('environment', problems);
+
+  const path = env.QMS_CONFIG?.trim() || undefined;
+  const fromFile = path ? parseJsonText(await readConfigText(path), path) : {};
+  const config = validate(hubConfigSchema, fromFile, path ?? 'hub config');
+
+  return {
+    ...config,
+    dataDir: env.QMS_DATA_DIR?.trim() || config.dataDir,
+    mqtt: { ...config.mqtt, port: mqttPort ?? config.mqtt.port },
+    http: { ...config.http, port: httpPort ?? config.http.port },
+  };
+}

@@ -1,0 +1,89 @@
+// Turns committed queue changes into MQTT messages: the retained state of
+// each affected counter, one announcement per call, and a (coalesced) queue
+// summary. Also republishes all retained state when the hub starts, since the
+// broker's retained store lives in memory and the SQLite store is the truth.
+
+import type { Logger } from '../../shared/log/logger.js';
+import { encode, PROTOCOL_VERSION } from '../../shared/protocol/messages.js';
+import { topics } from '../../shared/protocol/topics.js';
+import type { Change } from '../queue/types.js';
+import type { QueueService } from '../service/queue-service.js';
+import { catalogueMessage, counterStateMessage, queueSummary } from '../service/views.js';
+
+type Publish = (topic: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }) => Promise<void>;
+
+export interface Publisher {
+  publishAll(): Promise<void>;
+  stop(): void;
+}
+
+export function startPublisher(
+  service: QueueService,
+  publish: Publish,
+  log: Logger,
+  options: { version: string; startedAt: number; summaryDelayMs?: number },
+): Publisher {
+  const now = () => Date.now();
+  const warn = (topic: string) => (error: unknown) => log.error('publish failed', { topic, error });
+  let summaryTimer: NodeJS.Timeout | null = null;
+
+  const publishCounter = (counterId: number) => {
+    const counter = service.state.counters.get(counterId);
+    if (!counter) return;
+    const topic = topics.counterState(counterId);
+    publish(topic, encode(counterStateMessage(service.state, counter, now())), { retain: true }).catch(
+      warn(topic),
+    );
+  };
+
+  const publishSummary = () => {
+    summaryTimer = null;
+    publish(topics.queueSummary, encode(queueSummary(service.state, now())), { retain: true }).catch(
+      warn(topics.queueSummary),
+    );
+  };
+
+  const onChanges = (changes: readonly Change[]) => {
+    const counters = new Set<number>();
+    let ticketsChanged = false;
+    for (const change of changes) {
+      if (change.kind === 'counter') counters.add(change.counter.id);
+      else if (change.kind === 'ticket') {
+        ticketsChanged = true;
+        if (change.ticket.counterId !== null) counters.add(change.ticket.counterId);
+      } else if (change.kind === 'call') {
+        const { call } = change;
+        publish(topics.announce, encode({ v: PROTOCOL_VERSION, ...call }), { qos: 1 }).catch(
+          warn(topics.announce),
+        );
+      }
+    }
+    for (const id of counters) publishCounter(id);
+    // Many tickets a second would otherwise mean as many summaries: coalesce.
+    if (ticketsChanged && summaryTimer === null)
+      summaryTimer = setTimeout(publishSummary, options.summaryDelayMs ?? 100);
+  };
+  service.on('changes', onChanges);
+
+  return {
+    async publishAll() {
+      await publish(
+        topics.hubStatus,
+        encode({
+          v: PROTOCOL_VERSION,
+          state: 'online',
+          version: options.version,
+          startedAt: options.startedAt,
+        }),
+        { retain: true },
+      );
+      await publish(topics.catalogue, encode(catalogueMessage(service.state, now())), { retain: true });
+      for (const id of service.state.counters.keys()) publishCounter(id);
+      publishSummary();
+    },
+    stop() {
+      service.off('changes', onChanges);
+      if (summaryTimer) clearTimeout(summaryTimer);
+    },
+  };
+}

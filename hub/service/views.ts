@@ -1,0 +1,114 @@
+// What the hub shows of its state: the retained messages for devices and the
+// JSON the HTTP API returns. Pure functions of the queue state.
+
+import {
+  type CatalogueMessage,
+  type CounterStateMessage,
+  type IssuedTicket,
+  PROTOCOL_VERSION,
+  type QueueSummary,
+} from '../../shared/protocol/messages.js';
+import type { IssueResult } from '../queue/commands.js';
+import type { Counter, QueueState, Ticket } from '../queue/types.js';
+
+export function counterStateMessage(state: QueueState, counter: Counter, at: number): CounterStateMessage {
+  const ticket = counter.currentTicketId ? state.tickets.get(counter.currentTicketId) : undefined;
+  const live = ticket && (ticket.status === 'called' || ticket.status === 'serving') ? ticket : undefined;
+  return {
+    v: PROTOCOL_VERSION,
+    counterId: counter.id,
+    name: counter.name,
+    state: counter.state,
+    officer: counter.officer,
+    current: live
+      ? {
+          ticketId: live.id,
+          display: live.display,
+          status: live.status as 'called' | 'serving',
+          calledAt: live.calledAt,
+        }
+      : null,
+    at,
+  };
+}
+
+export function queueSummary(state: QueueState, at: number): QueueSummary {
+  const waiting = new Map<string, number>();
+  for (const t of state.tickets.values()) {
+    if (t.status === 'waiting') waiting.set(t.fieldId, (waiting.get(t.fieldId) ?? 0) + 1);
+  }
+  return {
+    v: PROTOCOL_VERSION,
+    at,
+    serviceDate: state.serviceDate,
+    fields: state.catalogue.fields
+      .filter((f) => f.active)
+      .map((f) => ({ fieldId: f.id, name: f.name, waiting: waiting.get(f.id) ?? 0 })),
+  };
+}
+
+export function catalogueMessage(state: QueueState, at: number): CatalogueMessage {
+  const { fields, procedures, priorityCategories } = state.catalogue;
+  return {
+    v: PROTOCOL_VERSION,
+    at,
+    fields: fields
+      .filter((f) => f.active)
+      .map((f) => ({
+        id: f.id,
+        name: f.name,
+        procedures: procedures
+          .filter((p) => p.fieldId === f.id && p.active)
+          .map((p) => ({ id: p.id, name: p.name })),
+      })),
+    priorityCategories: priorityCategories.map((c) => ({ id: c.id, name: c.name })),
+  };
+}
+
+export function issuedTicketView(state: QueueState, issued: IssueResult): IssuedTicket {
+  const t = issued.ticket;
+  const { catalogue } = state;
+  return {
+    ticketId: t.id,
+    display: t.display,
+    number: t.number,
+    serviceDate: t.serviceDate,
+    fieldId: t.fieldId,
+    fieldName: catalogue.fields.find((f) => f.id === t.fieldId)?.name ?? t.fieldId,
+    procedureId: t.procedureId,
+    procedureName: catalogue.procedures.find((p) => p.id === t.procedureId)?.name ?? t.procedureId,
+    priority: t.priority,
+    priorityName: t.priority
+      ? (catalogue.priorityCategories.find((c) => c.id === t.priority)?.name ?? null)
+      : null,
+    issuedAt: t.issuedAt,
+    ahead: issued.estimate.ahead,
+    estimatedWaitSeconds: issued.estimate.waitSeconds,
+    counters: issued.counters,
+    lookupPath: `/t/${t.id}`,
+  };
+}
+
+/** A ticket as the API shows it. */
+export function ticketView(t: Ticket) {
+  return {
+    id: t.id,
+    display: t.display,
+    number: t.number,
+    serviceDate: t.serviceDate,
+    fieldId: t.fieldId,
+    procedureId: t.procedureId,
+    priority: t.priority,
+    status: t.status,
+    counterId: t.counterId,
+    assignedCounterId: t.assignedCounterId,
+    officer: t.officer,
+    issuedAt: t.issuedAt,
+    firstCalledAt: t.firstCalledAt,
+    calledAt: t.calledAt,
+    serviceStartedAt: t.serviceStartedAt,
+    finishedAt: t.finishedAt,
+    callCount: t.callCount,
+    transferCount: t.transferCount,
+  };
+}

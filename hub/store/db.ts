@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from './migrations.js';
+
+export type Db = Database.Database;
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/**
+ * Open (or create) the hub's store in `dataDir`. WAL with synchronous=FULL:
+ * a change is on disk when the transaction returns, so the hub can answer a
+ * kiosk right after committing and survive a power cut at any moment.
+ */
+export function openDb(dataDir: string, options: { file?: string } = {}): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, options.file ?? 'qms.sqlite');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: Db): void {
+  const current = schemaVersion(db);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new StoreError(
+      `the store has schema version ${current} but this hub knows only up to ${latest}: it was written by a newer hub; install that version again`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

@@ -1,0 +1,137 @@
+// Versioned schema. A migration is never edited once released: add a new one.
+// Each runs in its own transaction together with the bump of user_version.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    description: 'queue, catalogue, devices, idempotent requests',
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL -- JSON
+      ) STRICT;
+
+      CREATE TABLE fields (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        numbering TEXT NOT NULL, -- JSON {prefix,start,end,wrap}
+        position INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+      ) STRICT;
+
+      CREATE TABLE procedures (
+        id TEXT PRIMARY KEY,
+        field_id TEXT NOT NULL REFERENCES fields(id),
+        name TEXT NOT NULL,
+        numbering TEXT, -- JSON, NULL = field's series
+        position INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+      ) STRICT;
+
+      CREATE TABLE priority_categories (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE counters (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open','paused','closed')),
+        officer TEXT,
+        serves TEXT NOT NULL, -- JSON [{procedureId, weight}]
+        current_ticket_id TEXT,
+        consecutive_priority INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE tickets (
+        id TEXT PRIMARY KEY,
+        service_date TEXT NOT NULL,
+        series_key TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        display TEXT NOT NULL,
+        field_id TEXT NOT NULL,
+        procedure_id TEXT NOT NULL,
+        priority TEXT,
+        status TEXT NOT NULL,
+        assigned_counter_id INTEGER,
+        counter_id INTEGER,
+        officer TEXT,
+        issued_at INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        first_called_at INTEGER,
+        called_at INTEGER,
+        service_started_at INTEGER,
+        finished_at INTEGER,
+        call_count INTEGER NOT NULL DEFAULT 0,
+        transfer_count INTEGER NOT NULL DEFAULT 0,
+        source_device TEXT,
+        source_request TEXT
+      ) STRICT;
+      CREATE INDEX tickets_by_date ON tickets(service_date, status);
+
+      CREATE TABLE ticket_events (
+        id INTEGER PRIMARY KEY,
+        ticket_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        counter_id INTEGER,
+        officer TEXT,
+        detail TEXT -- JSON
+      ) STRICT;
+      CREATE INDEX ticket_events_by_time ON ticket_events(at);
+      CREATE INDEX ticket_events_by_ticket ON ticket_events(ticket_id);
+
+      CREATE TABLE calls (
+        id TEXT PRIMARY KEY,
+        ticket_id TEXT NOT NULL,
+        counter_id INTEGER NOT NULL,
+        recall INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        payload TEXT NOT NULL -- JSON announcement, republished as is
+      ) STRICT;
+
+      CREATE TABLE call_playbacks (
+        call_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER NOT NULL,
+        skipped TEXT,
+        PRIMARY KEY (call_id, device_id)
+      ) STRICT;
+
+      CREATE TABLE sequences (
+        series_key TEXT PRIMARY KEY,
+        last INTEGER NOT NULL
+      ) STRICT;
+
+      -- Every state-changing device request, with the reply it got: a repeat
+      -- of the same id gets the same reply and changes nothing.
+      CREATE TABLE requests (
+        device_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        reply TEXT NOT NULL, -- JSON
+        PRIMARY KEY (device_id, request_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        counter_id INTEGER,
+        token_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        last_seen INTEGER,
+        status TEXT -- JSON, last retained status message
+      ) STRICT;
+    `,
+  },
+];

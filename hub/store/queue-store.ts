@@ -1,0 +1,414 @@
+import type {
+  CallEvent,
+  Catalogue,
+  Change,
+  Counter,
+  Numbering,
+  QueueSettings,
+  QueueState,
+  Ticket,
+} from '../queue/types.js';
+import type { Db } from './db.js';
+
+interface TicketRow {
+  id: string;
+  service_date: string;
+  series_key: string;
+  number: number;
+  display: string;
+  field_id: string;
+  procedure_id: string;
+  priority: string | null;
+  status: Ticket['status'];
+  assigned_counter_id: number | null;
+  counter_id: number | null;
+  officer: string | null;
+  issued_at: number;
+  queued_at: number;
+  first_called_at: number | null;
+  called_at: number | null;
+  service_started_at: number | null;
+  finished_at: number | null;
+  call_count: number;
+  transfer_count: number;
+  source_device: string | null;
+  source_request: string | null;
+}
+
+export function ticketFromRow(r: TicketRow): Ticket {
+  return {
+    id: r.id,
+    serviceDate: r.service_date,
+    seriesKey: r.series_key,
+    number: r.number,
+    display: r.display,
+    fieldId: r.field_id,
+    procedureId: r.procedure_id,
+    priority: r.priority,
+    status: r.status,
+    assignedCounterId: r.assigned_counter_id,
+    counterId: r.counter_id,
+    officer: r.officer,
+    issuedAt: r.issued_at,
+    queuedAt: r.queued_at,
+    firstCalledAt: r.first_called_at,
+    calledAt: r.called_at,
+    serviceStartedAt: r.service_started_at,
+    finishedAt: r.finished_at,
+    callCount: r.call_count,
+    transferCount: r.transfer_count,
+    source:
+      r.source_device && r.source_request ? { deviceId: r.source_device, requestId: r.source_request } : null,
+  };
+}
+
+function ticketParams(t: Ticket) {
+  return {
+    id: t.id,
+    service_date: t.serviceDate,
+    series_key: t.seriesKey,
+    number: t.number,
+    display: t.display,
+    field_id: t.fieldId,
+    procedure_id: t.procedureId,
+    priority: t.priority,
+    status: t.status,
+    assigned_counter_id: t.assignedCounterId,
+    counter_id: t.counterId,
+    officer: t.officer,
+    issued_at: t.issuedAt,
+    queued_at: t.queuedAt,
+    first_called_at: t.firstCalledAt,
+    called_at: t.calledAt,
+    service_started_at: t.serviceStartedAt,
+    finished_at: t.finishedAt,
+    call_count: t.callCount,
+    transfer_count: t.transferCount,
+    source_device: t.source?.deviceId ?? null,
+    source_request: t.source?.requestId ?? null,
+  };
+}
+
+interface CounterRow {
+  id: number;
+  name: string;
+  state: Counter['state'];
+  officer: string | null;
+  serves: string;
+  current_ticket_id: string | null;
+  consecutive_priority: number;
+}
+
+function counterFromRow(r: CounterRow): Counter {
+  return {
+    id: r.id,
+    name: r.name,
+    state: r.state,
+    officer: r.officer,
+    serves: JSON.parse(r.serves),
+    currentTicketId: r.current_ticket_id,
+    consecutivePriority: r.consecutive_priority,
+  };
+}
+
+/** A device request already answered: the stored reply is sent again. */
+export interface StoredReply {
+  action: string;
+  reply: unknown;
+}
+
+/**
+ * The queue's persistence: loads the live state at start and writes each
+ * decided set of changes in one transaction (synchronous=FULL).
+ */
+export class QueueStore {
+  private readonly upsertTicket;
+  private readonly upsertCounter;
+  private readonly upsertSequence;
+  private readonly insertEvent;
+  private readonly insertCall;
+  private readonly setSetting;
+  private readonly getRequest;
+  private readonly insertRequest;
+  private readonly clearSequences;
+
+  constructor(readonly db: Db) {
+    const cols = Object.keys(ticketParams({ source: null } as Ticket));
+    this.upsertTicket = db.prepare(
+      `INSERT INTO tickets (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})
+       ON CONFLICT(id) DO UPDATE SET ${cols
+         .filter((c) => c !== 'id')
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}`,
+    );
+    this.upsertCounter = db.prepare(
+      `INSERT INTO counters (id, name, state, officer, serves, current_ticket_id, consecutive_priority)
+       VALUES (@id, @name, @state, @officer, @serves, @current_ticket_id, @consecutive_priority)
+       ON CONFLICT(id) DO UPDATE SET name = excluded.name, state = excluded.state, officer = excluded.officer,
+         serves = excluded.serves, current_ticket_id = excluded.current_ticket_id,
+         consecutive_priority = excluded.consecutive_priority`,
+    );
+    this.upsertSequence = db.prepare(
+      'INSERT INTO sequences (series_key, last) VALUES (?, ?) ON CONFLICT(series_key) DO UPDATE SET last = excluded.last',
+    );
+    this.clearSequences = db.prepare('DELETE FROM sequences');
+    this.insertEvent = db.prepare(
+      'INSERT INTO ticket_events (ticket_id, type, at, counter_id, officer, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertCall = db.prepare(
+      'INSERT INTO calls (id, ticket_id, counter_id, recall, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.setSetting = db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    );
+    this.getRequest = db.prepare('SELECT action, reply FROM requests WHERE device_id = ? AND request_id = ?');
+    this.insertRequest = db.prepare(
+      'INSERT INTO requests (device_id, request_id, action, at, reply) VALUES (?, ?, ?, ?, ?)',
+    );
+  }
+
+  // ------------------------------------------------------------ settings
+
+  getSetting<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  putSetting(key: string, value: unknown): void {
+    this.setSetting.run(key, JSON.stringify(value));
+  }
+
+  // ------------------------------------------------------------ catalogue and counters
+
+  isEmpty(): boolean {
+    return (this.db.prepare('SELECT count(*) AS n FROM fields').get() as { n: number }).n === 0;
+  }
+
+  loadCatalogue(): Catalogue {
+    const fields = this.db.prepare('SELECT * FROM fields ORDER BY position, id').all() as {
+      id: string;
+      name: string;
+      numbering: string;
+      position: number;
+      active: number;
+    }[];
+    const procedures = this.db.prepare('SELECT * FROM procedures ORDER BY position, id').all() as {
+      id: string;
+      field_id: string;
+      name: string;
+      numbering: string | null;
+      position: number;
+      active: number;
+    }[];
+    const categories = this.db
+      .prepare('SELECT id, name FROM priority_categories ORDER BY position, id')
+      .all() as {
+      id: string;
+      name: string;
+    }[];
+    return {
+      fields: fields.map((f) => ({
+        id: f.id,
+        name: f.name,
+        numbering: JSON.parse(f.numbering) as Numbering,
+        position: f.position,
+        active: f.active === 1,
+      })),
+      procedures: procedures.map((p) => ({
+        id: p.id,
+        fieldId: p.field_id,
+        name: p.name,
+        ...(p.numbering ? { numbering: JSON.parse(p.numbering) as Numbering } : {}),
+        position: p.position,
+        active: p.active === 1,
+      })),
+      priorityCategories: categories,
+    };
+  }
+
+  /** Replace the whole catalogue (first start, or an administrator's edit). */
+  saveCatalogue(catalogue: Catalogue): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM procedures').run();
+      this.db.prepare('DELETE FROM fields').run();
+      this.db.prepare('DELETE FROM priority_categories').run();
+      const insertField = this.db.prepare(
+        'INSERT INTO fields (id, name, numbering, position, active) VALUES (?, ?, ?, ?, ?)',
+      );
+      const insertProcedure = this.db.prepare(
+        'INSERT INTO procedures (id, field_id, name, numbering, position, active) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      const insertCategory = this.db.prepare(
+        'INSERT INTO priority_categories (id, name, position) VALUES (?, ?, ?)',
+      );
+      for (const f of catalogue.fields) {
+        insertField.run(f.id, f.name, JSON.stringify(f.numbering), f.position, f.active ? 1 : 0);
+      }
+      for (const p of catalogue.procedures) {
+        insertProcedure.run(
+          p.id,
+          p.fieldId,
+          p.name,
+          p.numbering ? JSON.stringify(p.numbering) : null,
+          p.position,
+          p.active ? 1 : 0,
+        );
+      }
+      catalogue.priorityCategories.forEach((c, i) => {
+        insertCategory.run(c.id, c.name, i);
+      });
+    })();
+  }
+
+  saveCounter(counter: Counter): void {
+    this.upsertCounter.run(counterRow(counter));
+  }
+
+  loadCounters(): Map<number, Counter> {
+    const rows = this.db.prepare('SELECT * FROM counters ORDER BY id').all() as CounterRow[];
+    return new Map(rows.map((r) => [r.id, counterFromRow(r)]));
+  }
+
+  // ------------------------------------------------------------ live state
+
+  loadState(settings: QueueSettings, fallbackServiceDate: string): QueueState {
+    const serviceDate = this.getSetting<string>('serviceDate') ?? fallbackServiceDate;
+    const tickets = this.db
+      .prepare('SELECT * FROM tickets WHERE service_date = ? ORDER BY issued_at')
+      .all(serviceDate) as TicketRow[];
+    const sequences = this.db.prepare('SELECT series_key, last FROM sequences').all() as {
+      series_key: string;
+      last: number;
+    }[];
+    const recent = this.db
+      .prepare(
+        `SELECT procedure_id, ms FROM (
+           SELECT procedure_id, finished_at - service_started_at AS ms, finished_at,
+             ROW_NUMBER() OVER (PARTITION BY procedure_id ORDER BY finished_at DESC) AS rn
+           FROM tickets WHERE status = 'done' AND service_started_at IS NOT NULL AND finished_at IS NOT NULL)
+         WHERE rn <= ? ORDER BY finished_at`,
+      )
+      .all(settings.recentServiceSamples) as { procedure_id: string; ms: number }[];
+    const recentServiceMs = new Map<string, number[]>();
+    for (const r of recent) {
+      const list = recentServiceMs.get(r.procedure_id) ?? [];
+      list.push(r.ms);
+      recentServiceMs.set(r.procedure_id, list);
+    }
+    if (this.getSetting('serviceDate') === undefined) this.putSetting('serviceDate', serviceDate);
+    return {
+      serviceDate,
+      settings,
+      catalogue: this.loadCatalogue(),
+      counters: this.loadCounters(),
+      tickets: new Map(tickets.map((r) => [r.id, ticketFromRow(r)])),
+      sequences: new Map(sequences.map((s) => [s.series_key, s.last])),
+      recentServiceMs,
+    };
+  }
+
+  /** Write decided changes; `extra` runs in the same transaction (e.g. storing the reply). */
+  persist(changes: readonly Change[], extra?: () => void): void {
+    this.db.transaction(() => {
+      for (const change of changes) this.write(change);
+      extra?.();
+    })();
+  }
+
+  private write(change: Change): void {
+    switch (change.kind) {
+      case 'ticket':
+        this.upsertTicket.run(ticketParams(change.ticket));
+        break;
+      case 'counter':
+        this.upsertCounter.run(counterRow(change.counter));
+        break;
+      case 'sequence':
+        this.upsertSequence.run(change.seriesKey, change.last);
+        break;
+      case 'event': {
+        const e = change.event;
+        this.insertEvent.run(
+          e.ticketId,
+          e.type,
+          e.at,
+          e.counterId,
+          e.officer,
+          e.detail ? JSON.stringify(e.detail) : null,
+        );
+        break;
+      }
+      case 'call':
+        this.saveCall(change.call);
+        break;
+      case 'serviceDate':
+        this.putSetting('serviceDate', change.serviceDate);
+        this.clearSequences.run();
+        break;
+      case 'serviceTime':
+        break; // derived from the finished ticket when the hub starts
+    }
+  }
+
+  private saveCall(call: CallEvent): void {
+    this.insertCall.run(
+      call.callId,
+      call.ticketId,
+      call.counterId,
+      call.recall ? 1 : 0,
+      call.at,
+      JSON.stringify(call),
+    );
+  }
+
+  // ------------------------------------------------------------ idempotent requests
+
+  findReply(deviceId: string, requestId: string): StoredReply | undefined {
+    const row = this.getRequest.get(deviceId, requestId) as { action: string; reply: string } | undefined;
+    return row ? { action: row.action, reply: JSON.parse(row.reply) } : undefined;
+  }
+
+  saveReply(deviceId: string, requestId: string, action: string, at: number, reply: unknown): void {
+    this.insertRequest.run(deviceId, requestId, action, at, JSON.stringify(reply));
+  }
+
+  // ------------------------------------------------------------ lookups
+
+  ticketById(id: string): Ticket | undefined {
+    const row = this.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as TicketRow | undefined;
+    return row ? ticketFromRow(row) : undefined;
+  }
+
+  recordPlayback(
+    callId: string,
+    deviceId: string,
+    startedAt: number,
+    endedAt: number,
+    skipped: string | null,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO call_playbacks (call_id, device_id, started_at, ended_at, skipped) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(call_id, device_id) DO NOTHING`,
+      )
+      .run(callId, deviceId, startedAt, endedAt, skipped);
+  }
+
+  callExists(callId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM calls WHERE id = ?').get(callId) !== undefined;
+  }
+}
+
+function counterRow(c: Counter) {
+  return {
+    id: c.id,
+    name: c.name,
+    state: c.state,
+    officer: c.officer,
+    serves: JSON.stringify(c.serves),
+    current_ticket_id: c.currentTicketId,
+    consecutive_priority: c.consecutivePriority,
+  };
+}

@@ -1,0 +1,175 @@
+// `npm start`: the hub on its embedded defaults plus simulated devices, so the
+// whole flow can be watched without any hardware. Simulated devices connect
+// over MQTT with their own credentials like real ones; an officer is
+// simulated through the HTTP API like the counter console does.
+
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startHub } from '../hub/app.js';
+import { ConfigError, loadHubConfig } from '../hub/config.js';
+import { DeviceConnection } from '../shared/device/connection.js';
+import { createLogger } from '../shared/log/logger.js';
+import {
+  announcement,
+  type CatalogueMessage,
+  catalogueMessage,
+  decodePayload,
+  type IssuedTicket,
+} from '../shared/protocol/messages.js';
+import type { Role } from '../shared/protocol/topics.js';
+import { topics } from '../shared/protocol/topics.js';
+import { appVersion } from '../shared/version.js';
+
+const log = createLogger('demo');
+const DEMO_DEVICES: { id: string; role: Role; counterId: number | null }[] = [
+  { id: 'kiosk-demo', role: 'kiosk', counterId: null },
+  { id: 'speaker-demo', role: 'speaker', counterId: null },
+  { id: 'rating-demo-1', role: 'rating', counterId: 1 },
+];
+
+async function main() {
+  const config = await loadHubConfig();
+  const hub = await startHub(config, createLogger('hub'));
+  const mqttUrl = `mqtt://127.0.0.1:${hub.mqttPort}`;
+  const httpUrl = `http://127.0.0.1:${hub.httpPort}`;
+
+  // Fresh demo credentials each start; only their hashes go into the store.
+  const credentials: Record<string, { role: Role; password: string }> = {};
+  for (const d of DEMO_DEVICES) {
+    credentials[d.id] = {
+      role: d.role,
+      password: hub.devices.register(d.id, d.role, d.counterId, Date.now()),
+    };
+  }
+  const credentialsFile = resolve(join(config.dataDir, 'demo-devices.json'));
+  writeFileSync(credentialsFile, `${JSON.stringify({ mqttUrl, devices: credentials }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  chmodSync(credentialsFile, 0o600);
+
+  const connect = (id: string, subscriptions: string[]) =>
+    new DeviceConnection({
+      url: mqttUrl,
+      deviceId: id,
+      role: credentials[id]!.role,
+      password: credentials[id]!.password,
+      version: appVersion(),
+      log: createLogger(id),
+      subscriptions,
+    });
+
+  // -- simulated kiosk: a citizen presses a button every few seconds
+  const kiosk = connect('kiosk-demo', [topics.catalogue]);
+  let catalogue: CatalogueMessage | null = null;
+  kiosk.on('message', (topic, payload) => {
+    if (topic !== topics.catalogue) return;
+    const decoded = decodePayload(payload, catalogueMessage);
+    if (decoded.ok) catalogue = decoded.value;
+  });
+  const kioskLog = createLogger('kiosk-demo');
+  const press = async () => {
+    if (!catalogue || !kiosk.connected) return;
+    const field = catalogue.fields[Math.floor(Math.random() * 3)]!; // the three busiest fields
+    const procedure = field.procedures[Math.floor(Math.random() * field.procedures.length)]!;
+    const priority = Math.random() < 0.2 ? (catalogue.priorityCategories[0]?.id ?? null) : null;
+    try {
+      const reply = await kiosk.request('issue-ticket', { procedureId: procedure.id, priority }, 1500);
+      if (!reply.ok) return kioskLog.warn('no ticket', { reason: reply.error.message });
+      const t = reply.data as IssuedTicket;
+      kioskLog.info(`button pressed → ticket printed: số ${t.display}`, {
+        field: t.fieldName,
+        procedure: t.procedureName,
+        priority: t.priorityName ?? undefined,
+        ahead: t.ahead,
+        waitMin: t.estimatedWaitSeconds === null ? undefined : Math.round(t.estimatedWaitSeconds / 60),
+        counters: t.counters.map((c) => c.id).join(','),
+      });
+    } catch (error) {
+      kioskLog.warn('hub did not answer', { error: (error as Error).message });
+    }
+  };
+
+  // -- simulated speaker: says each call (audio comes with the speaker program)
+  const speaker = connect('speaker-demo', [topics.announce]);
+  const speakerLog = createLogger('speaker-demo');
+  speaker.on('message', (topic, payload) => {
+    if (topic !== topics.announce) return;
+    const decoded = decodePayload(payload, announcement);
+    if (!decoded.ok) return speakerLog.warn('bad announcement', { reason: decoded.message });
+    const a = decoded.value;
+    const startedAt = Date.now();
+    speakerLog.info(
+      `${a.recall ? 'Nhắc lại: ' : ''}Xin mời công dân có số thứ tự ${a.display} đến quầy số ${a.counterId}`,
+      { callId: a.callId },
+    );
+    speaker
+      .request('announcement-played', { callId: a.callId, startedAt, endedAt: Date.now() }, 2000)
+      .catch(() => undefined);
+  });
+
+  // -- simulated rating device at counter 1: shows what its counter serves
+  const rating = connect('rating-demo-1', [topics.counterState(1)]);
+  rating.on('message', (topic, payload) => {
+    if (topic === topics.counterState(1)) {
+      const current = (JSON.parse(payload.toString()) as { current: { display: string } | null }).current;
+      createLogger('rating-demo-1').debug('counter 1 display', { showing: current?.display ?? '----' });
+    }
+  });
+
+  // -- simulated officers: call, start, finish through the HTTP API
+  const officerLog = createLogger('officer-demo');
+  const act = async () => {
+    const counterId = 1 + Math.floor(Math.random() * 4);
+    const state = (await (await fetch(`${httpUrl}/api/counters/${counterId}`)).json()) as {
+      current: { status: string } | null;
+    };
+    const action = !state.current ? 'call-next' : state.current.status === 'called' ? 'start' : 'finish';
+    const res = await fetch(`${httpUrl}/api/counters/${counterId}/${action}`, { method: 'POST' });
+    const body = (await res.json()) as {
+      error?: { message: string };
+      display?: string;
+      ticket?: { display: string };
+    };
+    if (res.ok)
+      officerLog.info(`quầy ${counterId}: ${action}`, { ticket: body.ticket?.display ?? body.display });
+    else if (action !== 'call-next')
+      officerLog.warn(`quầy ${counterId}: ${action} refused`, { reason: body.error?.message });
+  };
+
+  const timers = [
+    setInterval(() => void press(), 3000),
+    setInterval(() => act().catch((error: unknown) => officerLog.warn('action failed', { error })), 2000),
+  ];
+
+  console.log(`
+Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDir)}).
+  Queue (JSON):        ${httpUrl}/api/queue
+  Counters:            ${httpUrl}/api/counters
+  OpenAPI document:    ${httpUrl}/api/openapi.json
+  Health:              ${httpUrl}/api/health
+  MQTT broker:         ${mqttUrl}  (MQTT 3.1.1, device credentials only)
+  Demo device credentials: ${credentialsFile}
+    e.g. watch the calls as the demo speaker would:
+    mosquitto_sub -V mqttv311 -h 127.0.0.1 -p ${hub.mqttPort} -i speaker-demo -u speaker-demo \\
+      -P "$(node -p "require('${credentialsFile}').devices['speaker-demo'].password")" -t ${topics.announce} -v
+Simulated kiosk, speaker, rating device and officers are running. Ctrl+C stops everything.
+`);
+
+  const stop = async () => {
+    for (const t of timers) clearInterval(t);
+    await Promise.allSettled([kiosk.close(), speaker.close(), rating.close()]);
+    await hub.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) log.error(error.message);
+  else
+    log.error('demo failed to start', {
+      error: error instanceof Error ? (error.stack ?? error.message) : error,
+    });
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadHubConfig } from '../../../hub/config.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qms-hub-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeConfig(name: string, value: unknown): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('loadHubConfig', () => {
+  it('has a default for everything', async () => {
+    expect(await loadHubConfig({})).toEqual({
+      dataDir: './data',
+      mqtt: { host: '0.0.0.0', port: 1883 },
+      http: { host: '0.0.0.0', port: 8080 },
+      site: { name: 'Công an tỉnh Thanh Hóa – Bộ phận một cửa', timeZone: 'Asia/Ho_Chi_Minh' },
+      dailyResetTime: '00:00',
+    });
+  });
+
+  it('reads the file named by QMS_CONFIG, keeping defaults for what it leaves out', async () => {
+    const path = await writeConfig('hub.json', {
+      mqtt: { port: 1884 },
+      site: { name: 'UBND phường Điện Biên' },
+      dailyResetTime: '23:30',
+      publicUrl: 'http://192.168.1.10:8080/',
+    });
+    const config = await loadHubConfig({ QMS_CONFIG: path });
+    expect(config.mqtt).toEqual({ host: '0.0.0.0', port: 1884 });
+    expect(config.site).toEqual({ name: 'UBND phường Điện Biên', timeZone: 'Asia/Ho_Chi_Minh' });
+    expect(config.dailyResetTime).toBe('23:30');
+    expect(config.publicUrl).toBe('http://192.168.1.10:8080');
+  });
+
+  it('lets the environment override the file', async () => {
+    const path = await writeConfig('override.json', {
+      dataDir: '/srv/qms',
+      mqtt: { port: 1884 },
+      http: { port: 80 },
+    });
+    const config = await loadHubConfig({
+      QMS_CONFIG: path,
+      QMS_DATA_DIR: '/tmp/qms',
+      QMS_MQTT_PORT: '0',
+      QMS_HTTP_PORT: '18080',
+    });
+    expect(config.dataDir).toBe('/tmp/qms');
+    expect(config.mqtt.port).toBe(0);
+    expect(config.http.port).toBe(18080);
+  });
+
+  it('ignores empty environment variables', async () => {
+    const config = await loadHubConfig({ QMS_CONFIG: '', QMS_DATA_DIR: '', QMS_MQTT_PORT: '' });
+    expect(config.dataDir).toBe('./data');
+    expect(config.mqtt.port).toBe(1883);
+  });
+
+  it.each(['abc', '-1', '65536', '80.5', '1e3'])('names QMS_MQTT_PORT=%s', async (value) => {
+    const error = await configError(loadHubConfig({ QMS_MQTT_PORT: value }));
+    expect(error.message).toBe(
+      `environment: QMS_MQTT_PORT: expected a port number between 0 and 65535, got ${JSON.stringify(value)}`,
+    );
+  });
+
+  it('names QMS_HTTP_PORT too', async () => {
+    const error = await configError(loadHubConfig({ QMS_HTTP_PORT: 'http' }));
+    expect(error.problems).toEqual(['QMS_HTTP_PORT: expected a port number between 0 and 65535, got "http"']);
+  });
+
+  it.each([
+    [{ mqtt: { port: 70000 } }, 'mqtt.port: expected a number between 0 and 65535'],
+    [{ http: { port: '8080' } }, 'http.port: expected a number between 0 and 65535'],
+    [{ dailyResetTime: '24:00' }, 'dailyResetTime: expected a 24-hour time "HH:MM" such as "00:00"'],
+    [{ site: { timeZone: 'Hanoi' } }, 'site.timeZone: expected an IANA time zone such as "Asia/Ho_Chi_Minh"'],
+    [
+      { publicUrl: 'hub.local:8080' },
+      'publicUrl: expected a http:// or https:// URL such as "http://192.168.1.10:8080"',
+    ],
+    [{ mqtt: { prot: 1 } }, 'mqtt.prot: unknown key (check the spelling)'],
+    [{ dataDir: '' }, 'dataDir: must not be empty'],
+  ])('names the bad field in %j', async (value, problem) => {
+    const path = await writeConfig('bad.json', value);
+    const error = await configError(loadHubConfig({ QMS_CONFIG: path }));
+    expect(error.message).toBe(`${path}: ${problem}`);
+  });
+
+  it('names a missing QMS_CONFIG file', async () => {
+    const path = join(dir, 'missing.json');
+    const error = await configError(loadHubConfig({ QMS_CONFIG: path }));
+    expect(error.message).toBe(`${path}: cannot read ${path}: file not found`);
+  });
+
+  it('says a QMS_CONFIG file is not JSON', async () => {
+    const path = await writeConfig('broken.json', '{ "mqtt": { "port": 1883, } }');
+    const error = await configError(loadHubConfig({ QMS_CONFIG: path }));
+    expect(error.message).toMatch(
+      new RegExp(`^${path.replace(/[.\\]/g, '\\$&')}: not valid JSON at line 1, column 27: `),
+    );
+  });
+});
