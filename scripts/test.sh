@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm test`: everything CI runs, on a fresh machine too. Installs the Debian
+# packages the tests use when they are missing (apt-get update once, then
+# install), type-checks, lints, then runs every test against real parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command → Debian package that provides it
+declare -A NEEDED=(
+  [mosquitto_sub]=mosquitto-clients
+  [mosquitto_pub]=mosquitto-clients
+)
+
+missing=()
+for cmd in "${!NEEDED[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+done
+if ((${#missing[@]})); then
+  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  echo "installing Debian packages for the tests: $packages"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $packages >/dev/null
+fi
+
+echo "== type check"
+npx tsc -p tsconfig.json
+echo "== lint"
+npx biome check .
+echo "== tests"
+npx vitest run "$@"

@@ -1,0 +1,169 @@
+// Start real hubs for integration tests: in this process (fast, for flows)
+// or as a child process (for SIGKILL and restart tests).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { type Hub, startHub } from '../../hub/app.js';
+import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
+import type { Role } from '../../shared/protocol/topics.js';
+
+export function tempDir(prefix = 'qms-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface TestHub {
+  hub: Hub;
+  dataDir: string;
+  logs: LogSink & { lines: string[] };
+  mqttUrl: string;
+  httpUrl: string;
+  /** Register a device and return its password. */
+  addDevice(id: string, role: Role, counterId?: number | null): string;
+  stop(): Promise<void>;
+}
+
+export async function startTestHub(options: { dataDir?: string } = {}): Promise<TestHub> {
+  const dir = options.dataDir ? null : tempDir();
+  const dataDir = options.dataDir ?? dir!.path;
+  const logs = memorySink();
+  const hub = await startHub(
+    {
+      dataDir,
+      mqtt: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      site: { name: 'Test office', timeZone: 'Asia/Ho_Chi_Minh' },
+      dailyResetTime: '00:00',
+    },
+    createLogger('hub', { sink: logs, level: 'debug', timestamps: false }),
+  );
+  return {
+    hub,
+    dataDir,
+    logs,
+    mqttUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+    httpUrl: `http://127.0.0.1:${hub.httpPort}`,
+    addDevice: (id, role, counterId = null) => hub.devices.register(id, role, counterId, Date.now()),
+    async stop() {
+      await hub.stop();
+      dir?.remove();
+    },
+  };
+}
+
+/** Connect a raw mqtt.js client as a device (MQTT 3.1.1). Rejects if the broker refuses. */
+export async function connectDevice(
+  url: string,
+  id: string,
+  password: string | undefined,
+  extra: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    protocolVersion: 4,
+    clientId: id,
+    username: id,
+    ...(password === undefined ? {} : { password }),
+    reconnectPeriod: 0,
+    connectTimeout: 3000,
+    ...extra,
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (error) => {
+      client.end(true);
+      reject(error);
+    });
+    client.once('close', () => reject(new Error('connection closed')));
+  });
+  return client;
+}
+
+/** Resolve with the next message on a topic (or reject after `ms`). */
+export function nextMessage(client: MqttClient, topic: string, ms = 3000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('message', onMessage);
+      reject(new Error(`no message on ${topic} within ${ms} ms`));
+    }, ms);
+    const onMessage = (t: string, payload: Buffer) => {
+      if (t !== topic) return;
+      clearTimeout(timer);
+      client.off('message', onMessage);
+      resolve(payload);
+    };
+    client.on('message', onMessage);
+  });
+}
+
+/** A hub as its own process, on fixed free ports, so it can be killed for real. */
+export interface HubProcess {
+  child: ChildProcess;
+  output: () => string;
+  mqttPort: number;
+  httpPort: number;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function spawnHub(dataDir: string, mqttPort: number, httpPort: number): Promise<HubProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
+    env: {
+      ...process.env,
+      QMS_DATA_DIR: dataDir,
+      QMS_MQTT_PORT: String(mqttPort),
+      QMS_HTTP_PORT: String(httpPort),
+      QMS_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hub not ready in 15 s:\n${output}`)), 15_000);
+    const check = () => {
+      if (/ready /.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    mqttPort,
+    httpPort,
+    kill(signal = 'SIGKILL') {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/** A port that was free a moment ago (for child processes that need a fixed port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
+import { topics } from '../../shared/protocol/topics.js';
+import { openDb } from '../../hub/store/db.js';
+import { DeviceStore } from '../../hub/store/device-store.js';
+import { connectDevice, freePort, type HubProcess, spawnHub, tempDir } from '../helpers/hub.js';
+
+describe('hub killed with SIGKILL', () => {
+  const dir = tempDir();
+  let hub: HubProcess | undefined;
+
+  afterEach(async () => {
+    await hub?.kill();
+    dir.remove();
+  });
+
+  it('keeps every answered ticket and never reuses a number after restart', async () => {
+    const db = openDb(dir.path);
+    const password = new DeviceStore(db).register('kiosk-1', 'kiosk', null, Date.now());
+    db.close();
+    const [mqttPort, httpPort] = [await freePort(), await freePort()];
+    const answered = new Map<string, IssuedTicket>();
+
+    for (let round = 0; round < 3; round++) {
+      hub = await spawnHub(dir.path, mqttPort, httpPort);
+      const client = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, 'kiosk-1', password, { clean: true });
+      await client.subscribeAsync(topics.deviceReply('kiosk-1'), { qos: 1 });
+      let killed = false;
+      client.on('message', (_topic, payload) => {
+        const r = reply.parse(JSON.parse(payload.toString()));
+        if (r.ok) answered.set(r.requestId, r.data as IssuedTicket);
+      });
+      client.on('error', () => undefined);
+      // Keep requests flowing and kill the hub mid-stream, after some answers.
+      const before = answered.size;
+      const sending = (async () => {
+        for (let i = 0; !killed && i < 2000; i++) {
+          if (!client.connected) break;
+          client.publish(
+            topics.deviceRequest('kiosk-1', 'issue-ticket'),
+            JSON.stringify({ v: 1, requestId: `r${round}-${i}`, procedureId: 'can-cuoc-01' }),
+            { qos: 1 },
+          );
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      while (answered.size < before + 40) await new Promise((r) => setTimeout(r, 5));
+      await hub.kill('SIGKILL'); // while requests are still arriving
+      killed = true;
+      await sending;
+      client.end(true);
+    }
+
+    // After the last kill, read the store as a restarted hub would.
+    hub = await spawnHub(dir.path, mqttPort, httpPort);
+    const stored = openDb(dir.path);
+    const rows = stored.prepare('SELECT id, display, number, source_request FROM tickets').all() as {
+      id: string;
+      display: string;
+      number: number;
+      source_request: string;
+    }[];
+    stored.close();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(answered.size).toBeGreaterThanOrEqual(120);
+    for (const [requestId, ticket] of answered) {
+      // Every ticket a kiosk was told about (and would print) exists, unchanged.
+      expect(byId.get(ticket.ticketId)).toMatchObject({ display: ticket.display, source_request: requestId });
+    }
+    // No number was handed out twice, even by requests cut off by the kill.
+    expect(new Set(rows.map((r) => r.number)).size).toBe(rows.length);
+
+    // The next number continues after the highest one ever issued.
+    const client = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, 'kiosk-1', password, { clean: true });
+    await client.subscribeAsync(topics.deviceReply('kiosk-1'), { qos: 1 });
+    const next = new Promise<IssuedTicket>((resolve) => {
+      client.on('message', (_t, payload) => {
+        const r = reply.parse(JSON.parse(payload.toString()));
+        if (r.ok && r.requestId === 'after') resolve(r.data as IssuedTicket);
+      });
+    });
+    client.publish(
+      topics.deviceRequest('kiosk-1', 'issue-ticket'),
+      JSON.stringify({ v: 1, requestId: 'after', procedureId: 'can-cuoc-01' }),
+      { qos: 1 },
+    );
+    expect((await next).number).toBe(Math.max(...rows.map((r) => r.number)) + 1);
+    await client.endAsync();
+  }, 90_000);
+});
