@@ -143,7 +143,9 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
     }
   });
 
-  const server: Server = createServer(aedes.handle);
+  // Small request/reply messages: Nagle's algorithm would hold each reply back
+  // waiting for the client's delayed ACK (~40 ms per round trip).
+  const server: Server = createServer({ noDelay: true }, aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

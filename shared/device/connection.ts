@@ -4,8 +4,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
+import { connectMqtt } from '../mqtt/connect.js';
 import {
   type DeviceStatus,
   decodePayload,
@@ -47,8 +48,7 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
     super();
     const { deviceId, role } = options;
     const offline: DeviceStatus = { v: PROTOCOL_VERSION, deviceId, role, state: 'offline', at: Date.now() };
-    this.client = mqtt.connect(options.url, {
-      protocolVersion: 4,
+    this.client = connectMqtt(options.url, {
       clientId: deviceId,
       username: deviceId,
       password: options.password,

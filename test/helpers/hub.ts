@@ -5,7 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { connectMqtt } from '../../shared/mqtt/connect.js';
 import { type Hub, startHub } from '../../hub/app.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
 import type { Role } from '../../shared/protocol/topics.js';
@@ -59,10 +60,9 @@ export async function connectDevice(
   url: string,
   id: string,
   password: string | undefined,
-  extra: mqtt.IClientOptions = {},
+  extra: IClientOptions = {},
 ): Promise<MqttClient> {
-  const client = mqtt.connect(url, {
-    protocolVersion: 4,
+  const client = connectMqtt(url, {
     clientId: id,
     username: id,
     ...(password === undefined ? {} : { password }),
