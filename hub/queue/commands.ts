@@ -1,7 +1,13 @@
 // Queue commands: state in, decision out. No clock, no random, no disk: the
 // caller passes `ctx` and persists the returned changes before applying them.
 
-import { counterStateText, fillText, type RefusalCode, refusalText, ticketStatusText } from '../../shared/text/vi.js';
+import {
+  counterStateText,
+  fillText,
+  type RefusalCode,
+  refusalText,
+  ticketStatusText,
+} from '../../shared/text/vi.js';
 import { estimateWait, type WaitEstimate } from './estimate.js';
 import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
 import { pickNext } from './ordering.js';
@@ -29,7 +35,13 @@ function event(
   counter: Counter | null,
   detail?: Record<string, unknown>,
 ): Change {
-  const e: TicketEvent = { ticketId: ticket.id, type, at, counterId: counter?.id ?? null, officer: counter?.officer ?? null };
+  const e: TicketEvent = {
+    ticketId: ticket.id,
+    type,
+    at,
+    counterId: counter?.id ?? null,
+    officer: counter?.officer ?? null,
+  };
   if (detail) e.detail = detail;
   return { kind: 'event', event: e };
 }
@@ -133,6 +145,8 @@ function callChanges(
     assignedCounterId: recall ? ticket.assignedCounterId : null,
     firstCalledAt: ticket.firstCalledAt ?? ctx.now,
     calledAt: ctx.now,
+    // A no-show ticket called again is live once more: its old end time goes.
+    finishedAt: null,
     callCount: ticket.callCount + 1,
   };
   const call: CallEvent = {
@@ -178,7 +192,11 @@ function counterReadyToCall(state: QueueState, counterId: number): Counter | Ref
   return counter;
 }
 
-export function callNext(state: QueueState, input: { counterId: number }, ctx: Context): Decision<CallResult> {
+export function callNext(
+  state: QueueState,
+  input: { counterId: number },
+  ctx: Context,
+): Decision<CallResult> {
   const counter = counterReadyToCall(state, input.counterId);
   if (isRefusal(counter)) return counter;
   const ticket = pickNext(state, counter, ctx.now);
@@ -205,7 +223,10 @@ export function callNumber(
     matches.find((t) => t.status === 'no_show') ??
     matches[matches.length - 1]!;
   if (ticket.status !== 'waiting' && ticket.status !== 'no_show') {
-    return refuse('ticket_not_callable', { display: ticket.display, status: ticketStatusText[ticket.status] });
+    return refuse('ticket_not_callable', {
+      display: ticket.display,
+      status: ticketStatusText[ticket.status],
+    });
   }
   return callChanges(state, counter, ticket, ctx, false, false);
 }
@@ -234,10 +255,19 @@ export function recall(state: QueueState, input: { counterId: number }, ctx: Con
 
 // ---------------------------------------------------------------- service
 
-export function startService(state: QueueState, input: { counterId: number }, ctx: Context): Decision<Ticket> {
+export function startService(
+  state: QueueState,
+  input: { counterId: number },
+  ctx: Context,
+): Decision<Ticket> {
   const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
   if (isRefusal(found)) return found;
-  const ticket: Ticket = { ...found.ticket, status: 'serving', serviceStartedAt: ctx.now, officer: found.counter.officer };
+  const ticket: Ticket = {
+    ...found.ticket,
+    status: 'serving',
+    serviceStartedAt: ctx.now,
+    officer: found.counter.officer,
+  };
   return {
     ok: true,
     changes: [{ kind: 'ticket', ticket }, event(ticket, 'started', ctx.now, found.counter)],
@@ -245,7 +275,11 @@ export function startService(state: QueueState, input: { counterId: number }, ct
   };
 }
 
-export function finishService(state: QueueState, input: { counterId: number }, ctx: Context): Decision<Ticket> {
+export function finishService(
+  state: QueueState,
+  input: { counterId: number },
+  ctx: Context,
+): Decision<Ticket> {
   const found = currentTicket(state, input.counterId, 'serving', 'ticket_not_serving');
   if (isRefusal(found)) return found;
   const ticket: Ticket = { ...found.ticket, status: 'done', finishedAt: ctx.now };
@@ -292,7 +326,11 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
   const counter = findCounter(state, input.counterId);
   if (isRefusal(counter)) return counter;
   const current = counter.currentTicketId ? state.tickets.get(counter.currentTicketId) : undefined;
-  if (!current || (current.status !== 'called' && current.status !== 'serving') || current.counterId !== counter.id) {
+  if (
+    !current ||
+    (current.status !== 'called' && current.status !== 'serving') ||
+    current.counterId !== counter.id
+  ) {
     return refuse('ticket_not_at_counter', { display: current?.display ?? '—', counterName: counter.name });
   }
   const toCounterId = input.toCounterId ?? null;
@@ -313,7 +351,8 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
   if (toProcedureId !== null) {
     const procedure = state.catalogue.procedures.find((p) => p.id === toProcedureId);
     if (!procedure) return refuse('unknown_procedure', { procedureId: toProcedureId });
-    if (!procedure.active) return refuse('procedure_inactive', { name: procedure.name });
+    const field = state.catalogue.fields.find((f) => f.id === procedure.fieldId);
+    if (!procedure.active || !field?.active) return refuse('procedure_inactive', { name: procedure.name });
     procedureId = procedure.id;
     fieldId = procedure.fieldId;
   }
@@ -394,7 +433,10 @@ export function dailyReset(
   for (const t of state.tickets.values()) {
     if (t.status === 'waiting' || t.status === 'called' || t.status === 'serving') {
       const ticket: Ticket = { ...t, status: 'cancelled', finishedAt: ctx.now };
-      changes.push({ kind: 'ticket', ticket }, event(t, 'cancelled', ctx.now, null, { reason: 'daily_reset' }));
+      changes.push(
+        { kind: 'ticket', ticket },
+        event(t, 'cancelled', ctx.now, null, { reason: 'daily_reset' }),
+      );
     }
   }
   const cancelled = changes.length / 2;

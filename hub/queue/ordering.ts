@@ -22,7 +22,8 @@ function best(counter: Counter, tickets: Ticket[], now: number): Ticket | undefi
     if (
       chosen === undefined ||
       score > chosenScore ||
-      (score === chosenScore && (t.queuedAt < chosen.queuedAt || (t.queuedAt === chosen.queuedAt && t.number < chosen.number)))
+      (score === chosenScore &&
+        (t.queuedAt < chosen.queuedAt || (t.queuedAt === chosen.queuedAt && t.number < chosen.number)))
     ) {
       chosen = t;
       chosenScore = score;

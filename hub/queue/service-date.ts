@@ -7,7 +7,10 @@ export function serviceDateOf(now: number, timeZone: string, resetTime: string):
   const [h, m] = resetTime.split(':').map(Number) as [number, number];
   const shifted = new Date(now - (h * 60 + m) * 60_000);
   // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    shifted,
-  );
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(shifted);
 }
