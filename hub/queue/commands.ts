@@ -130,7 +130,6 @@ export interface CallResult {
 }
 
 function callChanges(
-  state: QueueState,
   counter: Counter,
   ticket: Ticket,
   ctx: Context,
@@ -201,7 +200,7 @@ export function callNext(
   if (isRefusal(counter)) return counter;
   const ticket = pickNext(state, counter, ctx.now);
   if (!ticket) return refuse('queue_empty', { counterName: counter.name });
-  return callChanges(state, counter, ticket, ctx, false, ticket.assignedCounterId !== counter.id);
+  return callChanges(counter, ticket, ctx, false, ticket.assignedCounterId !== counter.id);
 }
 
 /**
@@ -228,7 +227,7 @@ export function callNumber(
       status: ticketStatusText[ticket.status],
     });
   }
-  return callChanges(state, counter, ticket, ctx, false, false);
+  return callChanges(counter, ticket, ctx, false, false);
 }
 
 /** The counter's current ticket, checked to be in one of the given states. */
@@ -250,7 +249,7 @@ function currentTicket(
 export function recall(state: QueueState, input: { counterId: number }, ctx: Context): Decision<CallResult> {
   const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
   if (isRefusal(found)) return found;
-  return callChanges(state, found.counter, found.ticket, ctx, true, false);
+  return callChanges(found.counter, found.ticket, ctx, true, false);
 }
 
 // ---------------------------------------------------------------- service
@@ -398,11 +397,19 @@ export function setCounterState(
   }
   if (counter.state === input.state) return { ok: true, changes: [], result: counter };
   const updated: Counter = { ...counter, state: input.state };
+  const changes: Change[] = [{ kind: 'counter', counter: updated }];
   if (input.state === 'closed') {
     updated.currentTicketId = null;
     updated.officer = null;
+    // Tickets transferred to this counter would wait for it all day: they go
+    // back to the shared line of their procedure, keeping their place.
+    for (const t of state.tickets.values()) {
+      if (t.status === 'waiting' && t.assignedCounterId === counter.id) {
+        changes.push({ kind: 'ticket', ticket: { ...t, assignedCounterId: null } });
+      }
+    }
   }
-  return { ok: true, changes: [{ kind: 'counter', counter: updated }], result: updated };
+  return { ok: true, changes, result: updated };
 }
 
 export function setCounterOfficer(
