@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MqttClient } from 'mqtt';
-import { connectMqtt } from '../shared/mqtt/connect.js';
 import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
+import { connectMqtt } from '../shared/mqtt/connect.js';
 import { topics } from '../shared/protocol/topics.js';
 
 const { values } = parseArgs({
@@ -51,7 +51,12 @@ async function startHub(dataDir: string): Promise<RunningHub> {
   const httpPort = nextPort++;
   const t0 = performance.now();
   const child = spawn(process.execPath, ['dist/hub/main.js'], {
-    env: { ...process.env, QMS_DATA_DIR: dataDir, QMS_MQTT_PORT: String(mqttPort), QMS_HTTP_PORT: String(httpPort) },
+    env: {
+      ...process.env,
+      QMS_DATA_DIR: dataDir,
+      QMS_MQTT_PORT: String(mqttPort),
+      QMS_HTTP_PORT: String(httpPort),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -84,12 +89,16 @@ function connect(url: string, id: string, password: string): Promise<MqttClient>
 }
 
 /** Kiosks each send one request, wait for its reply, and send the next, for SECONDS. */
-async function issuance(kiosks: number): Promise<{ perSecond: number; p50: number; p99: number; tickets: number }> {
+async function issuance(
+  kiosks: number,
+): Promise<{ perSecond: number; p50: number; p99: number; tickets: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'qms-bench-'));
   try {
     const db = openDb(dir);
     const devices = new DeviceStore(db);
-    const passwords = Array.from({ length: kiosks }, (_, i) => devices.register(`kiosk-${i}`, 'kiosk', null, Date.now()));
+    const passwords = Array.from({ length: kiosks }, (_, i) =>
+      devices.register(`kiosk-${i}`, 'kiosk', null, Date.now()),
+    );
     db.close();
     const hub = await startHub(dir);
     const clients = await Promise.all(passwords.map((p, i) => connect(hub.mqttUrl, `kiosk-${i}`, p)));
@@ -149,7 +158,11 @@ async function startToReady(): Promise<{ first: number; warm: number }> {
 async function main() {
   const results: Record<string, number> = {};
   const rows: [string, string][] = [];
-  const collect = async <T extends Record<string, number>>(label: string, run: () => Promise<T>, keys: (keyof T)[]) => {
+  const collect = async <T extends Record<string, number>>(
+    label: string,
+    run: () => Promise<T>,
+    keys: (keyof T)[],
+  ) => {
     const runs: T[] = [];
     for (let r = 0; r < REPEAT; r++) runs.push(await run());
     for (const k of keys) {
@@ -164,7 +177,10 @@ async function main() {
   for (const k of [1, 10, 50]) {
     await collect(`issue.${k}kiosks`, () => issuance(k), ['perSecond', 'p50', 'p99']);
     rows.push([`tickets/s with ${k} kiosk(s)`, String(results[`issue.${k}kiosks.perSecond`])]);
-    rows.push([`  press-to-reply p50 / p99 (ms)`, `${results[`issue.${k}kiosks.p50`]} / ${results[`issue.${k}kiosks.p99`]}`]);
+    rows.push([
+      `  press-to-reply p50 / p99 (ms)`,
+      `${results[`issue.${k}kiosks.p50`]} / ${results[`issue.${k}kiosks.p99`]}`,
+    ]);
   }
 
   const width = Math.max(...rows.map(([a]) => a.length));

@@ -8,7 +8,8 @@ export const refusalText = {
   range_exhausted: 'Đã hết số thứ tự của dãy {prefix}{start}–{prefix}{end} trong ngày; hãy mở rộng dãy số.',
   unknown_counter: 'Không có quầy số {counterId}.',
   counter_not_open: '{counterName} đang {state}: hãy mở quầy trước khi gọi số.',
-  counter_busy: '{counterName} đang có số {display}: hãy kết thúc, đánh dấu vắng mặt hoặc chuyển số này trước.',
+  counter_busy:
+    '{counterName} đang có số {display}: hãy kết thúc, đánh dấu vắng mặt hoặc chuyển số này trước.',
   queue_empty: 'Không còn công dân chờ cho các thủ tục {counterName} phục vụ.',
   unknown_ticket: 'Không tìm thấy số {display} trong ngày.',
   ticket_not_callable: 'Số {display} đang ở trạng thái "{status}", không gọi được.',

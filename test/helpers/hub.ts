@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { connectMqtt } from '../../shared/mqtt/connect.js';
 import { type Hub, startHub } from '../../hub/app.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
+import { connectMqtt } from '../../shared/mqtt/connect.js';
 import type { Role } from '../../shared/protocol/topics.js';
 
 export function tempDir(prefix = 'qms-test-'): { path: string; remove: () => void } {

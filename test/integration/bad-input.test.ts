@@ -34,12 +34,27 @@ describe('malformed device messages', () => {
     ['not JSON', '{"v":1,"requestId":"a",', 'bad_json', /not valid JSON/],
     ['a JSON array', '[1,2,3]', 'bad_message', /JSON object/],
     ['no version', '{"requestId":"a","procedureId":"can-cuoc-01"}', 'unsupported_version', /version null/],
-    ['an unknown version', '{"v":2,"requestId":"a","procedureId":"can-cuoc-01"}', 'unsupported_version', /version 2/],
+    [
+      'an unknown version',
+      '{"v":2,"requestId":"a","procedureId":"can-cuoc-01"}',
+      'unsupported_version',
+      /version 2/,
+    ],
     ['a number for procedureId', '{"v":1,"requestId":"a","procedureId":42}', 'bad_message', /procedureId/],
     ['no requestId', '{"v":1,"procedureId":"can-cuoc-01"}', 'bad_message', /requestId/],
-    ['a bad requestId', '{"v":1,"requestId":"a b/c","procedureId":"can-cuoc-01"}', 'bad_message', /requestId/],
+    [
+      'a bad requestId',
+      '{"v":1,"requestId":"a b/c","procedureId":"can-cuoc-01"}',
+      'bad_message',
+      /requestId/,
+    ],
     ['a huge payload', Buffer.alloc(1024 * 1024, 'x'), 'too_large', /limit is 16384/],
-    ['an unknown procedure', '{"v":1,"requestId":"a","procedureId":"khong-co"}', 'unknown_procedure', /khong-co/],
+    [
+      'an unknown procedure',
+      '{"v":1,"requestId":"a","procedureId":"khong-co"}',
+      'unknown_procedure',
+      /khong-co/,
+    ],
     [
       'an unknown priority',
       '{"v":1,"requestId":"a","procedureId":"can-cuoc-01","priority":"vip"}',
@@ -61,7 +76,9 @@ describe('malformed device messages', () => {
       expect(r.error.message).toMatch(message);
       expect(storeCounts()).toEqual(before);
       expect(t.hub.service.state.tickets.size).toBe(0);
-      expect(t.logs.lines.slice(logLines).some((l) => l.includes('request refused') && l.includes(code))).toBe(true);
+      expect(
+        t.logs.lines.slice(logLines).some((l) => l.includes('request refused') && l.includes(code)),
+      ).toBe(true);
       expect(kiosk.connected).toBe(true);
     });
   }
@@ -130,8 +147,19 @@ describe('malformed HTTP requests', () => {
   });
 
   it('serves the OpenAPI document with every counter action', async () => {
-    const doc = (await (await fetch(`${t.httpUrl}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    for (const action of ['call-next', 'call-number', 'recall', 'start', 'finish', 'no-show', 'transfer', 'state']) {
+    const doc = (await (await fetch(`${t.httpUrl}/api/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const action of [
+      'call-next',
+      'call-number',
+      'recall',
+      'start',
+      'finish',
+      'no-show',
+      'transfer',
+      'state',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(`/api/counters/{id}/${action}`);
     }
     expect(Object.keys(doc.paths)).toContain('/api/tickets/{id}');

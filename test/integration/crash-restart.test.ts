@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
-import { topics } from '../../shared/protocol/topics.js';
 import { openDb } from '../../hub/store/db.js';
 import { DeviceStore } from '../../hub/store/device-store.js';
+import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
+import { topics } from '../../shared/protocol/topics.js';
 import { connectDevice, freePort, type HubProcess, spawnHub, tempDir } from '../helpers/hub.js';
 
 describe('hub killed with SIGKILL', () => {
@@ -23,7 +23,9 @@ describe('hub killed with SIGKILL', () => {
 
     for (let round = 0; round < 3; round++) {
       hub = await spawnHub(dir.path, mqttPort, httpPort);
-      const client = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, 'kiosk-1', password, { clean: true });
+      const client = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, 'kiosk-1', password, {
+        clean: true,
+      });
       await client.subscribeAsync(topics.deviceReply('kiosk-1'), { qos: 1 });
       let killed = false;
       client.on('message', (_topic, payload) => {

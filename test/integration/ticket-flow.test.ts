@@ -1,6 +1,11 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { announcement, counterStateMessage, type IssuedTicket, reply } from '../../shared/protocol/messages.js';
+import {
+  announcement,
+  counterStateMessage,
+  type IssuedTicket,
+  reply,
+} from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
 import { connectDevice, nextMessage, startTestHub, type TestHub } from '../helpers/hub.js';
 
@@ -21,11 +26,9 @@ async function kiosk(t: TestHub, id: string) {
         clearTimeout(timer);
         resolve(r as ReturnType<typeof reply.parse>);
       });
-      client.publish(
-        topics.deviceRequest(id, 'issue-ticket'),
-        JSON.stringify({ v: 1, requestId, ...body }),
-        { qos: 1 },
-      );
+      client.publish(topics.deviceRequest(id, 'issue-ticket'), JSON.stringify({ v: 1, requestId, ...body }), {
+        qos: 1,
+      });
     });
   return { client, request };
 }
@@ -49,7 +52,9 @@ describe('ticket issuance over MQTT', () => {
     const procedures = ['can-cuoc-01', 'can-cuoc-02', 'cu-tru-01', 'cu-tru-03'];
     const replies = await Promise.all(
       kiosks.flatMap((k, i) =>
-        Array.from({ length: 20 }, (_, j) => k.request(`k${i}-r${j}`, { procedureId: procedures[(i + j) % 4] })),
+        Array.from({ length: 20 }, (_, j) =>
+          k.request(`k${i}-r${j}`, { procedureId: procedures[(i + j) % 4] }),
+        ),
       ),
     );
     const tickets = replies.map((r) => {
