@@ -108,6 +108,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     version,
     service,
     devices,
+    connectedDevices: () => broker?.connectedDevices() ?? [],
     health: () => ({
       ok: true,
       version,

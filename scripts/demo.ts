@@ -150,7 +150,7 @@ Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDi
   MQTT broker:         ${mqttUrl}  (MQTT 3.1.1, device credentials only)
   Demo device credentials: ${credentialsFile}
     e.g. watch the calls as the demo speaker would:
-    mosquitto_sub -V mqttv311 -h 127.0.0.1 -p ${hub.mqttPort} -i speaker-demo -u speaker-demo \\
+    mosquitto_sub -V mqttv311 -h 127.0.0.1 -p ${hub.mqttPort} -i speaker-demo:watch -u speaker-demo \\
       -P "$(node -p "require('${credentialsFile}').devices['speaker-demo'].password")" -t ${topics.announce} -v
 Simulated kiosk, speaker, rating device and officers are running. Ctrl+C stops everything.
 `);

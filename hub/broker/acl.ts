@@ -28,5 +28,7 @@ export function subscribableTopics(device: DeviceIdentity): string[] {
 }
 
 export function maySubscribe(device: DeviceIdentity, filter: string): boolean {
-  return subscribableTopics(device).includes(filter);
+  if (subscribableTopics(device).includes(filter)) return true;
+  // A speaker limited to a zone may follow single counters instead of all.
+  return device.role === 'speaker' && /^qms\/hub\/counter\/[1-9]\d{0,2}$/.test(filter);
 }

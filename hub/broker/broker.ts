@@ -39,6 +39,11 @@ export interface BrokerOptions {
 // aedes keeps what authenticate() found on the client object.
 type DeviceClient = Client & { device?: Device };
 
+/** The device's own client id, or a side client of it such as "kiosk-01:debug". */
+export function clientIdBelongsTo(clientId: string, deviceId: string): boolean {
+  return clientId === deviceId || clientId.startsWith(`${deviceId}:`);
+}
+
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -46,12 +51,14 @@ function authError(message: string, returnCode: number): AuthenticateError {
 export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
   const { devices, log, metrics } = options;
   const now = options.now ?? Date.now;
-  const clients = new Map<string, DeviceClient>();
+  // Live clients per device (a device and possibly a technician's side client).
+  const clients = new Map<string, Set<DeviceClient>>();
 
   const aedes = await Aedes.createBroker({
-    // No anonymous clients: the username is the device id, the password its token,
-    // and the MQTT client id must be the device id too, so one device cannot take
-    // over another's session.
+    // No anonymous clients: the username is the device id, the password its
+    // token, and the MQTT client id is the device id (or "<device id>:<anything>"
+    // for a technician's second client, e.g. mosquitto_sub beside mosquitto_pub),
+    // so one device cannot take over another's session.
     authenticate(client, username, password, done) {
       const deviceId = username ?? '';
       const device = password ? devices.verify(deviceId, password.toString('utf8')) : null;
@@ -63,13 +70,13 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
         });
         return done(authError('bad username or password', 4), false);
       }
-      if (client.id !== device.id) {
+      if (!clientIdBelongsTo(client.id, device.id)) {
         metrics.inc('mqtt_auth_refused');
-        log.warn('connection refused: client id must equal the device id', {
+        log.warn('connection refused: client id must be the device id', {
           clientId: client.id,
           device: device.id,
         });
-        return done(authError('client id must equal the device id', 2), false);
+        return done(authError('client id must be the device id', 2), false);
       }
       (client as DeviceClient).device = device;
       done(null, true);
@@ -112,16 +119,19 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
 
   aedes.on('client', (client: DeviceClient) => {
     if (!client.device) return;
-    clients.set(client.device.id, client);
+    const set = clients.get(client.device.id) ?? new Set();
+    clients.set(client.device.id, set.add(client));
     devices.touch(client.device.id, now());
-    log.info('device connected', { device: client.device.id, role: client.device.role });
+    log.info('device connected', { device: client.device.id, role: client.device.role, clientId: client.id });
     options.onDeviceConnection?.(client.device, true);
   });
   aedes.on('clientDisconnect', (client: DeviceClient) => {
     if (!client.device) return;
-    if (clients.get(client.device.id) === client) clients.delete(client.device.id);
+    const set = clients.get(client.device.id);
+    set?.delete(client);
+    if (set?.size === 0) clients.delete(client.device.id);
     devices.touch(client.device.id, now());
-    log.info('device disconnected', { device: client.device.id });
+    log.info('device disconnected', { device: client.device.id, clientId: client.id });
     options.onDeviceConnection?.(client.device, false);
   });
   aedes.on('clientError', (client: DeviceClient, error: Error) => {
@@ -175,11 +185,11 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
       });
     },
     disconnect(deviceId) {
-      clients.get(deviceId)?.close();
+      for (const client of clients.get(deviceId) ?? []) client.close();
     },
     connectedDevices: () => [...clients.keys()],
     async close() {
-      for (const client of clients.values()) client.close();
+      for (const set of clients.values()) for (const client of set) client.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },

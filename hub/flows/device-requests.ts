@@ -60,6 +60,18 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
     const request = decoded.value;
     const previous = store.findReply(device.id, request.requestId);
     if (previous) {
+      // A repeat must be the same request; a device reusing an id for another
+      // procedure has a bug, and handing it the old ticket would hide it.
+      const old = (previous.reply as { data?: { procedureId?: string; priority?: string | null } }).data;
+      if (old?.procedureId !== request.procedureId || (old.priority ?? null) !== (request.priority ?? null)) {
+        return fail(
+          device,
+          action,
+          request.requestId,
+          'request_id_reused',
+          `requestId ${request.requestId} was already used for another ticket request; use a new id`,
+        );
+      }
       metrics.inc('request_repeated');
       log.info('repeated request answered again', { device: device.id, requestId: request.requestId });
       return send(device, previous.reply as Reply);
@@ -94,6 +106,8 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
       display: decision.result.ticket.display,
       procedure: request.procedureId,
       priority: request.priority ?? undefined,
+      // The kiosk's clock, for comparing with the hub's when a ticket is disputed.
+      pressedAt: request.pressedAt === undefined ? undefined : new Date(request.pressedAt).toISOString(),
     });
     send(device, reply!);
   }

@@ -48,6 +48,8 @@ export function startPublisher(
     let ticketsChanged = false;
     for (const change of changes) {
       if (change.kind === 'counter') counters.add(change.counter.id);
+      else if (change.kind === 'serviceDate')
+        ticketsChanged = true; // a new day: the summary says so
       else if (change.kind === 'ticket') {
         ticketsChanged = true;
         if (change.ticket.counterId !== null) counters.add(change.ticket.counterId);

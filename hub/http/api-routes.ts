@@ -19,6 +19,8 @@ import type { DeviceStore } from '../store/device-store.js';
 export interface ApiDeps {
   service: QueueService;
   devices: DeviceStore;
+  /** Ids of devices with a live MQTT connection. */
+  connectedDevices: () => string[];
   health: () => Record<string, unknown>;
 }
 
@@ -223,6 +225,25 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ),
         (counter) => counterStateMessage(service.state, counter, Date.now()),
       ),
+  );
+
+  app.get(
+    '/api/devices',
+    { schema: { summary: 'Registered devices: role, counter, online, version, last seen, printer state' } },
+    async () => {
+      const online = new Set(deps.connectedDevices());
+      return deps.devices.list().map((d) => ({
+        id: d.id,
+        role: d.role,
+        counterId: d.counterId,
+        online: online.has(d.id),
+        revoked: d.revokedAt !== null,
+        version: d.status?.version ?? null,
+        printer: d.status?.printer ?? null,
+        fault: d.status?.fault ?? null,
+        lastSeen: d.lastSeen,
+      }));
+    },
   );
 
   app.get<{ Params: { id: string } }>(

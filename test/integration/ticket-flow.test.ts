@@ -93,6 +93,10 @@ describe('ticket issuance over MQTT', () => {
     expect((third as { data: IssuedTicket }).data.display).toBe('1002');
     expect(t.hub.service.state.tickets.size).toBe(2);
     expect(t.hub.metrics.get('request_repeated')).toBe(1);
+    // The same id for another procedure is a device bug, not a repeat.
+    const reused = await k.request('same-id', { procedureId: 'cu-tru-01' });
+    expect(reused).toMatchObject({ ok: false, error: { code: 'request_id_reused' } });
+    expect(t.hub.service.state.tickets.size).toBe(2);
   });
 
   it('replies with people ahead, estimated wait and the counters serving the procedure', async () => {
@@ -140,5 +144,13 @@ describe('ticket issuance over MQTT', () => {
     await rating.subscribeAsync(topics.counterState(2), { qos: 1 });
     const state = counterStateMessage.parse(JSON.parse((await retained).toString()));
     expect(state.current).toMatchObject({ display: issued.data.display, status: 'called' });
+
+    // The device list shows who is connected.
+    const devices = (await (await fetch(`${t.httpUrl}/api/devices`)).json()) as {
+      id: string;
+      online: boolean;
+    }[];
+    expect(devices.find((d) => d.id === 'rating-2')).toMatchObject({ online: true });
+    expect(devices.map((d) => d.id).sort()).toEqual(['kiosk-a', 'rating-2', 'speaker-1']);
   });
 });

@@ -26,7 +26,7 @@ afterAll(async () => {
 /** The smallest valid file per role, as a base for the bad ones. */
 function minimal(role: 'kiosk' | 'rating' | 'speaker'): Record<string, unknown> {
   const hardware = {
-    kiosk: { buttons: [{ gpio: 5, fieldId: 'cccd' }] },
+    kiosk: { buttons: [{ gpio: 5, fieldId: 'can-cuoc' }] },
     rating: {
       counterId: 3,
       keys: [
@@ -105,7 +105,7 @@ describe('defaults', () => {
     const config = parse(minimal('kiosk'));
     if (config.role !== 'kiosk') throw new Error('wrong role');
     expect(config.hardware).toEqual({
-      buttons: [{ gpio: 5, fieldId: 'cccd' }],
+      buttons: [{ gpio: 5, fieldId: 'can-cuoc' }],
       debounceMs: 30,
       pressWindowMs: 1500,
       gpio: { sysfsRoot: '/sys/class/gpio' },
@@ -167,12 +167,12 @@ describe('bad files name the exact field', () => {
   const cases: Array<[string, unknown, string]> = [
     [
       'gpio out of range',
-      { ...kiosk, hardware: { ...kioskHw, buttons: [{ gpio: 54, fieldId: 'cccd' }] } },
+      { ...kiosk, hardware: { ...kioskHw, buttons: [{ gpio: 54, fieldId: 'can-cuoc' }] } },
       'hardware.buttons.0.gpio: expected a number between 0 and 53',
     ],
     [
       'gpio of the wrong type',
-      { ...kiosk, hardware: { ...kioskHw, buttons: [{ gpio: '17', fieldId: 'cccd' }] } },
+      { ...kiosk, hardware: { ...kioskHw, buttons: [{ gpio: '17', fieldId: 'can-cuoc' }] } },
       'hardware.buttons.0.gpio: expected a number between 0 and 53',
     ],
     [
