@@ -17,6 +17,9 @@ import { serviceDateOf } from './queue/service-date.js';
 import type { QueueSettings } from './queue/types.js';
 import { QueueService } from './service/queue-service.js';
 import { type Db, openDb } from './store/db.js';
+import { AccountStore } from './auth/account-store.js';
+import { generatePassword, hashPassword } from './auth/passwords.js';
+import { BoardFeed } from './service/board.js';
 import { DeviceStore } from './store/device-store.js';
 import { QueueStore } from './store/queue-store.js';
 
@@ -30,6 +33,9 @@ export interface HubOptions {
 
 export interface Hub {
   mqttPort: number;
+  /** Set on the very first start only: the generated administrator password. */
+  initialAdminPassword: string | null;
+  accounts: AccountStore;
   httpPort: number;
   db: Db;
   service: QueueService;
@@ -47,6 +53,8 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   const db = openDb(options.dataDir);
   const store = new QueueStore(db);
   const devices = new DeviceStore(db);
+  const accounts = new AccountStore(db);
+  const initialAdminPassword = await createFirstAdministrator(accounts);
   const today = () => serviceDateOf(Date.now(), options.site.timeZone, options.dailyResetTime);
 
   if (store.isEmpty()) {
@@ -101,23 +109,29 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   const publisher = startPublisher(service, publish, log.child('publisher'), { version, startedAt });
   await publisher.publishAll();
 
-  const { app: http, port: httpPort } = await startHttp({
-    host: options.http.host,
-    port: options.http.port,
-    log: log.child('http'),
-    version,
-    service,
-    devices,
-    connectedDevices: () => broker?.connectedDevices() ?? [],
-    health: () => ({
-      ok: true,
+  const board = new BoardFeed(service);
+  const { app: http, port: httpPort } = await startHttp(
+    {
+      service,
+      accounts,
+      devices,
+      board,
+      log: log.child('http'),
       version,
-      startedAt,
-      serviceDate: service.state.serviceDate,
-      devicesOnline: broker?.connectedDevices().length ?? 0,
-      metrics: metrics.snapshot(),
-    }),
-  });
+      connectedDevices: () => broker?.connectedDevices() ?? [],
+      disconnectDevice: (id) => broker?.disconnect(id),
+      health: () => ({
+        ok: true,
+        version,
+        startedAt,
+        serviceDate: service.state.serviceDate,
+        devicesOnline: broker?.connectedDevices().length ?? 0,
+        metrics: metrics.snapshot(),
+      }),
+    },
+    options.http.host,
+    options.http.port,
+  );
 
   log.info('ready', {
     version,
@@ -128,8 +142,18 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     startMs: Math.round(process.uptime() * 1000),
   });
 
+  if (initialAdminPassword) {
+    // Shown once, on the console, never a fixed default; the log itself never
+    // carries it. The administrator should change it after signing in.
+    process.stdout.write(
+      `\n  First start: administrator account "admin" created.\n  Password (shown only now): ${initialAdminPassword}\n  Sign in at http://<hub>:${httpPort}/admin and change it.\n\n`,
+    );
+  }
+
   return {
     mqttPort: broker.port,
+    initialAdminPassword,
+    accounts,
     httpPort,
     db,
     service,
@@ -139,10 +163,22 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     metrics,
     async stop() {
       clearInterval(resetTimer);
+      board.stop();
       publisher.stop();
       await http.close();
       await broker?.close();
       db.close();
     },
   };
+}
+
+/** On a store with no account, an administrator with a generated password. */
+async function createFirstAdministrator(accounts: AccountStore): Promise<string | null> {
+  if (accounts.count() > 0) return null;
+  const password = generatePassword();
+  accounts.create(
+    { username: 'admin', displayName: 'Quản trị viên', role: 'admin', passwordHash: await hashPassword(password) },
+    Date.now(),
+  );
+  return password;
 }

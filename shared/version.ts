@@ -2,20 +2,24 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cached: string | undefined;
+let found: { root: string; version: string } | undefined;
 
-/** The project's version from package.json, found from source or from dist/. */
-export function appVersion(): string {
-  if (cached) return cached;
+/** The project folder (where package.json is), found from source or from dist/. */
+function locate(): { root: string; version: string } {
+  if (found) return found;
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     try {
-      cached = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-      return cached;
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+      found = { root: dir, version: pkg.version };
+      return found;
     } catch {
       dir = dirname(dir);
     }
   }
-  cached = '0.0.0';
-  return cached;
+  found = { root: process.cwd(), version: '0.0.0' };
+  return found;
 }
+
+export const appVersion = (): string => locate().version;
+export const appRoot = (): string => locate().root;

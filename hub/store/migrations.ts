@@ -134,4 +134,50 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'accounts, sessions, audit log, ratings',
+    sql: `
+      CREATE TABLE accounts (
+        username TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('officer','admin')),
+        password_hash TEXT NOT NULL, -- scrypt$N$r$p$salt$hash
+        created_at INTEGER NOT NULL,
+        disabled_at INTEGER
+      ) STRICT;
+
+      -- Only a hash of the session token is stored, as for device tokens.
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES accounts(username),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        counter_id INTEGER,
+        ticket_id TEXT,
+        detail TEXT -- JSON
+      ) STRICT;
+      CREATE INDEX audit_log_by_time ON audit_log(at);
+
+      CREATE TABLE ratings (
+        id TEXT PRIMARY KEY, -- the device's event id (idempotent)
+        ticket_id TEXT NOT NULL UNIQUE,
+        counter_id INTEGER NOT NULL,
+        officer TEXT,
+        level TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        pressed_at INTEGER NOT NULL,
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX ratings_by_time ON ratings(at);
+    `,
+  },
 ];

@@ -396,6 +396,20 @@ export class QueueStore {
       .run(callId, deviceId, startedAt, endedAt, skipped);
   }
 
+  /** The last calls of a service date, newest first (for the board after a restart). */
+  recentCalls(serviceDate: string, limit: number) {
+    const rows = this.db
+      .prepare(
+        `SELECT c.payload FROM calls c JOIN tickets t ON t.id = c.ticket_id
+         WHERE t.service_date = ? ORDER BY c.at DESC LIMIT ?`,
+      )
+      .all(serviceDate, limit) as { payload: string }[];
+    return rows.map((r) => {
+      const { callId, display, counterId, counterName, recall, at } = JSON.parse(r.payload) as CallEvent;
+      return { callId, display, counterId, counterName, recall, at };
+    });
+  }
+
   callExists(callId: string): boolean {
     return this.db.prepare('SELECT 1 FROM calls WHERE id = ?').get(callId) !== undefined;
   }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { RATING_LEVELS } from '../ratings.js';
 import { DEVICE_ID_PATTERN } from '../protocol/topics.js';
 import {
   ConfigError,
@@ -167,8 +168,7 @@ const kioskHardware = z
 
 // ---------------------------------------------------------------- rating
 
-export const RATING_LEVELS = ['very_satisfied', 'satisfied', 'neutral', 'unsatisfied'] as const;
-export type RatingLevel = (typeof RATING_LEVELS)[number];
+export { RATING_LEVELS, type RatingLevel } from '../ratings.js';
 
 const ratingKeys = z
   .array(z.strictObject({ gpio, level: z.enum(RATING_LEVELS) }))

@@ -1,5 +1,7 @@
-// Every sentence a person reads, in one place, so another language can be added
-// by writing one more table with the same keys.
+// Every sentence a person reads, in one place (this file and shared/text/vi/),
+// so another language can be added by writing the same tables with the same keys.
+
+import { common } from './vi/common.js';
 
 export const refusalText = {
   unknown_procedure: 'Không có thủ tục "{procedureId}".',
@@ -44,3 +46,11 @@ export function fillText(template: string, params: Record<string, string | numbe
     key in params ? String(params[key]) : whole,
   );
 }
+
+/** Texts of the web pages, one table per page; served to browsers as /assets/text.js. */
+export const uiText = {
+  common,
+  refusal: refusalText,
+  counterState: counterStateText,
+  ticketStatus: ticketStatusText,
+};

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { type Hub, startHub } from '../../hub/app.js';
+import { generatePassword, hashPassword } from '../../hub/auth/passwords.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
 import { connectMqtt } from '../../shared/mqtt/connect.js';
 import type { Role } from '../../shared/protocol/topics.js';
@@ -24,6 +25,12 @@ export interface TestHub {
   httpUrl: string;
   /** Register a device and return its password. */
   addDevice(id: string, role: Role, counterId?: number | null): string;
+  /** Create an officer or administrator account; returns its password. */
+  addAccount(username: string, role: 'officer' | 'admin'): Promise<string>;
+  /** Sign in over HTTP; returns the Cookie header value to send. */
+  signIn(username: string, password: string): Promise<string>;
+  /** fetch against the hub with a session cookie and a same-origin Origin. */
+  as(cookie: string): (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -41,13 +48,43 @@ export async function startTestHub(options: { dataDir?: string } = {}): Promise<
     },
     createLogger('hub', { sink: logs, level: 'debug', timestamps: false }),
   );
+  const httpUrl = `http://127.0.0.1:${hub.httpPort}`;
   return {
     hub,
     dataDir,
     logs,
     mqttUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
-    httpUrl: `http://127.0.0.1:${hub.httpPort}`,
+    httpUrl,
     addDevice: (id, role, counterId = null) => hub.devices.register(id, role, counterId, Date.now()),
+    async addAccount(username, role) {
+      const password = generatePassword();
+      hub.accounts.create(
+        { username, displayName: username, role, passwordHash: await hashPassword(password) },
+        Date.now(),
+      );
+      return password;
+    },
+    async signIn(username, password) {
+      const res = await fetch(`${httpUrl}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+      return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    },
+    as(cookie) {
+      return (path, init = {}) =>
+        fetch(`${httpUrl}${path}`, {
+          method: init.method ?? 'GET',
+          headers: {
+            cookie,
+            origin: httpUrl,
+            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        });
+    },
     async stop() {
       await hub.stop();
       dir?.remove();

@@ -1,0 +1,167 @@
+// Officers' actions at a counter. Each needs a signed-in officer (or
+// administrator) and is written to the audit log: who, what, when, which
+// counter and which ticket.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountStore } from '../auth/account-store.js';
+import {
+  callNext,
+  callNumber,
+  finishService,
+  markNoShow,
+  recall,
+  setCounterOfficer,
+  setCounterState,
+  startService,
+  transfer,
+} from '../queue/commands.js';
+import type { Context, CounterState, Decision, QueueState } from '../queue/types.js';
+import type { QueueService } from '../service/queue-service.js';
+import { counterStateMessage, ticketView } from '../service/views.js';
+import type { Guard } from './auth.js';
+import { counterParams, errorSchema, sendDecision } from './route-helpers.js';
+
+type CounterRequest = FastifyRequest<{ Params: { id: number } }>;
+type CounterCommand = (state: QueueState, input: { counterId: number }, ctx: Context) => Decision<unknown>;
+
+/** The ticket a counter action touched, for the audit log. */
+function ticketIdOf(result: unknown): string | null {
+  if (typeof result !== 'object' || result === null) return null;
+  const r = result as { id?: unknown; display?: unknown; ticket?: { id?: unknown } };
+  if (typeof r.ticket?.id === 'string') return r.ticket.id;
+  return typeof r.id === 'string' && typeof r.display === 'string' ? r.id : null;
+}
+
+export function registerCounterRoutes(
+  app: FastifyInstance,
+  deps: { service: QueueService; accounts: AccountStore; requireOfficer: Guard },
+): void {
+  const { service, accounts, requireOfficer } = deps;
+
+  const act = <R>(
+    request: CounterRequest,
+    action: string,
+    decide: (s: QueueState, ctx: Context) => Decision<R>,
+    detail?: unknown,
+  ): Decision<R> => {
+    const decision = service.run(decide);
+    if (decision.ok) {
+      accounts.audit(
+        {
+          username: request.account!.username,
+          action,
+          counterId: request.params.id,
+          ticketId: ticketIdOf(decision.result),
+          detail,
+        },
+        Date.now(),
+      );
+    }
+    return decision;
+  };
+
+  const options = (summary: string, body?: object) => ({
+    preHandler: requireOfficer,
+    schema: {
+      summary,
+      params: counterParams,
+      ...(body ? { body } : {}),
+      response: { 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+    },
+  });
+
+  const simple: [string, string, CounterCommand][] = [
+    ['call-next', 'Call the next ticket (priority rules, then waiting time)', callNext],
+    ['recall', 'Call the current ticket again', recall],
+    ['start', 'Start serving the called ticket', startService],
+    ['finish', 'Finish the ticket being served', finishService],
+    ['no-show', 'Mark the called ticket absent', markNoShow],
+  ];
+  for (const [path, summary, command] of simple) {
+    app.post<{ Params: { id: number } }>(`/api/counters/:id/${path}`, options(summary), async (request, reply) =>
+      sendDecision(
+        reply,
+        act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
+        (r) => r,
+      ),
+    );
+  }
+
+  app.post<{ Params: { id: number }; Body: { display: string } }>(
+    '/api/counters/:id/call-number',
+    options('Call a given number (out of turn, or a no-show who came back)', {
+      type: 'object',
+      properties: { display: { type: 'string', minLength: 1, maxLength: 16 } },
+      required: ['display'],
+      additionalProperties: false,
+    }),
+    async (request, reply) => {
+      const display = request.body.display.trim();
+      return sendDecision(
+        reply,
+        act(request, 'call-number', (s, ctx) => callNumber(s, { counterId: request.params.id, display }, ctx), {
+          display,
+        }),
+        (r) => r,
+      );
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: { toCounterId?: number | null; toProcedureId?: string | null } }>(
+    '/api/counters/:id/transfer',
+    options('Send the current ticket to another counter or procedure', {
+      type: 'object',
+      properties: {
+        toCounterId: { type: ['integer', 'null'], minimum: 1, maximum: 999 },
+        toProcedureId: { type: ['string', 'null'], minLength: 1, maxLength: 64 },
+      },
+      additionalProperties: false,
+    }),
+    async (request, reply) =>
+      sendDecision(
+        reply,
+        act(
+          request,
+          'transfer',
+          (s, ctx) => transfer(s, { counterId: request.params.id, ...request.body }, ctx),
+          request.body,
+        ),
+        ticketView,
+      ),
+  );
+
+  app.post<{ Params: { id: number }; Body: { state: CounterState } }>(
+    '/api/counters/:id/state',
+    options('Open, pause or close the counter', {
+      type: 'object',
+      properties: { state: { type: 'string', enum: ['open', 'paused', 'closed'] } },
+      required: ['state'],
+      additionalProperties: false,
+    }),
+    async (request, reply) =>
+      sendDecision(
+        reply,
+        act(request, `state-${request.body.state}`, (s, ctx) =>
+          setCounterState(s, { counterId: request.params.id, state: request.body.state }, ctx),
+        ),
+        (counter) => counterStateMessage(service.state, counter, Date.now()),
+      ),
+  );
+
+  // An officer takes a counter: calls and services there carry the officer's
+  // name until another officer takes it, the officer leaves, or it closes.
+  for (const [path, summary, take] of [
+    ['take', 'The signed-in officer takes the counter', true],
+    ['leave', 'The signed-in officer leaves the counter', false],
+  ] as const) {
+    app.post<{ Params: { id: number } }>(`/api/counters/:id/${path}`, options(summary), async (request, reply) =>
+      sendDecision(
+        reply,
+        act(request, path, (s, ctx) =>
+          setCounterOfficer(s, { counterId: request.params.id, officer: take ? request.account!.username : null }, ctx),
+        ),
+        (counter) => counterStateMessage(service.state, counter, Date.now()),
+      ),
+    );
+  }
+}

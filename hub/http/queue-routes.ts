@@ -1,0 +1,92 @@
+// Read-only views of the queue: open to the LAN (the display board and the
+// ticket lookup page need no sign-in), and nothing here changes state.
+
+import type { FastifyInstance } from 'fastify';
+import { estimateWait } from '../queue/estimate.js';
+import { waitingFor } from '../queue/ordering.js';
+import type { Counter, QueueState } from '../queue/types.js';
+import type { QueueService } from '../service/queue-service.js';
+import { catalogueMessage, counterStateMessage, queueSummary, ticketView } from '../service/views.js';
+import { counterParams, errorBody, errorSchema } from './route-helpers.js';
+
+export function counterView(state: QueueState, counter: Counter, now: number) {
+  const waiting = waitingFor(state, counter);
+  return {
+    ...counterStateMessage(state, counter, now),
+    serves: counter.serves,
+    waiting: {
+      count: waiting.length,
+      priority: waiting.filter((t) => t.priority !== null).length,
+      longestWaitSeconds: waiting.length ? Math.round((now - Math.min(...waiting.map((t) => t.queuedAt))) / 1000) : 0,
+      tickets: waiting.map(ticketView),
+    },
+  };
+}
+
+export function registerQueueRoutes(
+  app: FastifyInstance,
+  deps: { service: QueueService; health: () => Record<string, unknown> },
+): void {
+  const { service } = deps;
+  const state = () => service.state;
+
+  app.get('/api/health', { schema: { summary: 'Liveness, version and counters of refused input' } }, async () =>
+    deps.health(),
+  );
+
+  app.get('/api/catalogue', { schema: { summary: 'Fields, procedures and priority categories' } }, async () => ({
+    ...catalogueMessage(state(), Date.now()),
+    numbering: state().catalogue.fields.map((f) => ({ fieldId: f.id, ...f.numbering })),
+  }));
+
+  app.get('/api/queue', { schema: { summary: 'Live queue: counters, waiting tickets, counts per field' } }, async () => {
+    const now = Date.now();
+    const s = state();
+    return {
+      serviceDate: s.serviceDate,
+      summary: queueSummary(s, now),
+      counters: [...s.counters.values()].map((c) => counterStateMessage(s, c, now)),
+      waiting: [...s.tickets.values()]
+        .filter((t) => t.status === 'waiting')
+        .sort((a, b) => a.queuedAt - b.queuedAt)
+        .map(ticketView),
+    };
+  });
+
+  app.get('/api/counters', { schema: { summary: 'Every counter with what it serves and its waiting line' } }, async () => {
+    const now = Date.now();
+    return [...state().counters.values()].map((c) => counterView(state(), c, now));
+  });
+
+  app.get<{ Params: { id: number } }>(
+    '/api/counters/:id',
+    { schema: { summary: 'One counter', params: counterParams, response: { 404: errorSchema } } },
+    async (request, reply) => {
+      const counter = state().counters.get(request.params.id);
+      if (!counter) return reply.code(404).send(errorBody('unknown_counter', `Không có quầy số ${request.params.id}.`));
+      return counterView(state(), counter, Date.now());
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/tickets/:id',
+    {
+      schema: {
+        summary: 'A ticket, its people ahead and estimated wait (the ticket lookup page)',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } },
+          required: ['id'],
+        },
+        response: { 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const live = state().tickets.get(request.params.id);
+      const ticket = live ?? service.store.ticketById(request.params.id);
+      if (!ticket) return reply.code(404).send(errorBody('unknown_ticket', 'Không tìm thấy số thứ tự này.'));
+      const estimate = live && live.status === 'waiting' ? estimateWait(state(), live) : null;
+      return { ...ticketView(ticket), estimate };
+    },
+  );
+}

@@ -1,0 +1,71 @@
+// What the waiting-room board and the officers' consoles follow live: every
+// counter's current call, the last calls, and waiting counts per field. A
+// snapshot is rebuilt after each committed change (coalesced), so a client
+// that reconnects simply takes the next snapshot.
+
+import { EventEmitter } from 'node:events';
+import type { CallEvent, Change } from '../queue/types.js';
+import type { QueueService } from './queue-service.js';
+import { counterStateMessage, queueSummary } from './views.js';
+
+const LAST_CALLS = 10;
+
+export interface BoardSnapshot {
+  serviceDate: string;
+  at: number;
+  counters: ReturnType<typeof counterStateMessage>[];
+  lastCalls: Pick<CallEvent, 'callId' | 'display' | 'counterId' | 'counterName' | 'recall' | 'at'>[];
+  summary: ReturnType<typeof queueSummary>;
+  /** Bumped on every change, so a client can tell a fresh snapshot. */
+  revision: number;
+}
+
+export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
+  private lastCalls: BoardSnapshot['lastCalls'];
+  private revision = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly onChanges = (changes: readonly Change[]) => {
+    for (const c of changes) {
+      if (c.kind === 'call') {
+        const { callId, display, counterId, counterName, recall, at } = c.call;
+        this.lastCalls = [{ callId, display, counterId, counterName, recall, at }, ...this.lastCalls].slice(0, LAST_CALLS);
+      } else if (c.kind === 'serviceDate') {
+        this.lastCalls = [];
+      }
+    }
+    this.revision++;
+    // Many changes in a burst become one update: the board needs the state, not each step.
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.emit('update', this.snapshot());
+    }, this.delayMs);
+  };
+
+  constructor(
+    private readonly service: QueueService,
+    private readonly delayMs = 50,
+  ) {
+    super();
+    this.setMaxListeners(0); // one listener per open page
+    this.lastCalls = service.store.recentCalls(service.state.serviceDate, LAST_CALLS);
+    service.on('changes', this.onChanges);
+  }
+
+  snapshot(): BoardSnapshot {
+    const { state } = this.service;
+    const now = Date.now();
+    return {
+      serviceDate: state.serviceDate,
+      at: now,
+      counters: [...state.counters.values()].map((c) => counterStateMessage(state, c, now)),
+      lastCalls: this.lastCalls,
+      summary: queueSummary(state, now),
+      revision: this.revision,
+    };
+  }
+
+  stop(): void {
+    this.service.off('changes', this.onChanges);
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
