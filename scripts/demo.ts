@@ -6,6 +6,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startHub } from '../hub/app.js';
+import { generatePassword, hashPassword } from '../hub/auth/passwords.js';
 import { ConfigError, loadHubConfig } from '../hub/config.js';
 import { DeviceConnection } from '../shared/device/connection.js';
 import { createLogger } from '../shared/log/logger.js';
@@ -41,10 +42,25 @@ async function main() {
       password: hub.devices.register(d.id, d.role, d.counterId, Date.now()),
     };
   }
-  const credentialsFile = resolve(join(config.dataDir, 'demo-devices.json'));
-  writeFileSync(credentialsFile, `${JSON.stringify({ mqttUrl, devices: credentials }, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  // Demo accounts: an administrator and four officers, new passwords each start.
+  const accounts: Record<string, { role: 'admin' | 'officer'; password: string }> = {};
+  const people: [string, 'admin' | 'officer'][] = [
+    ['demo-admin', 'admin'],
+    ['canbo1', 'officer'],
+    ['canbo2', 'officer'],
+    ['canbo3', 'officer'],
+    ['canbo4', 'officer'],
+  ];
+  for (const [username, role] of people) {
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    if (hub.accounts.get(username)) hub.accounts.setPassword(username, passwordHash);
+    else hub.accounts.create({ username, displayName: username, role, passwordHash }, Date.now());
+    accounts[username] = { role, password };
+  }
+  const credentialsFile = resolve(join(config.dataDir, 'demo-credentials.json'));
+  const credentialsJson = JSON.stringify({ mqttUrl, httpUrl, devices: credentials, accounts }, null, 2);
+  writeFileSync(credentialsFile, `${credentialsJson}\n`, { mode: 0o600 });
   chmodSync(credentialsFile, 0o600);
 
   const connect = (id: string, subscriptions: string[]) =>
@@ -116,15 +132,32 @@ async function main() {
     }
   });
 
-  // -- simulated officers: call, start, finish through the HTTP API
+  // -- simulated officers canbo1..4 at counters 1..4: they sign in, take their
+  // counter, then call, start and finish through the HTTP API like the console.
   const officerLog = createLogger('officer-demo');
+  const sessions = new Map<number, string>();
+  const post = (counterId: number, action: string) =>
+    fetch(`${httpUrl}/api/counters/${counterId}/${action}`, {
+      method: 'POST',
+      headers: { cookie: sessions.get(counterId) ?? '', origin: httpUrl },
+    });
+  for (let counterId = 1; counterId <= 4; counterId++) {
+    const username = `canbo${counterId}`;
+    const res = await fetch(`${httpUrl}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: httpUrl },
+      body: JSON.stringify({ username, password: accounts[username]!.password }),
+    });
+    sessions.set(counterId, (res.headers.get('set-cookie') ?? '').split(';')[0]!);
+    await post(counterId, 'take');
+  }
   const act = async () => {
     const counterId = 1 + Math.floor(Math.random() * 4);
     const state = (await (await fetch(`${httpUrl}/api/counters/${counterId}`)).json()) as {
       current: { status: string } | null;
     };
     const action = !state.current ? 'call-next' : state.current.status === 'called' ? 'start' : 'finish';
-    const res = await fetch(`${httpUrl}/api/counters/${counterId}/${action}`, { method: 'POST' });
+    const res = await post(counterId, action);
     const body = (await res.json()) as {
       error?: { message: string };
       display?: string;
@@ -143,12 +176,15 @@ async function main() {
 
   console.log(`
 Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDir)}).
+  Officer console:     ${httpUrl}/console  (canbo1..canbo4 are the simulated officers)
+  Display board:       ${httpUrl}/board
+  Administration:      ${httpUrl}/admin    Reports: ${httpUrl}/reports
   Queue (JSON):        ${httpUrl}/api/queue
   Counters:            ${httpUrl}/api/counters
   OpenAPI document:    ${httpUrl}/api/openapi.json
   Health:              ${httpUrl}/api/health
   MQTT broker:         ${mqttUrl}  (MQTT 3.1.1, device credentials only)
-  Demo device credentials: ${credentialsFile}
+  Demo credentials (accounts demo-admin and canbo1..4, devices): ${credentialsFile}
     e.g. watch the calls as the demo speaker would:
     mosquitto_sub -V mqttv311 -h 127.0.0.1 -p ${hub.mqttPort} -i speaker-demo:watch -u speaker-demo \\
       -P "$(node -p "require('${credentialsFile}').devices['speaker-demo'].password")" -t ${topics.announce} -v

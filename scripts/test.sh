@@ -5,15 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# command → Debian package that provides it
+# command or file → Debian package that provides it
 declare -A NEEDED=(
   [mosquitto_sub]=mosquitto-clients
   [mosquitto_pub]=mosquitto-clients
+  [chromium]=chromium
+  [/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]=fonts-dejavu-core
 )
 
 missing=()
-for cmd in "${!NEEDED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+for need in "${!NEEDED[@]}"; do
+  if [[ $need == /* ]]; then
+    [ -e "$need" ] || missing+=("${NEEDED[$need]}")
+  else
+    command -v "$need" >/dev/null 2>&1 || missing+=("${NEEDED[$need]}")
+  fi
 done
 if ((${#missing[@]})); then
   packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

@@ -110,15 +110,22 @@ describe('malformed device messages', () => {
 
 describe('malformed HTTP requests', () => {
   let t: TestHub;
+  let cookie: string;
   beforeAll(async () => {
     t = await startTestHub();
+    cookie = await t.signIn('canbo', await t.addAccount('canbo', 'officer'));
   });
   afterAll(async () => t.stop());
 
-  const post = (path: string, body?: string, type = 'application/json') =>
+  const post = (path: string, body?: string) =>
     fetch(`${t.httpUrl}${path}`, {
       method: 'POST',
-      ...(body === undefined ? {} : { body, headers: { 'content-type': type } }),
+      headers: {
+        cookie,
+        origin: t.httpUrl,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body }),
     });
 
   it.each([
