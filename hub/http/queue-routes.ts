@@ -11,13 +11,29 @@ import { counterParams, errorBody, errorSchema } from './route-helpers.js';
 
 export function counterView(state: QueueState, counter: Counter, now: number) {
   const waiting = waitingFor(state, counter);
+  const message = counterStateMessage(state, counter, now);
+  const live = message.current ? state.tickets.get(message.current.ticketId) : undefined;
   return {
-    ...counterStateMessage(state, counter, now),
+    ...message,
+    // The officer's console also shows what the citizen came for and how long the service has run.
+    current:
+      message.current && live
+        ? {
+            ...message.current,
+            procedureId: live.procedureId,
+            priority: live.priority,
+            issuedAt: live.issuedAt,
+            serviceStartedAt: live.serviceStartedAt,
+            callCount: live.callCount,
+          }
+        : message.current,
     serves: counter.serves,
     waiting: {
       count: waiting.length,
       priority: waiting.filter((t) => t.priority !== null).length,
-      longestWaitSeconds: waiting.length ? Math.round((now - Math.min(...waiting.map((t) => t.queuedAt))) / 1000) : 0,
+      longestWaitSeconds: waiting.length
+        ? Math.round((now - Math.min(...waiting.map((t) => t.queuedAt))) / 1000)
+        : 0,
       tickets: waiting.map(ticketView),
     },
   };
@@ -30,40 +46,55 @@ export function registerQueueRoutes(
   const { service } = deps;
   const state = () => service.state;
 
-  app.get('/api/health', { schema: { summary: 'Liveness, version and counters of refused input' } }, async () =>
-    deps.health(),
+  app.get(
+    '/api/health',
+    { schema: { summary: 'Liveness, version and counters of refused input' } },
+    async () => deps.health(),
   );
 
-  app.get('/api/catalogue', { schema: { summary: 'Fields, procedures and priority categories' } }, async () => ({
-    ...catalogueMessage(state(), Date.now()),
-    numbering: state().catalogue.fields.map((f) => ({ fieldId: f.id, ...f.numbering })),
-  }));
+  app.get(
+    '/api/catalogue',
+    { schema: { summary: 'Fields, procedures and priority categories' } },
+    async () => ({
+      ...catalogueMessage(state(), Date.now()),
+      numbering: state().catalogue.fields.map((f) => ({ fieldId: f.id, ...f.numbering })),
+    }),
+  );
 
-  app.get('/api/queue', { schema: { summary: 'Live queue: counters, waiting tickets, counts per field' } }, async () => {
-    const now = Date.now();
-    const s = state();
-    return {
-      serviceDate: s.serviceDate,
-      summary: queueSummary(s, now),
-      counters: [...s.counters.values()].map((c) => counterStateMessage(s, c, now)),
-      waiting: [...s.tickets.values()]
-        .filter((t) => t.status === 'waiting')
-        .sort((a, b) => a.queuedAt - b.queuedAt)
-        .map(ticketView),
-    };
-  });
+  app.get(
+    '/api/queue',
+    { schema: { summary: 'Live queue: counters, waiting tickets, counts per field' } },
+    async () => {
+      const now = Date.now();
+      const s = state();
+      return {
+        serviceDate: s.serviceDate,
+        summary: queueSummary(s, now),
+        counters: [...s.counters.values()].map((c) => counterStateMessage(s, c, now)),
+        waiting: [...s.tickets.values()]
+          .filter((t) => t.status === 'waiting')
+          .sort((a, b) => a.queuedAt - b.queuedAt)
+          .map(ticketView),
+      };
+    },
+  );
 
-  app.get('/api/counters', { schema: { summary: 'Every counter with what it serves and its waiting line' } }, async () => {
-    const now = Date.now();
-    return [...state().counters.values()].map((c) => counterView(state(), c, now));
-  });
+  app.get(
+    '/api/counters',
+    { schema: { summary: 'Every counter with what it serves and its waiting line' } },
+    async () => {
+      const now = Date.now();
+      return [...state().counters.values()].map((c) => counterView(state(), c, now));
+    },
+  );
 
   app.get<{ Params: { id: number } }>(
     '/api/counters/:id',
     { schema: { summary: 'One counter', params: counterParams, response: { 404: errorSchema } } },
     async (request, reply) => {
       const counter = state().counters.get(request.params.id);
-      if (!counter) return reply.code(404).send(errorBody('unknown_counter', `Không có quầy số ${request.params.id}.`));
+      if (!counter)
+        return reply.code(404).send(errorBody('unknown_counter', `Không có quầy số ${request.params.id}.`));
       return counterView(state(), counter, Date.now());
     },
   );

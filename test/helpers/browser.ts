@@ -20,6 +20,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      '--lang=vi-VN',
     ],
   });
 }
@@ -50,7 +51,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Sign in through the real sign-in page. */
-export async function signIn(page: Page, baseUrl: string, username: string, password: string, next = '/console') {
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+  next = '/console',
+) {
   await page.goto(`${baseUrl}/login?next=${encodeURIComponent(next)}`);
   await page.fill('#username', username);
   await page.fill('#password', password);

@@ -34,15 +34,22 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(options: { dataDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: {
+    dataDir?: string;
+    /** Fixed ports, e.g. to restart a hub where open pages can find it again (default: any free port). */
+    httpPort?: number;
+    mqttPort?: number;
+  } = {},
+): Promise<TestHub> {
   const dir = options.dataDir ? null : tempDir();
   const dataDir = options.dataDir ?? dir!.path;
   const logs = memorySink();
   const hub = await startHub(
     {
       dataDir,
-      mqtt: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { host: '127.0.0.1', port: options.mqttPort ?? 0 },
+      http: { host: '127.0.0.1', port: options.httpPort ?? 0 },
       site: { name: 'Test office', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
     },

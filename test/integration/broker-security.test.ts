@@ -631,7 +631,8 @@ describe('retained counter state', () => {
     });
     await ready; // the retained state arrived: it is subscribed
 
-    const response = await fetch(`${testHub.httpUrl}/api/counters/1/call-next`, { method: 'POST' });
+    const officer = testHub.as(await testHub.signIn('canbo', await testHub.addAccount('canbo', 'officer')));
+    const response = await officer('/api/counters/1/call-next', { method: 'POST' });
     expect(response.status).toBe(200);
 
     const liveRun = await live;

@@ -11,20 +11,24 @@ import {
 import { accept, issue, next, office, SECOND } from './fixture.js';
 
 describe('estimateWait', () => {
-  it('counts waiting tickets of the same procedure issued before, not other procedures', () => {
+  it('counts waiting tickets that take the same counters, by their own service times', () => {
     const { state, ctx } = office();
+    // Counters 1 (cc-cap, cc-doi) and 2 (cc-cap, ct-tt) serve cc-cap; counter 3 does not.
     issue(state, ctx, 'cc-cap');
-    issue(state, ctx, 'cc-doi'); // same field, other procedure
-    issue(state, ctx, 'ct-tt');
-    issue(state, ctx, 'cc-cap');
+    issue(state, ctx, 'cc-doi'); // counter 1's time
+    issue(state, ctx, 'ct-tt'); // counter 2's time
+    issue(state, ctx, 'ct-lt'); // only counter 3: not ahead
     const t = issue(state, ctx, 'cc-cap');
     issue(state, ctx, 'cc-cap'); // after t
     expect(estimateWait(state, t)).toEqual({
-      ahead: 2,
+      ahead: 3,
       openCounters: 2,
       serviceSeconds: 300,
-      waitSeconds: 300,
+      waitSeconds: 450,
     });
+    // A procedure with quick recent services weighs less.
+    state.recentServiceMs.set('ct-tt', [60_000]);
+    expect(estimateWait(state, t)).toMatchObject({ ahead: 3, waitSeconds: 330 });
   });
 
   it('priority tickets go before normal ones: a normal ticket counts later priority ones, not the reverse', () => {

@@ -1,0 +1,223 @@
+// The counter actions of the HTTP API as an officer's browser uses them:
+// sign-in required, cross-site posts refused, every accepted action audited,
+// and the officer who takes a counter is the one its calls carry.
+
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
+import { topics } from '../../shared/protocol/topics.js';
+import { connectDevice, startTestHub, type TestHub } from '../helpers/hub.js';
+
+/** Issue tickets the way a kiosk does: over MQTT, waiting for the hub's reply. */
+async function kiosk(t: TestHub, id: string) {
+  const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, 'kiosk'));
+  await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
+  let n = 0;
+  const issue = (procedureId: string) =>
+    new Promise<IssuedTicket>((resolve, reject) => {
+      const requestId = `${id}-${++n}`;
+      const timer = setTimeout(() => reject(new Error(`no reply to ${requestId}`)), 5000);
+      const onMessage = (topic: string, payload: Buffer) => {
+        if (topic !== topics.deviceReply(id)) return;
+        const r = reply.parse(JSON.parse(payload.toString()));
+        if (r.requestId !== requestId) return;
+        clearTimeout(timer);
+        client.off('message', onMessage);
+        if (r.ok) resolve((r as { data: IssuedTicket }).data);
+        else reject(new Error(JSON.stringify(r)));
+      };
+      client.on('message', onMessage);
+      client.publish(
+        topics.deviceRequest(id, 'issue-ticket'),
+        JSON.stringify({ v: 1, requestId, procedureId }),
+        { qos: 1 },
+      );
+    });
+  return { client, issue };
+}
+
+interface AuditRow {
+  username: string;
+  action: string;
+  counter_id: number | null;
+  ticket_id: string | null;
+  detail: string | null;
+}
+
+/** Every counter action with a body it would accept. */
+const ACTIONS: [string, unknown][] = [
+  ['call-next', undefined],
+  ['call-number', { display: '1001' }],
+  ['recall', undefined],
+  ['start', undefined],
+  ['finish', undefined],
+  ['no-show', undefined],
+  ['transfer', { toCounterId: 2 }],
+  ['state', { state: 'paused' }],
+  ['take', undefined],
+  ['leave', undefined],
+];
+
+describe('counter actions over HTTP', () => {
+  let t: TestHub;
+  const clients: MqttClient[] = [];
+
+  beforeEach(async () => {
+    t = await startTestHub();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+    await t.stop();
+  });
+
+  const audit = (where = "action NOT IN ('sign-in', 'sign-out')") =>
+    t.hub.db
+      .prepare(
+        `SELECT username, action, counter_id, ticket_id, detail FROM audit_log WHERE ${where} ORDER BY id`,
+      )
+      .all() as AuditRow[];
+  const counter = (id: number) => t.hub.service.state.counters.get(id)!;
+
+  /** POST like a browser on this hub would, with optional cookie and Origin/Referer. */
+  const post = (path: string, body: unknown, headers: Record<string, string>) =>
+    fetch(`${t.httpUrl}${path}`, {
+      method: 'POST',
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('refuses every counter action without a session: 401 not_signed_in, nothing changed', async () => {
+    const k = await kiosk(t, 'kiosk-1');
+    clients.push(k.client);
+    const ticket = await k.issue('can-cuoc-01');
+
+    for (const [action, body] of ACTIONS) {
+      const res = await post(`/api/counters/1/${action}`, body, { origin: t.httpUrl });
+      expect(res.status, action).toBe(401);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code, action).toBe('not_signed_in');
+      expect(error.message).toBe('Hãy đăng nhập để thực hiện thao tác này.');
+    }
+    // A stale or forged session cookie is no session either.
+    const forged = await post('/api/counters/1/call-next', undefined, {
+      origin: t.httpUrl,
+      cookie: 'qms_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    });
+    expect(forged.status).toBe(401);
+
+    expect(t.hub.service.state.tickets.get(ticket.ticketId)!.status).toBe('waiting');
+    expect(counter(1)).toMatchObject({ state: 'open', officer: null, currentTicketId: null });
+    expect(audit('1 = 1')).toEqual([]);
+  });
+
+  it("refuses a signed-in officer's action posted from another site: 403 cross_site, nothing changed", async () => {
+    const k = await kiosk(t, 'kiosk-1');
+    clients.push(k.client);
+    const ticket = await k.issue('can-cuoc-01');
+    const cookie = await t.signIn('canbo1', await t.addAccount('canbo1', 'officer'));
+
+    const origins: Record<string, string>[] = [
+      { origin: 'http://evil.example' },
+      // The same address on another port is another site.
+      { origin: t.httpUrl.replace(/:\d+$/, ':1') },
+      // No Origin, but a Referer from elsewhere.
+      { referer: 'http://evil.example/page' },
+      // Sandboxed frames send "Origin: null".
+      { origin: 'null' },
+    ];
+    for (const headers of origins) {
+      for (const [action, body] of ACTIONS) {
+        const res = await post(`/api/counters/1/${action}`, body, { cookie, ...headers });
+        expect(res.status, `${action} ${JSON.stringify(headers)}`).toBe(403);
+        const { error } = (await res.json()) as { error: { code: string; message: string } };
+        expect(error.code).toBe('cross_site');
+        expect(error.message).toBe('Yêu cầu từ trang khác bị từ chối.');
+      }
+    }
+
+    expect(t.hub.service.state.tickets.get(ticket.ticketId)!.status).toBe('waiting');
+    expect(counter(1)).toMatchObject({ state: 'open', officer: null, currentTicketId: null });
+    expect(audit()).toEqual([]);
+    // The same request from the hub's own page goes through.
+    expect((await t.as(cookie)('/api/counters/1/call-next', { method: 'POST' })).status).toBe(200);
+  });
+
+  it('writes each accepted action of a signed-in officer to the audit log, and no refused one', async () => {
+    const k = await kiosk(t, 'kiosk-1');
+    clients.push(k.client);
+    const first = await k.issue('can-cuoc-01');
+    const second = await k.issue('can-cuoc-02');
+    const as = t.as(await t.signIn('canbo1', await t.addAccount('canbo1', 'officer')));
+
+    const called = await as('/api/counters/1/call-next', { method: 'POST' });
+    expect(called.status).toBe(200);
+    expect(((await called.json()) as { ticket: { id: string } }).ticket.id).toBe(first.ticketId);
+    expect(audit()).toEqual([
+      { username: 'canbo1', action: 'call-next', counter_id: 1, ticket_id: first.ticketId, detail: null },
+    ]);
+
+    // Refused (the ticket is called, not being served): no row.
+    const refused = await as('/api/counters/1/finish', { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      `Số ${first.display} không đang được phục vụ tại Quầy 1.`,
+    );
+    expect(audit()).toHaveLength(1);
+
+    expect((await as('/api/counters/1/start', { method: 'POST' })).status).toBe(200);
+    // The counter view tells the console when the service started.
+    const view = (await (await as('/api/counters/1')).json()) as {
+      current: { status: string; serviceStartedAt: number; procedureId: string; callCount: number };
+    };
+    expect(view.current).toMatchObject({ status: 'serving', procedureId: 'can-cuoc-01', callCount: 1 });
+    expect(view.current.serviceStartedAt).toBeGreaterThan(0);
+    expect((await as('/api/counters/1/finish', { method: 'POST' })).status).toBe(200);
+    expect(
+      (await as('/api/counters/1/call-number', { method: 'POST', body: { display: second.display } })).status,
+    ).toBe(200);
+
+    expect(audit().map((r) => [r.action, r.counter_id, r.ticket_id])).toEqual([
+      ['call-next', 1, first.ticketId],
+      ['start', 1, first.ticketId],
+      ['finish', 1, first.ticketId],
+      ['call-number', 1, second.ticketId],
+    ]);
+    expect(JSON.parse(audit().at(-1)!.detail!)).toEqual({ display: second.display });
+  });
+
+  it("take and leave set the counter's officer, and calls carry the officer who holds it", async () => {
+    const k = await kiosk(t, 'kiosk-1');
+    clients.push(k.client);
+    const ticket = await k.issue('can-cuoc-01');
+    const one = t.as(await t.signIn('canbo1', await t.addAccount('canbo1', 'officer')));
+    const two = t.as(await t.signIn('canbo2', await t.addAccount('canbo2', 'officer')));
+    const officerOf = async (id: number) =>
+      ((await (await one(`/api/counters/${id}`)).json()) as { officer: string | null }).officer;
+
+    const took = await one('/api/counters/1/take', { method: 'POST' });
+    expect(took.status).toBe(200);
+    expect(await took.json()).toMatchObject({ counterId: 1, officer: 'canbo1' });
+    expect(await officerOf(1)).toBe('canbo1');
+    expect(counter(1).officer).toBe('canbo1');
+
+    expect((await one('/api/counters/1/call-next', { method: 'POST' })).status).toBe(200);
+    expect(t.hub.service.state.tickets.get(ticket.ticketId)!.officer).toBe('canbo1');
+
+    // Another officer takes the counter over; leaving frees it.
+    expect((await two('/api/counters/1/take', { method: 'POST' })).status).toBe(200);
+    expect(await officerOf(1)).toBe('canbo2');
+    expect((await two('/api/counters/1/start', { method: 'POST' })).status).toBe(200);
+    expect(t.hub.service.state.tickets.get(ticket.ticketId)!.officer).toBe('canbo2');
+    expect((await two('/api/counters/1/leave', { method: 'POST' })).status).toBe(200);
+    expect(await officerOf(1)).toBeNull();
+    expect(counter(1).officer).toBeNull();
+    // Other counters are untouched.
+    expect(await officerOf(2)).toBeNull();
+
+    expect(audit("action IN ('take', 'leave')").map((r) => [r.username, r.action, r.counter_id])).toEqual([
+      ['canbo1', 'take', 1],
+      ['canbo2', 'take', 1],
+      ['canbo2', 'leave', 1],
+    ]);
+  });
+});
