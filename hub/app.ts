@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Logger } from '../shared/log/logger.js';
 import { appVersion } from '../shared/version.js';
+import { AccountStore } from './auth/account-store.js';
+import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
@@ -15,11 +17,10 @@ import { Metrics } from './metrics.js';
 import { dailyReset } from './queue/commands.js';
 import { serviceDateOf } from './queue/service-date.js';
 import type { QueueSettings } from './queue/types.js';
+import { readDailyResetTime } from './service/admin-settings.js';
+import { BoardFeed } from './service/board.js';
 import { QueueService } from './service/queue-service.js';
 import { type Db, openDb } from './store/db.js';
-import { AccountStore } from './auth/account-store.js';
-import { generatePassword, hashPassword } from './auth/passwords.js';
-import { BoardFeed } from './service/board.js';
 import { DeviceStore } from './store/device-store.js';
 import { QueueStore } from './store/queue-store.js';
 
@@ -55,7 +56,9 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   const devices = new DeviceStore(db);
   const accounts = new AccountStore(db);
   const initialAdminPassword = await createFirstAdministrator(accounts);
-  const today = () => serviceDateOf(Date.now(), options.site.timeZone, options.dailyResetTime);
+  // An administrator's reset time (settings) overrides the one in the hub config.
+  const today = () =>
+    serviceDateOf(Date.now(), options.site.timeZone, readDailyResetTime(store) ?? options.dailyResetTime);
 
   if (store.isEmpty()) {
     const catalogue = defaultCatalogue();
@@ -74,7 +77,8 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   // A new day (or a hub that was off over the reset time) starts a fresh line.
   const resetIfNewDay = () => {
     const date = today();
-    if (date === service.state.serviceDate) return;
+    // Only forward: a reset time moved later must not take the office back a day.
+    if (date <= service.state.serviceDate) return;
     const decision = service.run((s, ctx) => dailyReset(s, { serviceDate: date }, ctx));
     if (decision.ok) log.info('daily reset', { serviceDate: date, cancelled: decision.result.cancelled });
   };
@@ -118,6 +122,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
       board,
       log: log.child('http'),
       version,
+      site: options.site,
       connectedDevices: () => broker?.connectedDevices() ?? [],
       disconnectDevice: (id) => broker?.disconnect(id),
       health: () => ({
@@ -177,7 +182,12 @@ async function createFirstAdministrator(accounts: AccountStore): Promise<string 
   if (accounts.count() > 0) return null;
   const password = generatePassword();
   accounts.create(
-    { username: 'admin', displayName: 'Quản trị viên', role: 'admin', passwordHash: await hashPassword(password) },
+    {
+      username: 'admin',
+      displayName: 'Quản trị viên',
+      role: 'admin',
+      passwordHash: await hashPassword(password),
+    },
     Date.now(),
   );
   return password;

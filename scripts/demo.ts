@@ -3,15 +3,18 @@
 // over MQTT with their own credentials like real ones; an officer is
 // simulated through the HTTP API like the counter console does.
 
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { buildClipPack, missingClipTools } from '../edge/speaker/build-clips.js';
+import { MANIFEST_FILE } from '../edge/speaker/clip-pack.js';
+import { startSpeaker } from '../edge/speaker/main.js';
 import { startHub } from '../hub/app.js';
 import { generatePassword, hashPassword } from '../hub/auth/passwords.js';
 import { ConfigError, loadHubConfig } from '../hub/config.js';
+import { parseDeviceConfig } from '../shared/config/device-config.js';
 import { DeviceConnection } from '../shared/device/connection.js';
 import { createLogger } from '../shared/log/logger.js';
 import {
-  announcement,
   type CatalogueMessage,
   catalogueMessage,
   decodePayload,
@@ -27,6 +30,54 @@ const DEMO_DEVICES: { id: string; role: Role; counterId: number | null }[] = [
   { id: 'speaker-demo', role: 'speaker', counterId: null },
   { id: 'rating-demo-1', role: 'rating', counterId: 1 },
 ];
+
+/**
+ * The speaker program in simulate mode, with the default clip pack in
+ * <dataDir>/clips (built with espeak-ng the first time). Without espeak-ng the
+ * speaker only logs each sentence.
+ */
+async function startDemoSpeaker(dataDir: string, mqttUrl: string, httpUrl: string, password: string) {
+  const speakerLog = createLogger('speaker-demo');
+  const clipsDir = resolve(dataDir, 'clips');
+  let textOnly = false;
+  if (!existsSync(join(clipsDir, MANIFEST_FILE))) {
+    const missing = await missingClipTools();
+    if (missing) {
+      textOnly = true;
+      speakerLog.warn(
+        `no clip pack in ${clipsDir}, and ${missing}; then restart the demo. Until then the speaker only logs the sentences.`,
+      );
+    } else {
+      speakerLog.info('building the Vietnamese clip pack with espeak-ng (once)', { dir: clipsDir });
+      try {
+        const built = await buildClipPack({ outDir: clipsDir });
+        speakerLog.info('clip pack built', { clips: built.clips });
+      } catch (error) {
+        textOnly = true;
+        speakerLog.warn('clip pack not built; the speaker only logs the sentences', { error });
+      }
+    }
+  }
+  const config = parseDeviceConfig(
+    JSON.stringify({
+      role: 'speaker',
+      deviceId: 'speaker-demo',
+      site: { name: 'Demo' },
+      hub: { mqttUrl, httpUrl },
+      credentials: { password },
+      dataDir,
+      simulate: true,
+      hardware: { audio: { clipsDir } },
+    }),
+    'demo speaker',
+  );
+  if (config.role !== 'speaker') throw new Error('demo speaker config is not a speaker config');
+  const speaker = await startSpeaker(config, { log: speakerLog, textOnly });
+  return {
+    ...speaker,
+    announcementsDir: textOnly ? '(none: no clip pack)' : resolve(dataDir, 'announcements'),
+  };
+}
 
 async function main() {
   const config = await loadHubConfig();
@@ -105,23 +156,14 @@ async function main() {
     }
   };
 
-  // -- simulated speaker: says each call (audio comes with the speaker program)
-  const speaker = connect('speaker-demo', [topics.announce]);
-  const speakerLog = createLogger('speaker-demo');
-  speaker.on('message', (topic, payload) => {
-    if (topic !== topics.announce) return;
-    const decoded = decodePayload(payload, announcement);
-    if (!decoded.ok) return speakerLog.warn('bad announcement', { reason: decoded.message });
-    const a = decoded.value;
-    const startedAt = Date.now();
-    speakerLog.info(
-      `${a.recall ? 'Nhắc lại: ' : ''}Xin mời công dân có số thứ tự ${a.display} đến quầy số ${a.counterId}`,
-      { callId: a.callId },
-    );
-    speaker
-      .request('announcement-played', { callId: a.callId, startedAt, endedAt: Date.now() }, 2000)
-      .catch(() => undefined);
-  });
+  // -- the speaker: the real speaker program (edge/speaker) in simulate mode,
+  // writing each announcement as a WAV file instead of playing it.
+  const speaker = await startDemoSpeaker(
+    config.dataDir,
+    mqttUrl,
+    httpUrl,
+    credentials['speaker-demo']!.password,
+  );
 
   // -- simulated rating device at counter 1: shows what its counter serves
   const rating = connect('rating-demo-1', [topics.counterState(1)]);
@@ -188,12 +230,13 @@ Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDi
     e.g. watch the calls as the demo speaker would:
     mosquitto_sub -V mqttv311 -h 127.0.0.1 -p ${hub.mqttPort} -i speaker-demo:watch -u speaker-demo \\
       -P "$(node -p "require('${credentialsFile}').devices['speaker-demo'].password")" -t ${topics.announce} -v
+  Announcements (WAV, the last 50): ${speaker.announcementsDir}
 Simulated kiosk, speaker, rating device and officers are running. Ctrl+C stops everything.
 `);
 
   const stop = async () => {
     for (const t of timers) clearInterval(t);
-    await Promise.allSettled([kiosk.close(), speaker.close(), rating.close()]);
+    await Promise.allSettled([kiosk.close(), speaker.stop(), rating.close()]);
     await hub.stop();
     process.exit(0);
   };

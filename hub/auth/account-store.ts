@@ -41,15 +41,22 @@ export class AccountStore {
   }
 
   list(): Account[] {
-    return (this.db.prepare('SELECT * FROM accounts ORDER BY role, username').all() as AccountRow[]).map(fromRow);
+    return (this.db.prepare('SELECT * FROM accounts ORDER BY role, username').all() as AccountRow[]).map(
+      fromRow,
+    );
   }
 
   get(username: string): (Account & { passwordHash: string }) | null {
-    const row = this.db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined;
+    const row = this.db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as
+      | AccountRow
+      | undefined;
     return row ? { ...fromRow(row), passwordHash: row.password_hash } : null;
   }
 
-  create(account: { username: string; displayName: string; role: AccountRole; passwordHash: string }, now: number) {
+  create(
+    account: { username: string; displayName: string; role: AccountRole; passwordHash: string },
+    now: number,
+  ) {
     this.db
       .prepare(
         'INSERT INTO accounts (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -57,7 +64,11 @@ export class AccountStore {
       .run(account.username, account.displayName, account.role, account.passwordHash, now);
   }
 
-  update(username: string, changes: { displayName?: string; role?: AccountRole; disabled?: boolean }, now: number) {
+  update(
+    username: string,
+    changes: { displayName?: string; role?: AccountRole; disabled?: boolean },
+    now: number,
+  ) {
     const current = this.get(username);
     if (!current) return false;
     this.db
@@ -65,7 +76,11 @@ export class AccountStore {
       .run(
         changes.displayName ?? current.displayName,
         changes.role ?? current.role,
-        changes.disabled === undefined ? current.disabledAt : changes.disabled ? (current.disabledAt ?? now) : null,
+        changes.disabled === undefined
+          ? current.disabledAt
+          : changes.disabled
+            ? (current.disabledAt ?? now)
+            : null,
         username,
       );
     // A disabled account or a changed role signs in again.
@@ -111,11 +126,19 @@ export class AccountStore {
   // ------------------------------------------------------------ audit
 
   audit(
-    entry: { username: string; action: string; counterId?: number | null; ticketId?: string | null; detail?: unknown },
+    entry: {
+      username: string;
+      action: string;
+      counterId?: number | null;
+      ticketId?: string | null;
+      detail?: unknown;
+    },
     now: number,
   ): void {
     this.db
-      .prepare('INSERT INTO audit_log (at, username, action, counter_id, ticket_id, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO audit_log (at, username, action, counter_id, ticket_id, detail) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(
         now,
         entry.username,
@@ -130,6 +153,21 @@ export class AccountStore {
     return this.db
       .prepare('SELECT * FROM audit_log WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?')
       .all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as {
+      id: number;
+      at: number;
+      username: string;
+      action: string;
+      counter_id: number | null;
+      ticket_id: string | null;
+      detail: string | null;
+    }[];
+  }
+
+  /** One page of the audit log, newest first; `beforeId` continues after the last row of a page. */
+  auditPage(options: { limit: number; beforeId?: number }) {
+    return this.db
+      .prepare('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?')
+      .all(options.beforeId ?? Number.MAX_SAFE_INTEGER, options.limit) as {
       id: number;
       at: number;
       username: string;

@@ -36,6 +36,11 @@ export function startPublisher(
     );
   };
 
+  const publishCatalogue = () =>
+    publish(topics.catalogue, encode(catalogueMessage(service.state, now())), { retain: true }).catch(
+      warn(topics.catalogue),
+    );
+
   const publishSummary = () => {
     summaryTimer = null;
     publish(topics.queueSummary, encode(queueSummary(service.state, now())), { retain: true }).catch(
@@ -46,9 +51,15 @@ export function startPublisher(
   const onChanges = (changes: readonly Change[]) => {
     const counters = new Set<number>();
     let ticketsChanged = false;
+    let catalogueChanged = false;
     for (const change of changes) {
       if (change.kind === 'counter') counters.add(change.counter.id);
-      else if (change.kind === 'serviceDate')
+      else if (change.kind === 'catalogue') catalogueChanged = true;
+      else if (change.kind === 'counterRemoved') {
+        // An empty retained message clears the removed counter's state.
+        const topic = topics.counterState(change.counterId);
+        publish(topic, '', { retain: true }).catch(warn(topic));
+      } else if (change.kind === 'serviceDate')
         ticketsChanged = true; // a new day: the summary says so
       else if (change.kind === 'ticket') {
         ticketsChanged = true;
@@ -59,6 +70,11 @@ export function startPublisher(
           warn(topics.announce),
         );
       }
+    }
+    // Kiosks offer what the retained catalogue lists: an edit reaches them at once.
+    if (catalogueChanged) {
+      publishCatalogue();
+      ticketsChanged = true; // field names and the active fields of the summary
     }
     for (const id of counters) publishCounter(id);
     // Many tickets a second would otherwise mean as many summaries: coalesce.

@@ -70,7 +70,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   app.decorateRequest('account', null);
   app.addHook('onRequest', async (request, reply) => {
     if (UNSAFE.has(request.method) && isCrossSite(request)) {
-      log.warn('cross-site request refused', { method: request.method, url: request.url, origin: request.headers.origin });
+      log.warn('cross-site request refused', {
+        method: request.method,
+        url: request.url,
+        origin: request.headers.origin,
+      });
       return reply.code(403).send({
         error: { code: 'cross_site', message: 'Yêu cầu từ trang khác bị từ chối.' },
       });
@@ -126,7 +130,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
         });
       }
       const account = accounts.get(username);
-      const ok = account !== null && account.disabledAt === null && (await verifyPassword(password, account.passwordHash));
+      const ok =
+        account !== null &&
+        account.disabledAt === null &&
+        (await verifyPassword(password, account.passwordHash));
       if (!ok || !account) {
         for (const k of keys) limiter.fail(k, now());
         log.warn('sign-in failed', { user: username, ip: request.ip });

@@ -78,12 +78,15 @@ export function registerCounterRoutes(
     ['no-show', 'Mark the called ticket absent', markNoShow],
   ];
   for (const [path, summary, command] of simple) {
-    app.post<{ Params: { id: number } }>(`/api/counters/:id/${path}`, options(summary), async (request, reply) =>
-      sendDecision(
-        reply,
-        act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
-        (r) => r,
-      ),
+    app.post<{ Params: { id: number } }>(
+      `/api/counters/:id/${path}`,
+      options(summary),
+      async (request, reply) =>
+        sendDecision(
+          reply,
+          act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
+          (r) => r,
+        ),
     );
   }
 
@@ -99,9 +102,14 @@ export function registerCounterRoutes(
       const display = request.body.display.trim();
       return sendDecision(
         reply,
-        act(request, 'call-number', (s, ctx) => callNumber(s, { counterId: request.params.id, display }, ctx), {
-          display,
-        }),
+        act(
+          request,
+          'call-number',
+          (s, ctx) => callNumber(s, { counterId: request.params.id, display }, ctx),
+          {
+            display,
+          },
+        ),
         (r) => r,
       );
     },
@@ -154,14 +162,21 @@ export function registerCounterRoutes(
     ['take', 'The signed-in officer takes the counter', true],
     ['leave', 'The signed-in officer leaves the counter', false],
   ] as const) {
-    app.post<{ Params: { id: number } }>(`/api/counters/:id/${path}`, options(summary), async (request, reply) =>
-      sendDecision(
-        reply,
-        act(request, path, (s, ctx) =>
-          setCounterOfficer(s, { counterId: request.params.id, officer: take ? request.account!.username : null }, ctx),
+    app.post<{ Params: { id: number } }>(
+      `/api/counters/:id/${path}`,
+      options(summary),
+      async (request, reply) =>
+        sendDecision(
+          reply,
+          act(request, path, (s, ctx) =>
+            setCounterOfficer(
+              s,
+              { counterId: request.params.id, officer: take ? request.account!.username : null },
+              ctx,
+            ),
+          ),
+          (counter) => counterStateMessage(service.state, counter, Date.now()),
         ),
-        (counter) => counterStateMessage(service.state, counter, Date.now()),
-      ),
     );
   }
 }

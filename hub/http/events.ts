@@ -46,19 +46,23 @@ export function registerEvents(app: FastifyInstance, feed: BoardFeed): void {
     feed.snapshot(),
   );
 
-  app.get('/api/events', { schema: { summary: 'Server-sent events: `board` snapshots' } }, (request, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(`retry: 2000\n\n${frame(feed.snapshot())}`);
-    clients.add(res);
-    const close = () => clients.delete(res);
-    request.raw.on('close', close);
-    res.on('error', close);
-  });
+  app.get(
+    '/api/events',
+    { schema: { summary: 'Server-sent events: `board` snapshots' } },
+    (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(`retry: 2000\n\n${frame(feed.snapshot())}`);
+      clients.add(res);
+      const close = () => clients.delete(res);
+      request.raw.on('close', close);
+      res.on('error', close);
+    },
+  );
 }

@@ -20,7 +20,8 @@ const TYPES: Record<string, string> = {
 };
 
 // Pages run only our own scripts and styles: no inline code, no other origin.
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
 
 interface Asset {
   body: Buffer;
@@ -43,7 +44,8 @@ function loadDir(dir: string): Map<string, Asset> {
 
 function send(request: FastifyRequest, reply: FastifyReply, a: Asset, cache: string) {
   reply.header('etag', a.etag).header('cache-control', cache).header('x-content-type-options', 'nosniff');
-  if (a.type.startsWith('text/html')) reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY');
+  if (a.type.startsWith('text/html'))
+    reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY');
   if (request.headers['if-none-match'] === a.etag) return reply.code(304).send();
   return reply.type(a.type).send(a.body);
 }
@@ -66,14 +68,20 @@ export function registerPages(app: FastifyInstance, webDir = join(appRoot(), 'hu
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
   for (const name of PAGES.filter((p) => p !== 'ticket')) {
-    app.get(`/${name}`, { schema: { hide: true } }, async (request, reply) => send(request, reply, page(name), 'no-cache'));
+    app.get(`/${name}`, { schema: { hide: true } }, async (request, reply) =>
+      send(request, reply, page(name), 'no-cache'),
+    );
   }
   app.get('/t/:id', { schema: { hide: true } }, async (request, reply) =>
     send(request, reply, page('ticket'), 'no-cache'),
   );
-  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
-    const a = assets.get(request.params.name);
-    if (!a) return reply.code(404).send(errorBody('not_found', `no asset ${request.params.name}`));
-    return send(request, reply, a, 'no-cache');
-  });
+  app.get<{ Params: { name: string } }>(
+    '/assets/:name',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const a = assets.get(request.params.name);
+      if (!a) return reply.code(404).send(errorBody('not_found', `no asset ${request.params.name}`));
+      return send(request, reply, a, 'no-cache');
+    },
+  );
 }

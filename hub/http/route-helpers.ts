@@ -30,6 +30,7 @@ function statusForRefusal(code: string): number {
 }
 
 export function sendDecision<R>(reply: FastifyReply, decision: Decision<R>, view: (result: R) => unknown) {
-  if (!decision.ok) return reply.code(statusForRefusal(decision.code)).send(errorBody(decision.code, decision.message));
+  if (!decision.ok)
+    return reply.code(statusForRefusal(decision.code)).send(errorBody(decision.code, decision.message));
   return reply.send(view(decision.result));
 }

@@ -6,11 +6,13 @@ import type { AccountStore } from '../auth/account-store.js';
 import type { BoardFeed } from '../service/board.js';
 import type { QueueService } from '../service/queue-service.js';
 import type { DeviceStore } from '../store/device-store.js';
+import { registerAdminRoutes } from './admin-routes.js';
 import { type Guard, registerAuth } from './auth.js';
 import { registerCounterRoutes } from './counter-routes.js';
 import { registerEvents } from './events.js';
 import { registerPages } from './pages.js';
 import { registerQueueRoutes } from './queue-routes.js';
+import { registerReportRoutes } from './report-routes.js';
 import { errorBody } from './route-helpers.js';
 
 export interface HttpDeps {
@@ -25,6 +27,8 @@ export interface HttpDeps {
   health: () => Record<string, unknown>;
   /** Cut a device's MQTT connections (after revoking it). */
   disconnectDevice: (deviceId: string) => void;
+  /** The office (hub config `site`): its time zone places report hours in the local day. */
+  site: { name: string; timeZone: string };
 }
 
 /** What each group of routes gets: the hub's parts and the sign-in guards. */
@@ -44,7 +48,9 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   // taken as sent, so `{"display": 1023}` is refused rather than guessed at.
   const lenient = new Ajv({ coerceTypes: true, allErrors: true, removeAdditional: false });
   const strict = new Ajv({ coerceTypes: false, allErrors: true, removeAdditional: false });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : lenient).compile(schema),
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -63,14 +69,20 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       const details = error.validation
-        .map((v) => `${error.validationContext ?? 'request'}${v.instancePath || ''}: ${v.message ?? 'is invalid'}`)
+        .map(
+          (v) =>
+            `${error.validationContext ?? 'request'}${v.instancePath || ''}: ${v.message ?? 'is invalid'}`,
+        )
         .join('; ');
       return reply.code(400).send(errorBody('bad_request', details));
     }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
       log.error('request failed', { method: request.method, url: request.url, error });
-      return reply.code(500).send(errorBody('hub_error', 'the hub could not complete the request; try again'));
+      return reply
+        .code(500)
+        .send(errorBody('hub_error', 'the hub could not complete the request; try again'));
     }
     // Fastify's own client errors (bad JSON, body too large, wrong content type).
     return reply.code(status).send(errorBody(error.code?.toLowerCase() ?? 'bad_request', error.message));
@@ -83,6 +95,8 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const routeDeps: RouteDeps = { ...deps, ...guards };
   registerQueueRoutes(app, routeDeps);
   registerCounterRoutes(app, routeDeps);
+  registerAdminRoutes(app, routeDeps);
+  registerReportRoutes(app, routeDeps);
   registerEvents(app, deps.board);
   registerPages(app);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -29,6 +29,15 @@ export function applyChanges(state: QueueState, changes: readonly Change[]): voi
         state.tickets.clear();
         state.sequences.clear();
         break;
+      case 'catalogue':
+        state.catalogue = change.catalogue;
+        break;
+      case 'settings':
+        state.settings = change.settings;
+        break;
+      case 'counterRemoved':
+        state.counters.delete(change.counterId);
+        break;
       case 'event':
       case 'call':
         break; // stored and published, not part of the live state

@@ -19,7 +19,9 @@ export function averageServiceSeconds(state: QueueState, procedureId: string): n
 
 function goesBefore(other: Ticket, ticket: Ticket): boolean {
   if ((other.priority !== null) !== (ticket.priority !== null)) return other.priority !== null;
-  return other.queuedAt < ticket.queuedAt || (other.queuedAt === ticket.queuedAt && other.number < ticket.number);
+  return (
+    other.queuedAt < ticket.queuedAt || (other.queuedAt === ticket.queuedAt && other.number < ticket.number)
+  );
 }
 
 /**

@@ -154,7 +154,13 @@ export type Change =
   | { kind: 'serviceTime'; procedureId: string; ms: number }
   | { kind: 'event'; event: TicketEvent }
   | { kind: 'call'; call: CallEvent }
-  | { kind: 'serviceDate'; serviceDate: string };
+  | { kind: 'serviceDate'; serviceDate: string }
+  /** An administrator's edit: the whole new catalogue (fields, procedures, priority categories). */
+  | { kind: 'catalogue'; catalogue: Catalogue }
+  /** An administrator's edit of the queue settings (e.g. the priority cap). */
+  | { kind: 'settings'; settings: QueueSettings }
+  /** A closed counter with no live ticket, removed by an administrator. */
+  | { kind: 'counterRemoved'; counterId: number };
 
 export interface Refusal {
   ok: false;

@@ -28,7 +28,10 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
     for (const c of changes) {
       if (c.kind === 'call') {
         const { callId, display, counterId, counterName, recall, at } = c.call;
-        this.lastCalls = [{ callId, display, counterId, counterName, recall, at }, ...this.lastCalls].slice(0, LAST_CALLS);
+        this.lastCalls = [{ callId, display, counterId, counterName, recall, at }, ...this.lastCalls].slice(
+          0,
+          LAST_CALLS,
+        );
       } else if (c.kind === 'serviceDate') {
         this.lastCalls = [];
       }

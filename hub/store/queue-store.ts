@@ -230,36 +230,39 @@ export class QueueStore {
 
   /** Replace the whole catalogue (first start, or an administrator's edit). */
   saveCatalogue(catalogue: Catalogue): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM procedures').run();
-      this.db.prepare('DELETE FROM fields').run();
-      this.db.prepare('DELETE FROM priority_categories').run();
-      const insertField = this.db.prepare(
-        'INSERT INTO fields (id, name, numbering, position, active) VALUES (?, ?, ?, ?, ?)',
+    this.db.transaction(() => this.writeCatalogue(catalogue))();
+  }
+
+  /** The statements of saveCatalogue, for use inside an open transaction (persist). */
+  private writeCatalogue(catalogue: Catalogue): void {
+    this.db.prepare('DELETE FROM procedures').run();
+    this.db.prepare('DELETE FROM fields').run();
+    this.db.prepare('DELETE FROM priority_categories').run();
+    const insertField = this.db.prepare(
+      'INSERT INTO fields (id, name, numbering, position, active) VALUES (?, ?, ?, ?, ?)',
+    );
+    const insertProcedure = this.db.prepare(
+      'INSERT INTO procedures (id, field_id, name, numbering, position, active) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertCategory = this.db.prepare(
+      'INSERT INTO priority_categories (id, name, position) VALUES (?, ?, ?)',
+    );
+    for (const f of catalogue.fields) {
+      insertField.run(f.id, f.name, JSON.stringify(f.numbering), f.position, f.active ? 1 : 0);
+    }
+    for (const p of catalogue.procedures) {
+      insertProcedure.run(
+        p.id,
+        p.fieldId,
+        p.name,
+        p.numbering ? JSON.stringify(p.numbering) : null,
+        p.position,
+        p.active ? 1 : 0,
       );
-      const insertProcedure = this.db.prepare(
-        'INSERT INTO procedures (id, field_id, name, numbering, position, active) VALUES (?, ?, ?, ?, ?, ?)',
-      );
-      const insertCategory = this.db.prepare(
-        'INSERT INTO priority_categories (id, name, position) VALUES (?, ?, ?)',
-      );
-      for (const f of catalogue.fields) {
-        insertField.run(f.id, f.name, JSON.stringify(f.numbering), f.position, f.active ? 1 : 0);
-      }
-      for (const p of catalogue.procedures) {
-        insertProcedure.run(
-          p.id,
-          p.fieldId,
-          p.name,
-          p.numbering ? JSON.stringify(p.numbering) : null,
-          p.position,
-          p.active ? 1 : 0,
-        );
-      }
-      catalogue.priorityCategories.forEach((c, i) => {
-        insertCategory.run(c.id, c.name, i);
-      });
-    })();
+    }
+    catalogue.priorityCategories.forEach((c, i) => {
+      insertCategory.run(c.id, c.name, i);
+    });
   }
 
   saveCounter(counter: Counter): void {
@@ -349,6 +352,15 @@ export class QueueStore {
         break;
       case 'serviceTime':
         break; // derived from the finished ticket when the hub starts
+      case 'catalogue':
+        this.writeCatalogue(change.catalogue);
+        break;
+      case 'settings':
+        this.putSetting('queue', change.settings);
+        break;
+      case 'counterRemoved':
+        this.db.prepare('DELETE FROM counters WHERE id = ?').run(change.counterId);
+        break;
     }
   }
 

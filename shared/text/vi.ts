@@ -1,7 +1,12 @@
 // Every sentence a person reads, in one place (this file and shared/text/vi/),
 // so another language can be added by writing the same tables with the same keys.
 
+import { adminText } from './vi/admin.js';
+import { boardText } from './vi/board.js';
 import { common } from './vi/common.js';
+import { consoleText } from './vi/console.js';
+import { reportsText } from './vi/reports.js';
+import { ticketText } from './vi/ticket.js';
 
 export const refusalText = {
   unknown_procedure: 'Không có thủ tục "{procedureId}".',
@@ -53,4 +58,9 @@ export const uiText = {
   refusal: refusalText,
   counterState: counterStateText,
   ticketStatus: ticketStatusText,
+  admin: adminText,
+  console: consoleText,
+  board: boardText,
+  ticket: ticketText,
+  reports: reportsText,
 };

@@ -29,7 +29,7 @@ export async function api(method, path, body) {
   const type = res.headers.get('content-type') ?? '';
   const data = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
-    const e = data && data.error ? data.error : { code: 'http_' + res.status, message: String(data) };
+    const e = data?.error ? data.error : { code: `http_${res.status}`, message: String(data) };
     throw new ApiError(res.status, e.code, e.message);
   }
   return data;
@@ -37,7 +37,7 @@ export async function api(method, path, body) {
 
 /** Send the browser to the sign-in page, coming back here afterwards. */
 export function toSignIn() {
-  location.href = '/login?next=' + encodeURIComponent(location.pathname + location.search);
+  location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
 }
 
 /** The signed-in account, or null. */

@@ -20,10 +20,16 @@ form.addEventListener('submit', async (event) => {
     });
     const next = new URLSearchParams(location.search).get('next');
     // Only a path on this hub, never another site.
-    const target = next && next.startsWith('/') && !next.startsWith('//') ? next : account.role === 'admin' ? '/admin' : '/console';
+    const target =
+      next?.startsWith('/') && !next.startsWith('//')
+        ? next
+        : account.role === 'admin'
+          ? '/admin'
+          : '/console';
     location.href = target;
   } catch (e) {
     error.textContent = e.message;
     error.className = 'notice error';
   }
 });
+document.getElementById('username').focus();
