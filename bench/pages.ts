@@ -33,7 +33,7 @@ async function measure(page: Page, url: string): Promise<{ bytes: number; files:
           for (const entry of list.getEntries()) {
             if (entry.name === 'first-contentful-paint') resolve(entry.startTime);
           }
-        }).observe({ type: 'paint', buffered: true } as unknown as PerformanceObserverInit);
+        }).observe({ type: 'paint', buffered: true } as unknown as { type: 'function' });
       }),
   );
   return { bytes, files, fcpMs };
