@@ -1,0 +1,59 @@
+// A kiosk's ticket request. Idempotent by requestId: the reply is stored in
+// the same transaction as the ticket, so a repeat after a lost reply or a
+// hub crash gets the same ticket, never a second one.
+
+import { issueTicketRequest } from '../../../shared/protocol/messages.js';
+import { issueTicket } from '../../queue/commands.js';
+import { issuedTicketView } from '../../service/views.js';
+import { defineHandler } from './handler.js';
+
+export const issueTicketHandler = defineHandler({
+  schema: issueTicketRequest,
+  handle(ctx, request) {
+    const { service, device, metrics, log } = ctx;
+    const store = service.store;
+    const previous = store.findReply(device.id, request.requestId);
+    if (previous) {
+      // A repeat must be the same request; a device reusing an id for another
+      // procedure has a bug, and handing it the old ticket would hide it.
+      const old = (previous.reply as { data?: { procedureId?: string; priority?: string | null } }).data;
+      if (old?.procedureId !== request.procedureId || (old.priority ?? null) !== (request.priority ?? null)) {
+        return ctx.fail(
+          'request_id_reused',
+          `requestId ${request.requestId} was already used for another ticket request; use a new id`,
+        );
+      }
+      metrics.inc('request_repeated');
+      log.info('repeated request answered again', { device: device.id, requestId: request.requestId });
+      return ctx.send(previous.reply);
+    }
+    let reply: unknown;
+    const decision = service.run(
+      (state, c) =>
+        issueTicket(
+          state,
+          {
+            procedureId: request.procedureId,
+            priority: request.priority ?? null,
+            source: { deviceId: device.id, requestId: request.requestId },
+          },
+          c,
+        ),
+      (result) => {
+        reply = ctx.okReply(issuedTicketView(service.state, result));
+        store.saveReply(device.id, request.requestId, ctx.action, result.ticket.issuedAt, reply);
+      },
+    );
+    if (!decision.ok) return ctx.fail(decision.code, decision.message);
+    metrics.inc('tickets_issued');
+    log.info('ticket issued', {
+      device: device.id,
+      display: decision.result.ticket.display,
+      procedure: request.procedureId,
+      priority: request.priority ?? undefined,
+      // The kiosk's clock, for comparing with the hub's when a ticket is disputed.
+      pressedAt: request.pressedAt === undefined ? undefined : new Date(request.pressedAt).toISOString(),
+    });
+    ctx.send(reply);
+  },
+});
