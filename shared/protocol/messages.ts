@@ -50,10 +50,6 @@ export const announcementPlayed = z.object({
 });
 export type AnnouncementPlayed = z.infer<typeof announcementPlayed>;
 
-export const requestSchemas = {
-  'issue-ticket': issueTicketRequest,
-  'announcement-played': announcementPlayed,
-} as const;
 
 // ---------------------------------------------------------------- hub → device
 
