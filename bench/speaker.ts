@@ -1,4 +1,4 @@
-// `npx tsx bench/speaker.ts [calls]`: how long from an officer's "call next"
+// `npx tsx bench/speaker.ts [calls, default 100]`: how long from an officer's "call next"
 // to aplay starting on the speaker, and how long a typical announcement is.
 // A real hub (in this process), the real speaker program with the default
 // espeak-ng clip pack, and real aplay into an ALSA file plugin (no sound card
@@ -17,7 +17,7 @@ import { topics } from '../shared/protocol/topics.js';
 import { buildRealPack, captureHome } from '../test/helpers/clips.js';
 import { connectDevice, startTestHub, tempDir } from '../test/helpers/hub.js';
 
-const CALLS = Number(process.argv[2] ?? 30);
+const CALLS = Number(process.argv[2] ?? 100);
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

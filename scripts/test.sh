@@ -11,6 +11,10 @@ declare -A NEEDED=(
   [mosquitto_pub]=mosquitto-clients
   [chromium]=chromium
   [/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]=fonts-dejavu-core
+  [aplay]=alsa-utils
+  [sox]=sox
+  [soxi]=sox
+  [espeak-ng]=espeak-ng
 )
 
 missing=()

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { RATING_LEVELS } from '../ratings.js';
 import { DEVICE_ID_PATTERN } from '../protocol/topics.js';
+import { RATING_LEVELS } from '../ratings.js';
 import {
   ConfigError,
   intRange,
@@ -226,9 +226,34 @@ const speakerHardware = z
       .strictObject({
         /** ALSA device name as given to `aplay -D`. */
         device: nonEmpty.default('default'),
-        /** Mixer level set at start; absent leaves the system's level alone. */
+        /**
+         * Percent of the clips' recorded level, applied by scaling the samples
+         * (not the system mixer); absent plays them as recorded (100).
+         */
         volume: intRange(0, 100).optional(),
+        /** The clip pack: WAV clips and manifest.json (`npm run clips` builds the default one). */
         clipsDir: nonEmpty.default('/opt/qms/clips'),
+        /** In simulate mode, how many announcement WAVs are kept in <dataDir>/announcements. */
+        keepFiles: intRange(1, 10_000).default(50),
+      })
+      .prefault({}),
+    /** How calls are worded and paced (the domain notes' "Reading numbers in Vietnamese"). */
+    announcement: z
+      .strictObject({
+        /** A zero tens digit after hundreds: 105 "một trăm linh năm" (Northern) or "lẻ năm" (Southern). */
+        zeroTens: z.enum(['linh', 'lẻ']).default('linh'),
+        /** Unit 4 after "mươi": 24 "hai mươi tư" or "hai mươi bốn". */
+        four: z.enum(['tư', 'bốn']).default('tư'),
+        thousand: z.enum(['nghìn', 'ngàn']).default('nghìn'),
+        /** A recall starts with "Nhắc lại". */
+        recallPrefix: z.boolean().default(true),
+        /** A chime before each announcement (the pack must then have one). */
+        chime: z.boolean().default(true),
+        /** Silence before the audio, for amplifiers that wake up on sound. */
+        leadInMs: intRange(0, 2000).default(100),
+        wordGapMs: intRange(0, 1000).default(60),
+        phraseGapMs: intRange(0, 2000).default(250),
+        repeatGapMs: intRange(0, 5000).default(1000),
       })
       .prefault({}),
     /** Counters this speaker announces; empty means all of them. */

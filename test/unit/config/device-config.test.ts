@@ -150,7 +150,18 @@ describe('defaults', () => {
     const config = parse(minimal('speaker'), 'speaker.json');
     if (config.role !== 'speaker') throw new Error('wrong role');
     expect(config.hardware).toEqual({
-      audio: { device: 'default', clipsDir: '/opt/qms/clips' },
+      audio: { device: 'default', clipsDir: '/opt/qms/clips', keepFiles: 50 },
+      announcement: {
+        zeroTens: 'linh',
+        four: 'tư',
+        thousand: 'nghìn',
+        recallPrefix: true,
+        chime: true,
+        leadInMs: 100,
+        wordGapMs: 60,
+        phraseGapMs: 250,
+        repeatGapMs: 1000,
+      },
       zone: [],
       maxCallAgeSeconds: 120,
       repeat: 1,
