@@ -20,6 +20,7 @@ export const refusalText = {
   queue_empty: 'Không còn công dân chờ cho các thủ tục {counterName} phục vụ.',
   unknown_ticket: 'Không tìm thấy số {display} trong ngày.',
   ticket_not_callable: 'Số {display} đang ở trạng thái "{status}", không gọi được.',
+  no_current_ticket: '{counterName} chưa có số nào đang được gọi hoặc phục vụ.',
   ticket_not_called: 'Số {display} chưa được gọi tới {counterName}.',
   ticket_not_serving: 'Số {display} không đang được phục vụ tại {counterName}.',
   ticket_not_at_counter: 'Số {display} không thuộc {counterName}.',

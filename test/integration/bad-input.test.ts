@@ -136,7 +136,13 @@ describe('malformed HTTP requests', () => {
     ['/api/counters/1/call-number', '{"display', 400, 'fst_err_ctp_invalid_json_body', /not valid JSON/],
     ['/api/counters/1/call-number', '{"display":"9999"}', 404, 'unknown_ticket', /9999/],
     ['/api/counters/1/state', '{"state":"broken"}', 400, 'bad_request', /allowed values/],
-    ['/api/counters/1/finish', undefined, 409, 'ticket_not_serving', /Quầy 1/],
+    [
+      '/api/counters/1/finish',
+      undefined,
+      409,
+      'no_current_ticket',
+      /^Quầy 1 chưa có số nào đang được gọi hoặc phục vụ\.$/,
+    ],
     ['/api/counters/1/transfer', '{"toCounterId":"two"}', 400, 'bad_request', /toCounterId/],
     ['/api/nowhere', undefined, 404, 'not_found', /no route/],
   ] as const)('POST %s %s → %i %s', async (path, body, status, code, message) => {

@@ -149,6 +149,15 @@ describe('counter actions over HTTP', () => {
     const second = await k.issue('can-cuoc-02');
     const as = t.as(await t.signIn('canbo1', await t.addAccount('canbo1', 'officer')));
 
+    // Refused (nothing at the counter yet): the counter is named, no row.
+    const early = await as('/api/counters/1/finish', { method: 'POST' });
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'no_current_ticket',
+      message: 'Quầy 1 chưa có số nào đang được gọi hoặc phục vụ.',
+    });
+    expect(audit()).toEqual([]);
+
     const called = await as('/api/counters/1/call-next', { method: 'POST' });
     expect(called.status).toBe(200);
     expect(((await called.json()) as { ticket: { id: string } }).ticket.id).toBe(first.ticketId);
@@ -159,9 +168,10 @@ describe('counter actions over HTTP', () => {
     // Refused (the ticket is called, not being served): no row.
     const refused = await as('/api/counters/1/finish', { method: 'POST' });
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
-      `Số ${first.display} không đang được phục vụ tại Quầy 1.`,
-    );
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'ticket_not_serving',
+      message: `Số ${first.display} không đang được phục vụ tại Quầy 1.`,
+    });
     expect(audit()).toHaveLength(1);
 
     expect((await as('/api/counters/1/start', { method: 'POST' })).status).toBe(200);

@@ -118,20 +118,26 @@ describe('recall', () => {
     expect(counterOf(state, 1).consecutivePriority).toBe(1);
   });
 
-  it('refuses ticket_not_called when the counter has nothing called', () => {
+  it('refuses no_current_ticket, naming the counter, when the counter has nothing called', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
-    const r = expectRefusal(state, 'ticket_not_called', (s) => recall(s, { counterId: 1 }, ctx));
-    expect(r.message).toBe(text('ticket_not_called', { display: '—', counterName: 'Quầy 1' }));
+    let r = expectRefusal(state, 'no_current_ticket', (s) => recall(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    expect(r.message).not.toContain('—');
+    // A ticket called at another counter is not this counter's to recall.
+    next(state, ctx, 2);
+    r = expectRefusal(state, 'no_current_ticket', (s) => recall(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    expect(r.message).not.toContain('1001');
   });
 
-  it('refuses ticket_not_called once service has started', () => {
+  it('refuses ticket_not_called, naming the ticket, once service has started', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
     next(state, ctx, 1);
     accept(state, startService(state, { counterId: 1 }, ctx));
     const r = expectRefusal(state, 'ticket_not_called', (s) => recall(s, { counterId: 1 }, ctx));
-    expect(r.message).toContain('1001');
+    expect(r.message).toBe(text('ticket_not_called', { display: '1001', counterName: 'Quầy 1' }));
   });
 });
 
@@ -152,13 +158,16 @@ describe('markNoShow', () => {
     expect(next(state, ctx, 1)).toBe('1002');
   });
 
-  it('refuses ticket_not_called with nothing called and while serving', () => {
+  it('refuses no_current_ticket with nothing called, and ticket_not_called while serving', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
-    expectRefusal(state, 'ticket_not_called', (s) => markNoShow(s, { counterId: 1 }, ctx));
+    let r = expectRefusal(state, 'no_current_ticket', (s) => markNoShow(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    expect(r.message).not.toContain('—');
     next(state, ctx, 1);
     accept(state, startService(state, { counterId: 1 }, ctx));
-    expectRefusal(state, 'ticket_not_called', (s) => markNoShow(s, { counterId: 1 }, ctx));
+    r = expectRefusal(state, 'ticket_not_called', (s) => markNoShow(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('ticket_not_called', { display: '1001', counterName: 'Quầy 1' }));
   });
 });
 

@@ -20,6 +20,7 @@ import {
 import { refusalText } from '../../../shared/text/vi.js';
 import {
   accept,
+  counterOf,
   expectRefusal,
   issue,
   next,
@@ -27,6 +28,7 @@ import {
   office,
   type StateOptions,
   type TestCtx,
+  ticketByDisplay,
 } from './fixture.js';
 
 type Code = keyof typeof refusalText;
@@ -47,6 +49,18 @@ function busy(state: QueueState, ctx: TestCtx): void {
   accept(state, callNumber(state, { counterId: 1, display: '1002' }, ctx));
   accept(state, callNumber(state, { counterId: 2, display: '1003' }, ctx));
   accept(state, startService(state, { counterId: 2 }, ctx));
+}
+
+/**
+ * `busy`, then pointers no command leaves behind (only a damaged store could):
+ * counter 1 still names 1002 though it was marked absent, and counter 3 names
+ * 1003, which is counter 2's.
+ */
+function stale(state: QueueState, ctx: TestCtx): void {
+  busy(state, ctx);
+  const t = ticketByDisplay(state, '1002');
+  state.tickets.set(t.id, { ...t, status: 'no_show', finishedAt: ctx.now });
+  state.counters.set(3, { ...counterOf(state, 3), currentTicketId: ticketByDisplay(state, '1003').id });
 }
 
 const cases: Case[] = [
@@ -196,9 +210,28 @@ const cases: Case[] = [
     setup: busy,
     run: (s, c) => callNumber(s, { counterId: 3, display: '1003' }, c),
   },
-  { code: 'ticket_not_called', how: 'recall nothing', run: (s, c) => recall(s, { counterId: 1 }, c) },
-  { code: 'ticket_not_called', how: 'start nothing', run: (s, c) => startService(s, { counterId: 1 }, c) },
-  { code: 'ticket_not_called', how: 'no-show nothing', run: (s, c) => markNoShow(s, { counterId: 1 }, c) },
+  { code: 'no_current_ticket', how: 'recall nothing', run: (s, c) => recall(s, { counterId: 1 }, c) },
+  { code: 'no_current_ticket', how: 'start nothing', run: (s, c) => startService(s, { counterId: 1 }, c) },
+  { code: 'no_current_ticket', how: 'no-show nothing', run: (s, c) => markNoShow(s, { counterId: 1 }, c) },
+  { code: 'no_current_ticket', how: 'finish nothing', run: (s, c) => finishService(s, { counterId: 3 }, c) },
+  {
+    code: 'no_current_ticket',
+    how: 'transfer nothing',
+    setup: busy,
+    run: (s, c) => transfer(s, { counterId: 3, toCounterId: 1 }, c),
+  },
+  {
+    code: 'no_current_ticket',
+    how: "finish another counter's ticket",
+    setup: stale,
+    run: (s, c) => finishService(s, { counterId: 3 }, c),
+  },
+  {
+    code: 'no_current_ticket',
+    how: "transfer another counter's ticket",
+    setup: stale,
+    run: (s, c) => transfer(s, { counterId: 3, toCounterId: 1 }, c),
+  },
   {
     code: 'ticket_not_called',
     how: 'recall while serving',
@@ -223,12 +256,17 @@ const cases: Case[] = [
     setup: busy,
     run: (s, c) => finishService(s, { counterId: 1 }, c),
   },
-  { code: 'ticket_not_serving', how: 'finish nothing', run: (s, c) => finishService(s, { counterId: 3 }, c) },
+  {
+    code: 'ticket_not_serving',
+    how: 'finish a ticket that is over',
+    setup: stale,
+    run: (s, c) => finishService(s, { counterId: 1 }, c),
+  },
   {
     code: 'ticket_not_at_counter',
-    how: 'transfer nothing',
-    setup: busy,
-    run: (s, c) => transfer(s, { counterId: 3, toCounterId: 1 }, c),
+    how: 'transfer a ticket that is over',
+    setup: stale,
+    run: (s, c) => transfer(s, { counterId: 1, toCounterId: 2 }, c),
   },
   {
     code: 'transfer_target_closed',
@@ -261,6 +299,8 @@ describe('every refusal', () => {
     const r = expectRefusal(state, c.code, (s) => c.run(s, ctx));
     // A refusal is exactly { ok, code, message }.
     expect(Object.keys(r).sort()).toEqual(['code', 'message', 'ok']);
+    // No placeholder stands in for a ticket that is not there.
+    expect(r.message).not.toContain('—');
   });
 
   it('a refused command uses no id and takes no number', () => {

@@ -121,11 +121,12 @@ describe('a ticket through its whole life', () => {
 });
 
 describe('service refusals', () => {
-  it('ticket_not_called: start with nothing called', () => {
+  it('no_current_ticket: start with nothing called', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
-    const r = expectRefusal(state, 'ticket_not_called', (s) => startService(s, { counterId: 1 }, ctx));
-    expect(r.message).toBe(text('ticket_not_called', { display: '—', counterName: 'Quầy 1' }));
+    const r = expectRefusal(state, 'no_current_ticket', (s) => startService(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    expect(r.message).not.toContain('—');
   });
 
   it('ticket_not_called: start twice', () => {
@@ -133,7 +134,8 @@ describe('service refusals', () => {
     issue(state, ctx, 'cc-cap');
     next(state, ctx, 1);
     accept(state, startService(state, { counterId: 1 }, ctx));
-    expectRefusal(state, 'ticket_not_called', (s) => startService(s, { counterId: 1 }, ctx));
+    const r = expectRefusal(state, 'ticket_not_called', (s) => startService(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('ticket_not_called', { display: '1001', counterName: 'Quầy 1' }));
   });
 
   it('ticket_not_serving: finish a ticket that is only called', () => {
@@ -144,23 +146,56 @@ describe('service refusals', () => {
     expect(r.message).toBe(text('ticket_not_serving', { display: '1001', counterName: 'Quầy 1' }));
   });
 
-  it('ticket_not_serving: finish with nothing at the counter, and finish twice', () => {
+  it('no_current_ticket: finish with nothing at the counter, and finish twice', () => {
     const { state, ctx } = office();
-    const r = expectRefusal(state, 'ticket_not_serving', (s) => finishService(s, { counterId: 2 }, ctx));
-    expect(r.message).toBe(text('ticket_not_serving', { display: '—', counterName: 'Quầy 2' }));
+    let r = expectRefusal(state, 'no_current_ticket', (s) => finishService(s, { counterId: 2 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 2' }));
+    expect(r.message).not.toContain('—');
     issue(state, ctx, 'cc-cap');
     next(state, ctx, 2);
     accept(state, startService(state, { counterId: 2 }, ctx));
     accept(state, finishService(state, { counterId: 2 }, ctx));
-    expectRefusal(state, 'ticket_not_serving', (s) => finishService(s, { counterId: 2 }, ctx));
+    // The finished ticket has left the counter: nothing is there to finish again.
+    r = expectRefusal(state, 'no_current_ticket', (s) => finishService(s, { counterId: 2 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 2' }));
   });
 
   it('another counter cannot start or finish a ticket it did not call', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
     next(state, ctx, 1);
-    expectRefusal(state, 'ticket_not_called', (s) => startService(s, { counterId: 2 }, ctx));
+    let r = expectRefusal(state, 'no_current_ticket', (s) => startService(s, { counterId: 2 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 2' }));
     accept(state, startService(state, { counterId: 1 }, ctx));
-    expectRefusal(state, 'ticket_not_serving', (s) => finishService(s, { counterId: 2 }, ctx));
+    r = expectRefusal(state, 'no_current_ticket', (s) => finishService(s, { counterId: 2 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 2' }));
+    // Counter 1 still finishes its own ticket.
+    expect(accept(state, finishService(state, { counterId: 1 }, ctx)).status).toBe('done');
+  });
+
+  it('no_current_ticket when the counter still points at a ticket that belongs to another counter', () => {
+    const { state, ctx } = office();
+    const t = issue(state, ctx, 'cc-cap');
+    next(state, ctx, 1);
+    // A stale pointer: counter 2 names 1001, which is called at counter 1.
+    state.counters.set(2, { ...counterOf(state, 2), currentTicketId: t.id });
+    let r = expectRefusal(state, 'no_current_ticket', (s) => startService(s, { counterId: 2 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 2' }));
+    expect(r.message).not.toContain('1001');
+    accept(state, startService(state, { counterId: 1 }, ctx));
+    r = expectRefusal(state, 'no_current_ticket', (s) => finishService(s, { counterId: 2 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 2' }));
+  });
+
+  it('ticket_not_called / ticket_not_serving when the counter still points at its own ticket that is over', () => {
+    const { state, ctx } = office();
+    const t = issue(state, ctx, 'cc-cap');
+    next(state, ctx, 1);
+    // A stale pointer: counter 1 still names 1001, which is already done.
+    state.tickets.set(t.id, { ...state.tickets.get(t.id)!, status: 'done', finishedAt: ctx.now });
+    let r = expectRefusal(state, 'ticket_not_called', (s) => startService(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('ticket_not_called', { display: '1001', counterName: 'Quầy 1' }));
+    r = expectRefusal(state, 'ticket_not_serving', (s) => finishService(s, { counterId: 1 }, ctx));
+    expect(r.message).toBe(text('ticket_not_serving', { display: '1001', counterName: 'Quầy 1' }));
   });
 });

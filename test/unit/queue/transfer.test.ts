@@ -197,28 +197,60 @@ describe('transfer to another procedure', () => {
 });
 
 describe('transfer refusals', () => {
-  it('ticket_not_at_counter when nothing is called there', () => {
+  it('no_current_ticket, naming the counter, when nothing is called there', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
-    const r = expectRefusal(state, 'ticket_not_at_counter', (s) =>
+    const r = expectRefusal(state, 'no_current_ticket', (s) =>
       transfer(s, { counterId: 1, toCounterId: 2 }, ctx),
     );
-    expect(r.message).toBe(text('ticket_not_at_counter', { display: '—', counterName: 'Quầy 1' }));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    expect(r.message).not.toContain('—');
   });
 
-  it('ticket_not_at_counter after the ticket was marked absent or finished', () => {
+  it('no_current_ticket after the ticket was marked absent or finished', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap');
     issue(state, ctx, 'cc-cap');
     next(state, ctx, 1);
     accept(state, markNoShow(state, { counterId: 1 }, ctx));
-    expectRefusal(state, 'ticket_not_at_counter', (s) => transfer(s, { counterId: 1, toCounterId: 2 }, ctx));
+    let r = expectRefusal(state, 'no_current_ticket', (s) =>
+      transfer(s, { counterId: 1, toCounterId: 2 }, ctx),
+    );
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
     next(state, ctx, 1);
     accept(state, startService(state, { counterId: 1 }, ctx));
     accept(state, finishService(state, { counterId: 1 }, ctx));
-    expectRefusal(state, 'ticket_not_at_counter', (s) =>
+    r = expectRefusal(state, 'no_current_ticket', (s) =>
       transfer(s, { counterId: 1, toProcedureId: 'cc-doi' }, ctx),
     );
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+  });
+
+  it('no_current_ticket when the ticket is called at another counter', () => {
+    const { state, ctx } = office();
+    const t = issue(state, ctx, 'cc-cap');
+    next(state, ctx, 2);
+    let r = expectRefusal(state, 'no_current_ticket', (s) =>
+      transfer(s, { counterId: 1, toCounterId: 3 }, ctx),
+    );
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    // Even with a stale pointer to it, a ticket of counter 2 is not counter 1's to transfer.
+    state.counters.set(1, { ...counterOf(state, 1), currentTicketId: t.id });
+    r = expectRefusal(state, 'no_current_ticket', (s) => transfer(s, { counterId: 1, toCounterId: 3 }, ctx));
+    expect(r.message).toBe(text('no_current_ticket', { counterName: 'Quầy 1' }));
+    expect(r.message).not.toContain('1001');
+  });
+
+  it('ticket_not_at_counter, naming the ticket, when the counter still points at its own ticket that is over', () => {
+    const { state, ctx } = office();
+    const t = issue(state, ctx, 'cc-cap');
+    next(state, ctx, 1);
+    // A stale pointer: counter 1 still names 1001, which was marked absent.
+    state.tickets.set(t.id, { ...ticketByDisplay(state, '1001'), status: 'no_show', finishedAt: ctx.now });
+    const r = expectRefusal(state, 'ticket_not_at_counter', (s) =>
+      transfer(s, { counterId: 1, toCounterId: 2 }, ctx),
+    );
+    expect(r.message).toBe(text('ticket_not_at_counter', { display: '1001', counterName: 'Quầy 1' }));
   });
 
   it('transfer_nothing when neither a counter nor a procedure is given', () => {
