@@ -15,6 +15,19 @@ declare -A NEEDED=(
   [sox]=sox
   [soxi]=sox
   [espeak-ng]=espeak-ng
+  [socat]=socat
+  [/usr/sbin/sfdisk]=fdisk
+  [/usr/sbin/mkfs.vfat]=dosfstools
+  [/usr/sbin/mkfs.ext4]=e2fsprogs
+  [/usr/sbin/debugfs]=e2fsprogs
+  [mcopy]=mtools
+  [mdir]=mtools
+  [mtype]=mtools
+  [mmd]=mtools
+  [xz]=xz-utils
+  [e2ls]=e2tools
+  [systemd-analyze]=systemd
+  [/usr/lib/python3/dist-packages/yaml/__init__.py]=python3-yaml
 )
 
 missing=()

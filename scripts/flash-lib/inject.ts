@@ -1,0 +1,171 @@
+// Put the device's files into the boot partition of the written target:
+// qms/ (installer, config, secret, bundle, optional Node.js tarball) plus the
+// image's first-boot hook (firstrun.sh and cmdline.txt, or cloud-init files).
+// Everything written is read back and compared.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { DeviceFiles } from './config.js';
+import { FlashError } from './errors.js';
+import { bootMountPoint, readExt4File } from './ext4.js';
+import type { FatVolume } from './fat.js';
+import {
+  type Convention,
+  cloudInitFiles,
+  cmdlineWithFirstrun,
+  detectConvention,
+  firstrunScript,
+  installScript,
+  type SystemSetup,
+} from './first-boot.js';
+import type { MbrPartition } from './mbr.js';
+import type { FlashOptions } from './options.js';
+
+export const BUNDLE_NAME = 'qms-bundle.tar.gz';
+
+export interface BootFile {
+  /** Path in the boot partition, e.g. "qms/install.sh". */
+  path: string;
+  data?: string | Buffer;
+  /** A local file copied as is (large: bundle, Node.js). */
+  local?: string;
+  /** Shown in the plan. */
+  what: string;
+}
+
+export interface Injection {
+  convention: Convention;
+  /** Where the image mounts its boot partition ("/boot/firmware" on Bookworm). */
+  bootMount: string;
+  files: BootFile[];
+}
+
+export interface InjectionInput {
+  options: FlashOptions;
+  files: DeviceFiles;
+  secret: string | undefined;
+  writtenAt: string;
+}
+
+/** Detect the convention and the boot mount point from the written image, and list the files. */
+export async function planInjection(
+  fat: FatVolume,
+  root: MbrPartition | undefined,
+  target: string,
+  input: InjectionInput,
+): Promise<Injection> {
+  const names = await fat.rootNames();
+  if (!names.some((n) => n.toLowerCase() === 'cmdline.txt')) {
+    throw new FlashError('the boot partition has no cmdline.txt: is this a Raspberry Pi OS image?');
+  }
+  const cmdline = await fat.readText('cmdline.txt');
+  const convention =
+    input.options.firstBoot === 'auto' ? detectConvention(names, cmdline) : input.options.firstBoot;
+  let bootMount = '/boot/firmware';
+  if (root) {
+    const fstab = await readExt4File(target, root.offset, '/etc/fstab');
+    bootMount = (fstab && bootMountPoint(fstab.toString('utf8'))) || bootMount;
+  }
+  return { convention, bootMount, files: bootFiles(convention, bootMount, cmdline, input) };
+}
+
+export function bootFiles(
+  convention: Convention,
+  bootMount: string,
+  cmdline: string,
+  input: InjectionInput,
+): BootFile[] {
+  const { options, files, secret, writtenAt } = input;
+  const label = options.deviceId ? `${options.deviceId} (${options.role})` : 'the hub';
+  const out: BootFile[] = [];
+  out.push({
+    path: 'qms/install.sh',
+    what: 'installer (stage, run, update)',
+    data: installScript({
+      role: options.role,
+      deviceId: options.deviceId,
+      configName: files.configName,
+      secretName: files.secretName,
+      timeServer: options.hub?.host,
+      bundleName: options.bundle.kind === 'file' ? BUNDLE_NAME : undefined,
+      bundleUrl: options.bundle.kind === 'url' ? options.bundle.url : undefined,
+      nodeTarball: options.nodeTarball ? basename(options.nodeTarball) : undefined,
+      writtenAt,
+    }),
+  });
+  out.push({
+    path: `qms/${files.configName}`,
+    what: `configuration → /etc/qms/${files.configName}`,
+    data: files.configText,
+  });
+  if (files.secretName) {
+    if (secret === undefined) throw new Error('bootFiles: the secret is needed');
+    out.push({
+      path: `qms/${files.secretName}`,
+      what: `credential → /etc/qms/${files.secretName} (mode 600)`,
+      data: `${secret}\n`,
+    });
+  }
+  if (options.bundle.kind === 'file') {
+    out.push({
+      path: `qms/${BUNDLE_NAME}`,
+      what: `application bundle (${basename(options.bundle.path)}) → /opt/qms`,
+      local: options.bundle.path,
+    });
+  }
+  if (options.nodeTarball) {
+    out.push({
+      path: `qms/${basename(options.nodeTarball)}`,
+      what: 'Node.js, installed offline',
+      local: options.nodeTarball,
+    });
+  }
+  const setup: SystemSetup = {
+    hostname: options.hostname,
+    timeZone: options.timeZone,
+    loginUser: options.loginUser,
+    sshKeys: options.sshKeys,
+    wifi: options.wifi,
+    label,
+    writtenAt,
+  };
+  if (convention === 'firstrun') {
+    const script = `${bootMount.replace(/\/$/, '')}/firstrun.sh`;
+    out.push({ path: 'firstrun.sh', what: 'first-boot setup (Imager style)', data: firstrunScript(setup) });
+    out.push({
+      path: 'cmdline.txt',
+      what: `kernel line + systemd.run=${script}`,
+      data: cmdlineWithFirstrun(cmdline, script, options.wifi?.country),
+    });
+  } else {
+    const instanceId = `qms-${options.deviceId ?? 'hub'}-${writtenAt.replace(/[^0-9]/g, '').slice(0, 14)}`;
+    const cloud = cloudInitFiles(setup, instanceId);
+    out.push({
+      path: 'user-data',
+      what: 'cloud-init: hostname, user, SSH key, time zone, installer',
+      data: cloud.userData,
+    });
+    out.push({ path: 'meta-data', what: `cloud-init: instance ${instanceId}`, data: cloud.metaData });
+    if (cloud.networkConfig)
+      out.push({ path: 'network-config', what: 'cloud-init: Wi-Fi', data: cloud.networkConfig });
+  }
+  return out;
+}
+
+const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Write every file, then read each back and compare. */
+export async function applyInjection(fat: FatVolume, injection: Injection): Promise<void> {
+  await fat.mkdir('qms');
+  for (const file of injection.files) {
+    if (file.local) await fat.copyIn(file.local, file.path);
+    else await fat.write(file.path, file.data!);
+  }
+  for (const file of injection.files) {
+    const want = file.local ? sha(await readFile(file.local)) : sha(file.data!);
+    const got = sha(await fat.read(file.path));
+    if (got !== want)
+      throw new FlashError(`verify: ${file.path} in the boot partition differs from what was written`);
+  }
+}
