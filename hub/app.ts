@@ -15,6 +15,7 @@ import { startPublisher } from './flows/publisher.js';
 import { startHttp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { dailyReset } from './queue/commands.js';
+import { serviceDayEnd } from './queue/lease.js';
 import { serviceDateOf } from './queue/service-date.js';
 import type { QueueSettings } from './queue/types.js';
 import { readDailyResetTime } from './service/admin-settings.js';
@@ -101,6 +102,8 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     publish,
     log: log.child('devices'),
     metrics,
+    serviceDayEnd: (now) =>
+      serviceDayEnd(now, options.site.timeZone, readDailyResetTime(store) ?? options.dailyResetTime),
   });
   broker = await startBroker({
     host: options.mqtt.host,

@@ -5,24 +5,19 @@
 
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startKiosk } from '../edge/kiosk/main.js';
+import { DISPLAY_FILE, startRating } from '../edge/rating-button/main.js';
 import { buildClipPack, missingClipTools } from '../edge/speaker/build-clips.js';
 import { MANIFEST_FILE } from '../edge/speaker/clip-pack.js';
 import { startSpeaker } from '../edge/speaker/main.js';
 import { startHub } from '../hub/app.js';
 import { generatePassword, hashPassword } from '../hub/auth/passwords.js';
 import { ConfigError, loadHubConfig } from '../hub/config.js';
-import { parseDeviceConfig } from '../shared/config/device-config.js';
-import { DeviceConnection } from '../shared/device/connection.js';
+import { DEFAULT_SITE_NAME, parseDeviceConfig } from '../shared/config/device-config.js';
 import { createLogger } from '../shared/log/logger.js';
-import {
-  type CatalogueMessage,
-  catalogueMessage,
-  decodePayload,
-  type IssuedTicket,
-} from '../shared/protocol/messages.js';
+import { counterStateMessage, decodePayload } from '../shared/protocol/messages.js';
 import type { Role } from '../shared/protocol/topics.js';
 import { topics } from '../shared/protocol/topics.js';
-import { appVersion } from '../shared/version.js';
 
 const log = createLogger('demo');
 const DEMO_DEVICES: { id: string; role: Role; counterId: number | null }[] = [
@@ -79,6 +74,89 @@ async function startDemoSpeaker(dataDir: string, mqttUrl: string, httpUrl: strin
   };
 }
 
+/**
+ * The rating program in simulate mode at counter 1 (simulated keys and LEDs,
+ * outbox and display file in <dataDir>/rating-demo-1). When the counter's
+ * state shows a finished ticket not rated yet, a simulated citizen presses a
+ * key a moment later: mostly "Rất hài lòng", sometimes another level.
+ */
+async function startDemoRating(dataDir: string, mqttUrl: string, httpUrl: string, password: string) {
+  const ratingLog = createLogger('rating-demo-1');
+  const deviceDir = resolve(dataDir, 'rating-demo-1');
+  const config = parseDeviceConfig(
+    JSON.stringify({
+      role: 'rating',
+      deviceId: 'rating-demo-1',
+      site: { name: 'Demo' },
+      hub: { mqttUrl, httpUrl },
+      credentials: { password },
+      dataDir: deviceDir,
+      simulate: true,
+      hardware: {
+        counterId: 1,
+        keys: [
+          { gpio: 5, level: 'very_satisfied' },
+          { gpio: 6, level: 'satisfied' },
+          { gpio: 13, level: 'unsatisfied' },
+        ],
+        leds: { invite: 17, ok: 27, fault: 22 },
+        display: { frame: '{number}\r\n', idle: '----' },
+      },
+    }),
+    'demo rating',
+  );
+  if (config.role !== 'rating') throw new Error('demo rating config is not a rating config');
+  const device = await startRating(config, { log: ratingLog });
+  const rated = new Set<string>();
+  device.connection.on('message', (topic, payload) => {
+    if (topic !== topics.counterState(1) || payload.length === 0) return;
+    const decoded = decodePayload(payload, counterStateMessage);
+    const invite = decoded.ok ? decoded.value.rating : null;
+    if (invite?.status !== 'done' || invite.rated || rated.has(invite.ticketId)) return;
+    rated.add(invite.ticketId);
+    const r = Math.random();
+    const level = r < 0.6 ? 'very_satisfied' : r < 0.9 ? 'satisfied' : 'unsatisfied';
+    setTimeout(() => device.press(level), 500 + Math.random() * 1500).unref();
+  });
+  return Object.assign(device, { displayFile: join(deviceDir, DISPLAY_FILE) });
+}
+
+/** The buttons of the demo kiosk: the three busiest fields, two of their procedures on their own button. */
+const DEMO_KIOSK_BUTTONS = [
+  { fieldId: 'can-cuoc' },
+  { procedureId: 'can-cuoc-02' },
+  { fieldId: 'cu-tru' },
+  { procedureId: 'cu-tru-02' },
+  { fieldId: 'xuat-nhap-canh' },
+];
+
+/**
+ * The kiosk program in simulate mode: simulated buttons, and every printed
+ * ticket kept as PNG + ESC/POS in <dataDir>/kiosk-demo/printed.
+ */
+async function startDemoKiosk(dataDir: string, mqttUrl: string, httpUrl: string, password: string) {
+  const config = parseDeviceConfig(
+    JSON.stringify({
+      role: 'kiosk',
+      deviceId: 'kiosk-demo',
+      site: { name: DEFAULT_SITE_NAME },
+      hub: { mqttUrl, httpUrl },
+      credentials: { password },
+      dataDir: resolve(dataDir, 'kiosk-demo'),
+      simulate: true,
+      hardware: {
+        buttons: DEMO_KIOSK_BUTTONS.map((b, i) => ({ gpio: 5 + i, ...b })),
+        priorityButton: { gpio: 26, category: 'nguoi-cao-tuoi' },
+        led: { gpio: 17 },
+        printer: { paperWidthMm: 80 },
+      },
+    }),
+    'demo kiosk',
+  );
+  if (config.role !== 'kiosk') throw new Error('demo kiosk config is not a kiosk config');
+  return startKiosk(config, { log: createLogger('kiosk-demo') });
+}
+
 async function main() {
   const config = await loadHubConfig();
   const hub = await startHub(config, createLogger('hub'));
@@ -114,46 +192,14 @@ async function main() {
   writeFileSync(credentialsFile, `${credentialsJson}\n`, { mode: 0o600 });
   chmodSync(credentialsFile, 0o600);
 
-  const connect = (id: string, subscriptions: string[]) =>
-    new DeviceConnection({
-      url: mqttUrl,
-      deviceId: id,
-      role: credentials[id]!.role,
-      password: credentials[id]!.password,
-      version: appVersion(),
-      log: createLogger(id),
-      subscriptions,
-    });
-
-  // -- simulated kiosk: a citizen presses a button every few seconds
-  const kiosk = connect('kiosk-demo', [topics.catalogue]);
-  let catalogue: CatalogueMessage | null = null;
-  kiosk.on('message', (topic, payload) => {
-    if (topic !== topics.catalogue) return;
-    const decoded = decodePayload(payload, catalogueMessage);
-    if (decoded.ok) catalogue = decoded.value;
-  });
-  const kioskLog = createLogger('kiosk-demo');
-  const press = async () => {
-    if (!catalogue || !kiosk.connected) return;
-    const field = catalogue.fields[Math.floor(Math.random() * 3)]!; // the three busiest fields
-    const procedure = field.procedures[Math.floor(Math.random() * field.procedures.length)]!;
-    const priority = Math.random() < 0.2 ? (catalogue.priorityCategories[0]?.id ?? null) : null;
-    try {
-      const reply = await kiosk.request('issue-ticket', { procedureId: procedure.id, priority }, 1500);
-      if (!reply.ok) return kioskLog.warn('no ticket', { reason: reply.error.message });
-      const t = reply.data as IssuedTicket;
-      kioskLog.info(`button pressed → ticket printed: số ${t.display}`, {
-        field: t.fieldName,
-        procedure: t.procedureName,
-        priority: t.priorityName ?? undefined,
-        ahead: t.ahead,
-        waitMin: t.estimatedWaitSeconds === null ? undefined : Math.round(t.estimatedWaitSeconds / 60),
-        counters: t.counters.map((c) => c.id).join(','),
-      });
-    } catch (error) {
-      kioskLog.warn('hub did not answer', { error: (error as Error).message });
-    }
+  // -- the kiosk: the real kiosk program (edge/kiosk) in simulate mode; a
+  // simulated citizen presses one of its buttons every few seconds (sometimes
+  // the priority button first) and each printed ticket is kept as a PNG.
+  const kiosk = await startDemoKiosk(config.dataDir, mqttUrl, httpUrl, credentials['kiosk-demo']!.password);
+  const press = () => {
+    if (!kiosk.catalogue) return;
+    if (Math.random() < 0.2) kiosk.press('priority');
+    kiosk.press(Math.floor(Math.random() * DEMO_KIOSK_BUTTONS.length));
   };
 
   // -- the speaker: the real speaker program (edge/speaker) in simulate mode,
@@ -165,14 +211,15 @@ async function main() {
     credentials['speaker-demo']!.password,
   );
 
-  // -- simulated rating device at counter 1: shows what its counter serves
-  const rating = connect('rating-demo-1', [topics.counterState(1)]);
-  rating.on('message', (topic, payload) => {
-    if (topic === topics.counterState(1)) {
-      const current = (JSON.parse(payload.toString()) as { current: { display: string } | null }).current;
-      createLogger('rating-demo-1').debug('counter 1 display', { showing: current?.display ?? '----' });
-    }
-  });
+  // -- the rating keys at counter 1: the real rating program (edge/rating-button)
+  // in simulate mode; a simulated citizen presses a key after each service
+  // finished there, and the counter display is written to a file.
+  const rating = await startDemoRating(
+    config.dataDir,
+    mqttUrl,
+    httpUrl,
+    credentials['rating-demo-1']!.password,
+  );
 
   // -- simulated officers canbo1..4 at counters 1..4: they sign in, take their
   // counter, then call, start and finish through the HTTP API like the console.
@@ -212,7 +259,7 @@ async function main() {
   };
 
   const timers = [
-    setInterval(() => void press(), 3000),
+    setInterval(press, 3000),
     setInterval(() => act().catch((error: unknown) => officerLog.warn('action failed', { error })), 2000),
   ];
 
@@ -230,13 +277,15 @@ Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDi
     e.g. watch the calls as the demo speaker would:
     mosquitto_sub -V mqttv311 -h 127.0.0.1 -p ${hub.mqttPort} -i speaker-demo:watch -u speaker-demo \\
       -P "$(node -p "require('${credentialsFile}').devices['speaker-demo'].password")" -t ${topics.announce} -v
+  Printed tickets (PNG + ESC/POS, the last 50): ${resolve(config.dataDir, 'kiosk-demo', 'printed')}
   Announcements (WAV, the last 50): ${speaker.announcementsDir}
+  Rating keys at counter 1 (a citizen rates after each service there; see Reports): display ${rating.displayFile}
 Simulated kiosk, speaker, rating device and officers are running. Ctrl+C stops everything.
 `);
 
   const stop = async () => {
     for (const t of timers) clearInterval(t);
-    await Promise.allSettled([kiosk.close(), speaker.stop(), rating.close()]);
+    await Promise.allSettled([kiosk.stop(), speaker.stop(), rating.stop()]);
     await hub.stop();
     process.exit(0);
   };

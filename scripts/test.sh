@@ -11,6 +11,7 @@ declare -A NEEDED=(
   [mosquitto_pub]=mosquitto-clients
   [chromium]=chromium
   [/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]=fonts-dejavu-core
+  [/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf]=fonts-dejavu-core
   [aplay]=alsa-utils
   [sox]=sox
   [soxi]=sox

@@ -117,11 +117,24 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
     },
   });
 
+  // Last seen is a convenience for administrators: a store that cannot take
+  // the write (disk full, I/O error) must not take the broker down with it.
+  // These run inside aedes' connection handling, where a throw would be an
+  // uncaught exception: the hub would crash at every device (re)connection.
+  const touch = (deviceId: string) => {
+    try {
+      devices.touch(deviceId, now());
+    } catch (error) {
+      metrics.inc('store_write_failed');
+      log.error('device last-seen time not saved', { device: deviceId, error });
+    }
+  };
+
   aedes.on('client', (client: DeviceClient) => {
     if (!client.device) return;
     const set = clients.get(client.device.id) ?? new Set();
     clients.set(client.device.id, set.add(client));
-    devices.touch(client.device.id, now());
+    touch(client.device.id);
     log.info('device connected', { device: client.device.id, role: client.device.role, clientId: client.id });
     options.onDeviceConnection?.(client.device, true);
   });
@@ -130,7 +143,7 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
     const set = clients.get(client.device.id);
     set?.delete(client);
     if (set?.size === 0) clients.delete(client.device.id);
-    devices.touch(client.device.id, now());
+    touch(client.device.id);
     log.info('device disconnected', { device: client.device.id, clientId: client.id });
     options.onDeviceConnection?.(client.device, false);
   });

@@ -15,6 +15,7 @@ import {
 import { topics } from '../../shared/protocol/topics.js';
 import type { DevicePublish } from '../broker/broker.js';
 import type { Metrics } from '../metrics.js';
+import { serviceDayEnd } from '../queue/lease.js';
 import type { QueueService } from '../service/queue-service.js';
 import type { Device, DeviceStore } from '../store/device-store.js';
 import type { RequestContext } from './requests/handler.js';
@@ -26,6 +27,11 @@ export interface DeviceRequestDeps {
   publish: (topic: string, payload: string) => Promise<void>;
   log: Logger;
   metrics: Metrics;
+  /**
+   * When the service date that `now` belongs to ends (the next daily reset):
+   * number leases end there. Default: midnight in Vietnam (tests).
+   */
+  serviceDayEnd?: (now: number) => number;
 }
 
 /** The requestId of a payload we could not accept, if it has a usable one. */
@@ -64,10 +70,15 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
     const { action } = topic;
     // The broker's ACL already limited the action to the device's role.
     const handler = requestHandlers[action];
-    if (!handler)
-      return fail(device, action, looseRequestId(payload), 'unknown_action', `no action ${action}`);
+    if (!handler) {
+      fail(device, action, looseRequestId(payload), 'unknown_action', `no action ${action}`);
+      return;
+    }
     const decoded = decodePayload(payload, handler.schema);
-    if (!decoded.ok) return fail(device, action, looseRequestId(payload), decoded.code, decoded.message);
+    if (!decoded.ok) {
+      fail(device, action, looseRequestId(payload), decoded.code, decoded.message);
+      return;
+    }
     const { requestId } = decoded.value;
     const okReply = (data: unknown) => ({ v: PROTOCOL_VERSION, requestId, action, ok: true as const, data });
     const ctx: RequestContext = {
@@ -78,6 +89,7 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
       devices,
       log,
       metrics,
+      serviceDayEnd: deps.serviceDayEnd ?? ((now) => serviceDayEnd(now, 'Asia/Ho_Chi_Minh', '00:00')),
       okReply,
       reply: (data) => send(device, okReply(data)),
       fail: (code, message) => fail(device, action, requestId, code, message),

@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import { encode, PROTOCOL_VERSION } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
 import type { Change } from '../queue/types.js';
+import { ratingInvite } from '../ratings/invite.js';
 import type { QueueService } from '../service/queue-service.js';
 import { catalogueMessage, counterStateMessage, queueSummary } from '../service/views.js';
 
@@ -27,14 +28,37 @@ export function startPublisher(
   const warn = (topic: string) => (error: unknown) => log.error('publish failed', { topic, error });
   let summaryTimer: NodeJS.Timeout | null = null;
 
+  // Per counter, the moment its rating window closes: the state is published
+  // again then, so rating devices stop inviting a press the hub would refuse.
+  const windowTimers = new Map<number, NodeJS.Timeout>();
+  const rating = (counterId: number, at: number) => {
+    try {
+      return ratingInvite(service, counterId, at);
+    } catch (error) {
+      log.error('rating state not read', { counterId, error });
+      return undefined;
+    }
+  };
   const publishCounter = (counterId: number) => {
     const counter = service.state.counters.get(counterId);
     if (!counter) return;
     const topic = topics.counterState(counterId);
-    publish(topic, encode(counterStateMessage(service.state, counter, now())), { retain: true }).catch(
-      warn(topic),
-    );
+    const at = now();
+    const invite = rating(counterId, at);
+    // Fields in the schema's order (rating before at), so the payload is its own re-encoding.
+    const { at: stamp, ...state } = counterStateMessage(service.state, counter, at);
+    const message = { ...state, rating: invite, at: stamp };
+    publish(topic, encode(message), { retain: true }).catch(warn(topic));
+    clearTimeout(windowTimers.get(counterId));
+    windowTimers.delete(counterId);
+    const closesAt = invite?.closesAt ?? null;
+    if (closesAt !== null) {
+      const timer = setTimeout(() => publishCounter(counterId), Math.max(0, closesAt - at) + 20);
+      timer.unref();
+      windowTimers.set(counterId, timer);
+    }
   };
+  const onRated = (counterId: number) => publishCounter(counterId);
 
   const publishCatalogue = () =>
     publish(topics.catalogue, encode(catalogueMessage(service.state, now())), { retain: true }).catch(
@@ -82,6 +106,7 @@ export function startPublisher(
       summaryTimer = setTimeout(publishSummary, options.summaryDelayMs ?? 100);
   };
   service.on('changes', onChanges);
+  service.on('rated', onRated);
 
   return {
     async publishAll() {
@@ -101,6 +126,8 @@ export function startPublisher(
     },
     stop() {
       service.off('changes', onChanges);
+      service.off('rated', onRated);
+      for (const timer of windowTimers.values()) clearTimeout(timer);
       if (summaryTimer) clearTimeout(summaryTimer);
     },
   };

@@ -38,11 +38,16 @@ import type { Context, Counter, Decision, QueueState } from '../queue/types.js';
 import {
   type AnnouncementSettings,
   checkOpeningHours,
+  checkRatingRules,
   type OpeningHours,
+  RATING_CORRECTION_SECONDS,
+  RATING_WINDOW_SECONDS,
+  type RatingRules,
   readAnnouncementSettings,
   readDailyResetTime,
   readOpeningHours,
   readRatingLevels,
+  readRatingRules,
   readRatingScale,
   SETTING_KEYS,
   TIME_PATTERN,
@@ -87,6 +92,15 @@ function refusal(reply: FastifyReply, code: AdminRefusalCode, params: Record<str
 }
 
 // ---------------------------------------------------------------- schemas
+
+const RATING_WINDOW_SECONDS_SCHEMA = {
+  minimum: RATING_WINDOW_SECONDS.min,
+  maximum: RATING_WINDOW_SECONDS.max,
+};
+const RATING_CORRECTION_SECONDS_SCHEMA = {
+  minimum: RATING_CORRECTION_SECONDS.min,
+  maximum: RATING_CORRECTION_SECONDS.max,
+};
 
 const idSchema = { type: 'string', pattern: CATALOGUE_ID_PATTERN.source } as const;
 const nameSchema = { type: 'string', minLength: 1, maxLength: NAME_MAX } as const;
@@ -625,6 +639,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
           score: scale.scores[level],
         })),
       },
+      ratingRules: readRatingRules(store),
       priority: {
         categories: service.state.catalogue.priorityCategories,
         cap: service.state.settings.priorityCap,
@@ -656,6 +671,34 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
       if (refusedInput(request, reply)) return reply;
       return putSetting(request, 'settings-rating-scale', SETTING_KEYS.ratingScale, {
         levels: request.body.levels,
+      });
+    },
+  );
+
+  app.put<{ Body: RatingRules }>(
+    '/api/admin/settings/rating-rules',
+    options('Rating window after a service, and whether the first press or a quick correction counts', {
+      body: object(
+        {
+          windowSeconds: { type: 'integer', ...RATING_WINDOW_SECONDS_SCHEMA },
+          policy: { type: 'string', enum: ['first', 'correction'] },
+          correctionSeconds: { type: 'integer', ...RATING_CORRECTION_SECONDS_SCHEMA },
+        },
+        ['windowSeconds', 'policy', 'correctionSeconds'],
+      ),
+    }),
+    async (request, reply) => {
+      if (refusedInput(request, reply)) return reply;
+      const problem = checkRatingRules(request.body);
+      if (problem)
+        return reply
+          .code(400)
+          .send(errorBody('bad_input', fillText(adminRefusalText.bad_input, { details: problem })));
+      const { windowSeconds, policy, correctionSeconds } = request.body;
+      return putSetting(request, 'settings-rating-rules', SETTING_KEYS.ratingRules, {
+        windowSeconds,
+        policy,
+        correctionSeconds,
       });
     },
   );

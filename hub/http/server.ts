@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../../shared/log/logger.js';
 import type { AccountStore } from '../auth/account-store.js';
 import type { BoardFeed } from '../service/board.js';
@@ -43,6 +43,14 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     requestTimeout: 15_000,
     // Open event streams must not hold the hub up when it stops.
     forceCloseConnections: true,
+    // Errors the router raises before any route or error handler runs (a
+    // path parameter over 100 characters, a malformed %-escape) leave in the
+    // same `{ error: { code, message } }` shape as every other error.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply)
+        .code(error.statusCode ?? 400)
+        .send(errorBody(error.code?.toLowerCase() ?? 'bad_request', error.message));
+    },
   });
   // Path parameters arrive as text and are coerced ("3" → 3); bodies are
   // taken as sent, so `{"display": 1023}` is refused rather than guessed at.

@@ -16,6 +16,13 @@ export function applyChanges(state: QueueState, changes: readonly Change[]): voi
       case 'sequence':
         state.sequences.set(change.seriesKey, change.last);
         break;
+      case 'lease': {
+        const { lease } = change;
+        const series = state.leases.get(lease.seriesKey) ?? new Map<number, typeof lease>();
+        series.set(lease.number, lease);
+        state.leases.set(lease.seriesKey, series);
+        break;
+      }
       case 'serviceTime': {
         const samples = state.recentServiceMs.get(change.procedureId) ?? [];
         samples.push(change.ms);
@@ -28,6 +35,7 @@ export function applyChanges(state: QueueState, changes: readonly Change[]): voi
         state.serviceDate = change.serviceDate;
         state.tickets.clear();
         state.sequences.clear();
+        state.leases.clear(); // unused leased numbers expire with the day
         break;
       case 'catalogue':
         state.catalogue = change.catalogue;

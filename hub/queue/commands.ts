@@ -240,8 +240,10 @@ function currentTicket(
   const counter = findCounter(state, counterId);
   if (isRefusal(counter)) return counter;
   const ticket = counter.currentTicketId ? state.tickets.get(counter.currentTicketId) : undefined;
-  if (!ticket || ticket.counterId !== counter.id) return refuse('no_current_ticket', { counterName: counter.name });
-  if (ticket.status !== wanted) return refuse(refusal, { display: ticket.display, counterName: counter.name });
+  if (!ticket || ticket.counterId !== counter.id)
+    return refuse('no_current_ticket', { counterName: counter.name });
+  if (ticket.status !== wanted)
+    return refuse(refusal, { display: ticket.display, counterName: counter.name });
   return { counter, ticket };
 }
 
@@ -329,7 +331,8 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
     (current.status !== 'called' && current.status !== 'serving') ||
     current.counterId !== counter.id
   ) {
-    if (!current || current.counterId !== counter.id) return refuse('no_current_ticket', { counterName: counter.name });
+    if (!current || current.counterId !== counter.id)
+      return refuse('no_current_ticket', { counterName: counter.name });
     return refuse('ticket_not_at_counter', { display: current.display, counterName: counter.name });
   }
   const toCounterId = input.toCounterId ?? null;

@@ -20,7 +20,8 @@ export function formatDisplay(numbering: Numbering, n: number): string {
 /**
  * The next free number of a series, or null when the range is used up.
  * With wrap-around, numbers that are still waiting, called or being served
- * today are skipped so that no two live tickets share a number.
+ * today, or leased to a kiosk and not yet used, are skipped so that no two
+ * live tickets share a number.
  */
 export function nextNumber(state: QueueState, seriesKey: string, numbering: Numbering): number | null {
   const { start, end, wrap } = numbering;
@@ -32,6 +33,10 @@ export function nextNumber(state: QueueState, seriesKey: string, numbering: Numb
   if (wrap) {
     for (const t of state.tickets.values()) {
       if (t.seriesKey === seriesKey && ACTIVE.has(t.status)) inUse.add(t.number);
+    }
+    // Numbers a kiosk holds in advance are taken too, until the day ends.
+    for (const lease of state.leases.get(seriesKey)?.values() ?? []) {
+      if (lease.ticketId === null) inUse.add(lease.number);
     }
   }
   for (let tries = 0; tries < size; tries++) {

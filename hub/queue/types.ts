@@ -113,6 +113,23 @@ export interface QueueState {
   sequences: Map<string, number>;
   /** Recent service durations in ms per procedure, oldest first. */
   recentServiceMs: Map<string, number[]>;
+  /** Numbers leased to kiosks in advance for the current service date, per series key and number. */
+  leases: Map<string, Map<number, Lease>>;
+}
+
+/**
+ * A number a kiosk holds in advance, to print from when the hub does not
+ * answer; the series' sequence has moved past it, so nobody else gets it.
+ */
+export interface Lease {
+  serviceDate: string;
+  seriesKey: string;
+  number: number;
+  display: string;
+  deviceId: string;
+  leasedAt: number;
+  /** The ticket printed with it, once the kiosk has synced it; null while unused. */
+  ticketId: string | null;
 }
 
 export type TicketEventType =
@@ -151,6 +168,8 @@ export type Change =
   | { kind: 'ticket'; ticket: Ticket }
   | { kind: 'counter'; counter: Counter }
   | { kind: 'sequence'; seriesKey: string; last: number }
+  /** A number leased to a kiosk, or its lease marked used by a synced ticket. */
+  | { kind: 'lease'; lease: Lease }
   | { kind: 'serviceTime'; procedureId: string; ms: number }
   | { kind: 'event'; event: TicketEvent }
   | { kind: 'call'; call: CallEvent }

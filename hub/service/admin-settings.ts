@@ -8,6 +8,7 @@ import type { QueueStore } from '../store/queue-store.js';
 
 export const SETTING_KEYS = {
   ratingScale: 'ratingScale',
+  ratingRules: 'ratingRules',
   openingHours: 'openingHours',
   dailyResetTime: 'dailyResetTime',
   announcements: 'announcements',
@@ -29,6 +30,57 @@ export function readRatingLevels(store: QueueStore): RatingLevelCount {
 /** The scale rating devices and reports use (three levels unless set to four). */
 export function readRatingScale(store: QueueStore): RatingScale {
   return readRatingLevels(store) === 4 ? FOUR_LEVELS : THREE_LEVELS;
+}
+
+/**
+ * Which ticket a rating key press goes to, and whether a second press counts
+ * (hub/ratings/rules.ts applies them). A press goes to the ticket served last
+ * at the device's counter, during its service or up to `windowSeconds` after
+ * it finished. One rating per ticket: with policy "first" the first press
+ * stands; with "correction" (the default) a press within `correctionSeconds`
+ * of the one that counts replaces it, so a citizen who hit the wrong key can
+ * fix it at once, and the rating is final once it has stood that long.
+ */
+export interface RatingRules {
+  windowSeconds: number;
+  policy: 'first' | 'correction';
+  correctionSeconds: number;
+}
+
+export const RATING_WINDOW_SECONDS = { min: 10, max: 3600 } as const;
+export const RATING_CORRECTION_SECONDS = { min: 1, max: 60 } as const;
+
+export const DEFAULT_RATING_RULES: RatingRules = {
+  windowSeconds: 120,
+  policy: 'correction',
+  correctionSeconds: 5,
+};
+
+const within = (value: unknown, range: { min: number; max: number }): value is number =>
+  Number.isInteger(value) && (value as number) >= range.min && (value as number) <= range.max;
+
+/** The stored rules; a missing or invalid value falls back to its default (a hub never stops rating). */
+export function readRatingRules(store: QueueStore): RatingRules {
+  const stored =
+    store.getSetting<Partial<Record<keyof RatingRules, unknown>>>(SETTING_KEYS.ratingRules) ?? {};
+  const d = DEFAULT_RATING_RULES;
+  return {
+    windowSeconds: within(stored.windowSeconds, RATING_WINDOW_SECONDS)
+      ? stored.windowSeconds
+      : d.windowSeconds,
+    policy: stored.policy === 'first' || stored.policy === 'correction' ? stored.policy : d.policy,
+    correctionSeconds: within(stored.correctionSeconds, RATING_CORRECTION_SECONDS)
+      ? stored.correctionSeconds
+      : d.correctionSeconds,
+  };
+}
+
+/** A correction must fit inside the window it corrects in; null when the rules hang together. */
+export function checkRatingRules(rules: RatingRules): string | null {
+  if (rules.policy === 'correction' && rules.correctionSeconds >= rules.windowSeconds) {
+    return `thời gian sửa đánh giá (${rules.correctionSeconds} giây) phải ngắn hơn thời gian nhận đánh giá (${rules.windowSeconds} giây)`;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------- opening hours

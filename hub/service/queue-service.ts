@@ -6,6 +6,8 @@ import type { QueueStore } from '../store/queue-store.js';
 export interface QueueServiceEvents {
   /** Changes that were committed and applied, in order. */
   changes: [changes: readonly Change[]];
+  /** A rating was stored or corrected at this counter (not a queue change: ratings live in their own table). */
+  rated: [counterId: number];
 }
 
 /**

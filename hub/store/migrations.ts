@@ -180,4 +180,27 @@ export const migrations: Migration[] = [
       CREATE INDEX ratings_by_time ON ratings(at);
     `,
   },
+  {
+    version: 3,
+    description: 'number leases for kiosks printing while the hub is unreachable',
+    sql: `
+      -- A number of a series held by a kiosk for one service date. ticket_id is
+      -- set when the kiosk syncs the ticket it printed with it. With
+      -- wrap-around a number can be leased again later the same day (the row
+      -- is then replaced: the ticket keeps its own source).
+      CREATE TABLE leases (
+        service_date TEXT NOT NULL,
+        series_key TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        display TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        leased_at INTEGER NOT NULL,
+        ticket_id TEXT,
+        PRIMARY KEY (service_date, series_key, number)
+      ) STRICT;
+      CREATE INDEX leases_by_device ON leases(device_id, service_date);
+      -- A synced ticket is found by the kiosk's press id (idempotent sync).
+      CREATE INDEX tickets_by_source ON tickets(source_device, source_request);
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type {
   Catalogue,
   Change,
   Counter,
+  Lease,
   Numbering,
   QueueSettings,
   QueueState,
@@ -131,6 +132,7 @@ export class QueueStore {
   private readonly getRequest;
   private readonly insertRequest;
   private readonly clearSequences;
+  private readonly upsertLease;
 
   constructor(readonly db: Db) {
     const cols = Object.keys(ticketParams({ source: null } as Ticket));
@@ -152,6 +154,12 @@ export class QueueStore {
       'INSERT INTO sequences (series_key, last) VALUES (?, ?) ON CONFLICT(series_key) DO UPDATE SET last = excluded.last',
     );
     this.clearSequences = db.prepare('DELETE FROM sequences');
+    this.upsertLease = db.prepare(
+      `INSERT INTO leases (service_date, series_key, number, display, device_id, leased_at, ticket_id)
+       VALUES (@serviceDate, @seriesKey, @number, @display, @deviceId, @leasedAt, @ticketId)
+       ON CONFLICT(service_date, series_key, number) DO UPDATE SET display = excluded.display,
+         device_id = excluded.device_id, leased_at = excluded.leased_at, ticket_id = excluded.ticket_id`,
+    );
     this.insertEvent = db.prepare(
       'INSERT INTO ticket_events (ticket_id, type, at, counter_id, officer, detail) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -301,6 +309,12 @@ export class QueueStore {
       recentServiceMs.set(r.procedure_id, list);
     }
     if (this.getSetting('serviceDate') === undefined) this.putSetting('serviceDate', serviceDate);
+    const leases = new Map<string, Map<number, Lease>>();
+    for (const lease of this.leasesOf(serviceDate)) {
+      const series = leases.get(lease.seriesKey) ?? new Map<number, Lease>();
+      series.set(lease.number, lease);
+      leases.set(lease.seriesKey, series);
+    }
     return {
       serviceDate,
       settings,
@@ -309,7 +323,35 @@ export class QueueStore {
       tickets: new Map(tickets.map((r) => [r.id, ticketFromRow(r)])),
       sequences: new Map(sequences.map((s) => [s.series_key, s.last])),
       recentServiceMs,
+      leases,
     };
+  }
+
+  /** Every lease of a service date (used and unused). */
+  leasesOf(serviceDate: string): Lease[] {
+    const rows = this.db
+      .prepare(
+        `SELECT service_date, series_key, number, display, device_id, leased_at, ticket_id
+         FROM leases WHERE service_date = ? ORDER BY leased_at, number`,
+      )
+      .all(serviceDate) as {
+      service_date: string;
+      series_key: string;
+      number: number;
+      display: string;
+      device_id: string;
+      leased_at: number;
+      ticket_id: string | null;
+    }[];
+    return rows.map((r) => ({
+      serviceDate: r.service_date,
+      seriesKey: r.series_key,
+      number: r.number,
+      display: r.display,
+      deviceId: r.device_id,
+      leasedAt: r.leased_at,
+      ticketId: r.ticket_id,
+    }));
   }
 
   /** Write decided changes; `extra` runs in the same transaction (e.g. storing the reply). */
@@ -330,6 +372,9 @@ export class QueueStore {
         break;
       case 'sequence':
         this.upsertSequence.run(change.seriesKey, change.last);
+        break;
+      case 'lease':
+        this.upsertLease.run(change.lease);
         break;
       case 'event': {
         const e = change.event;
@@ -387,6 +432,14 @@ export class QueueStore {
   }
 
   // ------------------------------------------------------------ lookups
+
+  /** Tickets a device's request (or press) produced, on any day, oldest first. */
+  ticketsBySource(deviceId: string, requestId: string): Ticket[] {
+    const rows = this.db
+      .prepare('SELECT * FROM tickets WHERE source_device = ? AND source_request = ? ORDER BY issued_at')
+      .all(deviceId, requestId) as TicketRow[];
+    return rows.map(ticketFromRow);
+  }
 
   ticketById(id: string): Ticket | undefined {
     const row = this.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as TicketRow | undefined;

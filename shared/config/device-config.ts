@@ -147,12 +147,30 @@ const kioskHardware = z
       .strictObject({
         transport: printerTransport.prefault({ type: 'device' }),
         paperWidthMm: z.literal([58, 80]).default(80),
+        /** Ask the printer its state (ESC/POS DLE EOT) before each ticket; off for printers that never answer. */
+        statusQuery: z.boolean().default(true),
+        /** In simulate mode, how many printed tickets (PNG + ESC/POS) are kept in <dataDir>/printed. */
+        keepPrinted: intRange(1, 10_000).default(50),
       })
       .prefault({}),
     /** CCCD QR reader in USB serial (CDC) mode. */
-    scanner: z.strictObject({ path: nonEmpty, baudRate }).optional(),
+    scanner: z
+      .strictObject({
+        path: nonEmpty,
+        baudRate,
+        /** A card holder this old or older gets the priority below on the next press. */
+        elderlyAge: intRange(1, 120).default(60),
+        elderlyCategory: catalogueId.default('nguoi-cao-tuoi'),
+      })
+      .optional(),
     /** How long to wait for the hub before printing from the number lease. */
     requestTimeoutMs: intRange(100, 60_000).default(1500),
+    /** Numbers held in advance per series, for printing while the hub is unreachable; 0 prints nothing then. */
+    leaseSize: intRange(0, 50).default(5),
+    /** Few buttons: a field button first chooses the field, then button N picks its N-th procedure. */
+    twoStep: z.boolean().default(false),
+    /** How long a chosen field (two-step) or the priority button/scan waits for the next press. */
+    choiceTimeoutMs: intRange(1000, 120_000).default(15_000),
   })
   .superRefine((hw, ctx) =>
     uniqueGpios(
@@ -196,13 +214,39 @@ const ratingHardware = z
     keys: ratingKeys,
     leds: z.strictObject({ invite: gpio, ok: gpio, fault: gpio }).optional(),
     debounceMs,
+    /** More presses of the same key within this time are the same press (a double press counts once). */
+    pressWindowMs: intRange(0, 10_000).default(1000),
     gpio: gpioSettings,
+    /** How long to wait for the hub's answer before keeping the rating for a resend. */
+    requestTimeoutMs: intRange(100, 60_000).default(3000),
     /** LED number board at the counter (RS-485/serial); `frame` is sent with {number} filled in. */
     display: z
       .strictObject({
-        path: nonEmpty,
+        /** Serial device; without it a simulated device writes the frame shown to <dataDir>/display.txt. */
+        path: nonEmpty.optional(),
         baudRate,
+        /** {number} and {counter} are filled in; \xHH writes a byte (e.g. STX \x02, ETX \x03). */
         frame: z.string().includes('{number}', { error: 'must contain {number}' }).default('{number}\r\n'),
+        /** What {number} shows when nothing is called at the counter (default: blank). */
+        idle: z.string().max(16).optional(),
+        /** Right-align {number} to this many characters; 0 or absent: as it is. */
+        width: intRange(0, 16).optional(),
+        /**
+         * Send the number again every this many seconds, so a board switched
+         * off and on (or a replugged adapter) shows it again; absent: 30; 0: on changes only.
+         */
+        refreshSeconds: intRange(0, 3600).optional(),
+        /**
+         * RS-485 through a transceiver whose driver-enable is wired to RTS: RTS
+         * is raised while a frame goes out. USB adapters with automatic
+         * direction control need nothing here.
+         */
+        rs485: z
+          .strictObject({
+            /** Time after the last byte before RTS drops (the line turnaround). */
+            turnaroundMs: intRange(0, 100).default(2),
+          })
+          .optional(),
       })
       .optional(),
   })

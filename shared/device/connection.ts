@@ -126,8 +126,16 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
   /**
    * Send a request and wait for its reply. The caller keeps `requestId` to
    * retry the same request: the hub answers a repeat with the same reply.
+   * `qos: 0` suits a caller that resends from its own outbox: the MQTT client
+   * then keeps no copy of its own to replay, unchanged, after a reconnect.
    */
-  request(action: RequestAction, body: Record<string, unknown>, timeoutMs: number, requestId = randomUUID()) {
+  request(
+    action: RequestAction,
+    body: Record<string, unknown>,
+    timeoutMs: number,
+    requestId: string = randomUUID(),
+    options: { qos?: 0 | 1 } = {},
+  ) {
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
@@ -138,7 +146,7 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
       this.client.publish(
         topics.deviceRequest(this.options.deviceId, action),
         message,
-        { qos: 1 },
+        { qos: options.qos ?? 1 },
         (error) => {
           if (error) this.options.log.warn('request not sent yet', { action, error: error.message });
         },

@@ -3,6 +3,7 @@
 // that speaks another version with a clear reply instead of guessing.
 
 import { z } from 'zod';
+import { RATING_LEVELS } from '../ratings.js';
 import { ROLES } from './topics.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -11,7 +12,13 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
 const version = z.literal(PROTOCOL_VERSION);
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or _ . : -');
-const epochMs = z.number().int().nonnegative();
+/** The latest time a JavaScript Date can hold: a later "time" cannot be a clock reading (and breaks date formatting). */
+const MAX_EPOCH_MS = 8_640_000_000_000_000;
+const epochMs = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_EPOCH_MS, `must be milliseconds since 1970 up to ${MAX_EPOCH_MS}`);
 
 // ---------------------------------------------------------------- device → hub
 
@@ -39,6 +46,51 @@ export const issueTicketRequest = z.object({
 });
 export type IssueTicketRequest = z.infer<typeof issueTicketRequest>;
 
+const serviceDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+/** `field:<id>` or `procedure:<id>`: the series a number belongs to. */
+const seriesKey = z.string().min(1).max(100);
+
+/**
+ * A kiosk asks for numbers in advance, to print from when the hub does not
+ * answer. The hub tops the kiosk's unused numbers up to `count` per series
+ * and answers with all of them (`leaseGrant`), so a repeat changes nothing.
+ */
+export const requestLeaseRequest = z.object({
+  v: version,
+  requestId: id,
+  /** Procedures the kiosk's buttons lead to. */
+  procedureIds: z.array(id).max(200).default([]),
+  /** Fields: each stands for all its active procedures. */
+  fieldIds: z.array(id).max(100).default([]),
+  /** Unused numbers to hold per series. */
+  count: z.number().int().min(1).max(50),
+});
+export type RequestLeaseRequest = z.infer<typeof requestLeaseRequest>;
+
+/** A ticket a kiosk printed from its lease while the hub did not answer. */
+export const leasedTicket = z.object({
+  /** Chosen by the kiosk (a UUID) and printed in the QR code; the hub keeps it. */
+  ticketId: id,
+  /** The press's id: also the requestId of the issue-ticket request that timed out, if one was sent. */
+  requestId: id,
+  serviceDate,
+  seriesKey,
+  number: z.number().int().nonnegative(),
+  procedureId: id,
+  priority: id.nullable().optional(),
+  /** When it was printed, on the kiosk's clock; it decides the place in the line. */
+  issuedAt: epochMs,
+});
+export type LeasedTicket = z.infer<typeof leasedTicket>;
+
+/** The kiosk's outbox of leased tickets, oldest first. Each is accepted once (by kiosk and requestId). */
+export const syncTicketsRequest = z.object({
+  v: version,
+  requestId: id,
+  tickets: z.array(leasedTicket).min(1).max(40),
+});
+export type SyncTicketsRequest = z.infer<typeof syncTicketsRequest>;
+
 export const announcementPlayed = z.object({
   v: version,
   requestId: id,
@@ -50,6 +102,27 @@ export const announcementPlayed = z.object({
 });
 export type AnnouncementPlayed = z.infer<typeof announcementPlayed>;
 
+/**
+ * A citizen pressed a rating key. `requestId` is the rating event's id, made
+ * once at the press and kept across resends from the device's outbox: the
+ * hub counts each id once. The hub picks the ticket (the one served last at
+ * the device's registered counter) and checks the rating window.
+ */
+export const submitRating = z.object({
+  v: version,
+  requestId: id,
+  level: z.enum(RATING_LEVELS),
+  /** When the key was pressed, on the device's clock. */
+  pressedAt: epochMs,
+  /**
+   * When this copy was sent, on the device's clock. `sentAt − pressedAt` is
+   * how long the event waited in the outbox, whatever the clock's offset.
+   */
+  sentAt: epochMs.optional(),
+  /** The counter in the device's config: refused if the device is registered to another. */
+  counterId: z.number().int().positive().optional(),
+});
+export type SubmitRating = z.infer<typeof submitRating>;
 
 // ---------------------------------------------------------------- hub → device
 
@@ -72,6 +145,52 @@ export const issuedTicket = z.object({
   lookupPath: z.string(),
 });
 export type IssuedTicket = z.infer<typeof issuedTicket>;
+
+/** Reply data of `submit-rating`: the rating that counts for the ticket now. */
+export const ratingResult = z.object({
+  ticketId: z.string(),
+  display: z.string(),
+  counterId: z.number().int(),
+  level: z.enum(RATING_LEVELS),
+  score: z.number().int(),
+  /** recorded: first rating of the ticket; corrected: replaced it; kept: the ticket keeps its rating. */
+  outcome: z.enum(['recorded', 'corrected', 'kept']),
+});
+export type RatingResult = z.infer<typeof ratingResult>;
+
+/** Reply data of `request-lease`: every unused number the kiosk now holds. */
+export const leaseGrant = z.object({
+  serviceDate,
+  /** The lease ends here (the office's next daily reset): no printing from it afterwards. */
+  validUntil: epochMs,
+  series: z.array(z.object({ seriesKey, prefix: z.string(), numbers: z.array(z.number().int()) })),
+  procedures: z.array(
+    z.object({
+      procedureId: z.string(),
+      fieldId: z.string(),
+      seriesKey,
+      counters: z.array(z.object({ id: z.number().int(), name: z.string() })),
+    }),
+  ),
+  /** Requested ids the hub does not know or that are paused: no numbers for them. */
+  skipped: z.array(z.string()),
+});
+export type LeaseGrant = z.infer<typeof leaseGrant>;
+
+/** Reply data of `sync-tickets`: one result per ticket, in the request's order. */
+export const syncTicketsResult = z.object({
+  results: z.array(
+    z.object({
+      ticketId: z.string(),
+      requestId: z.string(),
+      /** `duplicate`: already accepted before; `refused`: will never be (see `error`). */
+      status: z.enum(['accepted', 'duplicate', 'refused']),
+      display: z.string().optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+});
+export type SyncTicketsResult = z.infer<typeof syncTicketsResult>;
 
 export const replyError = z.object({ code: z.string(), message: z.string() });
 
@@ -101,6 +220,22 @@ export const counterStateMessage = z.object({
       calledAt: epochMs.nullable(),
     })
     .nullable(),
+  /**
+   * The ticket a rating key press would go to now (the one served last
+   * here, during its service and within the rating window after it), or
+   * null. Only in the MQTT message; the rating device's invite LED follows it.
+   */
+  rating: z
+    .object({
+      ticketId: z.string(),
+      display: z.string(),
+      status: z.enum(['serving', 'done']),
+      rated: z.boolean(),
+      /** Hub time the window closes; null while the service goes on. */
+      closesAt: epochMs.nullable(),
+    })
+    .nullable()
+    .optional(),
   at: epochMs,
 });
 export type CounterStateMessage = z.infer<typeof counterStateMessage>;

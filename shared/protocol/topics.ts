@@ -12,8 +12,8 @@ export type Role = (typeof ROLES)[number];
 
 /** Requests a device may send, by role. The hub answers each on the device's reply topic. */
 export const REQUEST_ACTIONS = {
-  kiosk: ['issue-ticket'],
-  rating: [],
+  kiosk: ['issue-ticket', 'request-lease', 'sync-tickets'],
+  rating: ['submit-rating'],
   speaker: ['announcement-played'],
 } as const satisfies Record<Role, readonly string[]>;
 

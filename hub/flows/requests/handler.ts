@@ -13,6 +13,8 @@ export interface RequestContext {
   devices: DeviceStore;
   log: Logger;
   metrics: Metrics;
+  /** When the service date that `now` belongs to ends (the next daily reset). */
+  serviceDayEnd(now: number): number;
   /** Answer ok with `data`. */
   reply(data: unknown): void;
   /** Answer with an error the device can act on (see docs/protocol.md). */

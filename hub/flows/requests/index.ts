@@ -4,8 +4,14 @@
 import { announcementPlayedHandler } from './announcement-played.js';
 import type { RequestHandler } from './handler.js';
 import { issueTicketHandler } from './issue-ticket.js';
+import { requestLeaseHandler } from './request-lease.js';
+import { submitRatingHandler } from './submit-rating.js';
+import { syncTicketsHandler } from './sync-tickets.js';
 
 export const requestHandlers: Record<string, RequestHandler<{ requestId: string }>> = {
   'issue-ticket': issueTicketHandler,
+  'request-lease': requestLeaseHandler,
+  'sync-tickets': syncTicketsHandler,
   'announcement-played': announcementPlayedHandler,
+  'submit-rating': submitRatingHandler,
 };

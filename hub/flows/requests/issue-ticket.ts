@@ -27,6 +27,11 @@ export const issueTicketHandler = defineHandler({
       log.info('repeated request answered again', { device: device.id, requestId: request.requestId });
       return ctx.send(previous.reply);
     }
+    // The kiosk gave up waiting, printed this press from its number lease and
+    // synced it before this (late, resent) request arrived: no second ticket.
+    if (store.ticketsBySource(device.id, request.requestId).length > 0) {
+      return ctx.fail('superseded', `requestId ${request.requestId} was printed from the number lease`);
+    }
     let reply: unknown;
     const decision = service.run(
       (state, c) =>

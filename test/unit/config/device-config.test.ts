@@ -109,8 +109,16 @@ describe('defaults', () => {
       debounceMs: 30,
       pressWindowMs: 1500,
       gpio: { sysfsRoot: '/sys/class/gpio' },
-      printer: { transport: { type: 'device', path: '/dev/usb/lp0' }, paperWidthMm: 80 },
+      printer: {
+        transport: { type: 'device', path: '/dev/usb/lp0' },
+        paperWidthMm: 80,
+        statusQuery: true,
+        keepPrinted: 50,
+      },
       requestTimeoutMs: 1500,
+      leaseSize: 5,
+      twoStep: false,
+      choiceTimeoutMs: 15_000,
     });
   });
 
@@ -126,7 +134,12 @@ describe('defaults', () => {
       { role: 'kiosk' }
     >;
     expect(serial.hardware.printer.transport).toEqual({ type: 'serial', path: '/dev/ttyS0', baudRate: 9600 });
-    expect(serial.hardware.scanner).toEqual({ path: '/dev/ttyACM0', baudRate: 9600 });
+    expect(serial.hardware.scanner).toEqual({
+      path: '/dev/ttyACM0',
+      baudRate: 9600,
+      elderlyAge: 60,
+      elderlyCategory: 'nguoi-cao-tuoi',
+    });
     const tcp = withPrinter({ type: 'tcp', host: '192.168.1.50' }) as Extract<
       DeviceConfig,
       { role: 'kiosk' }

@@ -148,6 +148,7 @@ export function makeState(opts: StateOptions = {}): QueueState {
     tickets: new Map(),
     sequences: new Map(),
     recentServiceMs: new Map(),
+    leases: new Map(),
   };
 }
 

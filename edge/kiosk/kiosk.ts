@@ -1,0 +1,493 @@
+// The kiosk: wires its small parts with a start/stop lifecycle.
+//   buttons (GPIO) ─▶ choice ─▶ printer can print? ─▶ durable number
+//   (hub, or lease + outbox) ─▶ ticket picture ─▶ ESC/POS ─▶ printer
+// plus the optional CCCD scanner (priority for 60+), the status LED and
+// buzzer, and the retained device status (printer state, fault) on the hub.
+// In simulate mode the buttons are SimulatedGpio and every printed ticket is
+// also kept as PNG + ESC/POS in <dataDir>/printed.
+
+import { EventEmitter } from 'node:events';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { KioskConfig } from '../../shared/config/device-config.js';
+import { DeviceConnection } from '../../shared/device/connection.js';
+import {
+  type GpioBackend,
+  Led,
+  type LedPattern,
+  OnoffBackend,
+  SimulatedGpio,
+} from '../../shared/hardware/gpio.js';
+import { createLogger, type Logger } from '../../shared/log/logger.js';
+import {
+  type CatalogueMessage,
+  catalogueMessage,
+  decodePayload,
+  type QueueSummary,
+  queueSummary,
+} from '../../shared/protocol/messages.js';
+import { topics } from '../../shared/protocol/topics.js';
+import { kioskFaultText } from '../../shared/text/vi/kiosk.js';
+import { appVersion } from '../../shared/version.js';
+import { ButtonPanel, type Choice } from './button-panel.js';
+import { encodeTicket } from './escpos.js';
+import { type Issued, Issuer } from './issuer.js';
+import { LocalState } from './local-state.js';
+import { createTransport, NullTransport, Printer, type PrinterTransport } from './printer.js';
+import { canPrint, type PrinterState } from './printer-state.js';
+import { CccdScanner } from './scanner.js';
+import { loadTicketFonts, renderTicket, type TicketView } from './ticket-render.js';
+
+export interface KioskOptions {
+  log?: Logger;
+  /** Replaces the GPIO backend chosen from the config (tests). */
+  gpio?: GpioBackend;
+  /** Replaces the printer transport from the config (the benchmark). */
+  transport?: PrinterTransport;
+  now?: () => number;
+  /** How often the printer state is polled while idle (default 15 s). */
+  statusPollMs?: number;
+}
+
+export interface PrintedTicket {
+  kind: 'online' | 'leased';
+  view: TicketView;
+  bytes: Uint8Array;
+  /** performance.now() of the press, the durable number, the ESC/POS bytes ready, the bytes sent. */
+  timings: { pressedAt: number; numberAt: number; bytesReadyAt: number; printedAt: number };
+  /** Simulate mode: the ticket kept as PNG and ESC/POS. */
+  files: { png: string; escpos: string } | null;
+}
+
+export interface NotPrinted {
+  code: 'printer' | 'refused' | 'unavailable' | 'print_failed' | 'busy' | 'error';
+  reason: string;
+}
+
+export interface KioskEvents {
+  choice: [choice: Choice];
+  printed: [ticket: PrintedTicket];
+  'not-printed': [why: NotPrinted];
+}
+
+const MAX_WAITING_PRESSES = 5;
+const FAULT_FLASH_MS = 5000;
+
+/** Local time, sortable and safe in file names: 20251128-093005-120. */
+function fileTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${p(d.getMilliseconds(), 3)}`;
+}
+
+export class Kiosk extends EventEmitter<KioskEvents> {
+  catalogue: CatalogueMessage | null;
+  queue: QueueSummary | null = null;
+  private readonly presses: { procedureId: string; priority: string | null; pressedAt: number }[] = [];
+  private working = false;
+  private pressFault: string | null = null;
+  private faultUntil = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly config: KioskConfig,
+    readonly log: Logger,
+    readonly gpio: GpioBackend,
+    readonly connection: DeviceConnection,
+    readonly state: LocalState,
+    readonly printer: Printer,
+    readonly issuer: Issuer,
+    readonly panel: ButtonPanel,
+    readonly scanner: CccdScanner | null,
+    private readonly led: Led | null,
+    private readonly buzzer: Led | null,
+    private readonly now: () => number,
+  ) {
+    super();
+    this.catalogue = state.cache.data.catalogue;
+  }
+
+  /** Press configured button `index` (or the priority button) on the simulated GPIO. */
+  press(index: number | 'priority'): void {
+    if (!(this.gpio instanceof SimulatedGpio)) throw new Error('press() needs simulated GPIO');
+    const { hardware } = this.config;
+    const line = index === 'priority' ? hardware.priorityButton?.gpio : hardware.buttons[index]?.gpio;
+    if (line === undefined) throw new Error(`no button ${index}`);
+    this.gpio.press(line);
+  }
+
+  /** What the status LED shows (null without one): on ready, slow blink choosing, fast blink fault. */
+  get ledPattern(): LedPattern | null {
+    return this.led?.pattern ?? null;
+  }
+
+  /** Resolves when no press is waiting or being printed. */
+  async idle(): Promise<void> {
+    while (this.working || this.presses.length) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  // ------------------------------------------------------------ wiring
+
+  start(statusPollMs: number): void {
+    const { connection, issuer, printer, panel, log } = this;
+    printer.on('state', () => this.report());
+    panel.on('choice', (choice, pressedAt) => this.onChoice(choice, pressedAt));
+    this.scanner?.on('card', (card) => {
+      const scanner = this.config.hardware.scanner!;
+      if (card.age >= scanner.elderlyAge) panel.armPriority(scanner.elderlyCategory);
+      else log.info('scanned card holder under the priority age', { id: card.maskedId, age: card.age });
+    });
+    this.scanner?.start();
+    connection.on('connected', () => {
+      void this.catchUp();
+    });
+    connection.on('message', (topic, payload) => {
+      if (topic === topics.catalogue) {
+        const decoded = decodePayload(payload, catalogueMessage);
+        if (!decoded.ok) return log.warn('bad catalogue ignored', { reason: decoded.message });
+        this.catalogue = decoded.value;
+        this.state.setCatalogue(decoded.value).catch((error: unknown) => {
+          log.warn('catalogue not cached', { error });
+        });
+      } else if (topic === topics.queueSummary) {
+        const decoded = decodePayload(payload, queueSummary);
+        if (!decoded.ok) return;
+        const newDay = this.queue !== null && this.queue.serviceDate !== decoded.value.serviceDate;
+        this.queue = decoded.value;
+        if (newDay || issuer.leaseLow(decoded.value.serviceDate)) void issuer.refreshLease(newDay);
+      }
+    });
+    void printer.check();
+    this.timers.push(
+      setInterval(() => {
+        if (!this.working && !this.stopped) void printer.check();
+      }, statusPollMs),
+      setInterval(() => {
+        if (connection.connected) void this.catchUp();
+        this.showLed();
+      }, 30_000),
+    );
+    for (const t of this.timers) t.unref();
+    this.showLed();
+  }
+
+  /** After (re)connecting: send the outbox, in order, then top the lease up. */
+  private async catchUp(): Promise<void> {
+    if (this.state.outbox.length) await this.issuer.sync();
+    if (this.issuer.leaseLow(this.queue?.serviceDate)) await this.issuer.refreshLease(true);
+    if (this.pressFault === kioskFaultText.noNumber && Object.keys(this.state.held(this.now())).length) {
+      this.setPressFault(null);
+    }
+  }
+
+  private onChoice(choice: Choice, pressedAt: number): void {
+    this.emit('choice', choice);
+    if (choice.kind === 'ignored') {
+      this.log.info('press ignored', { button: choice.button, reason: choice.reason });
+    } else if (choice.kind === 'field-chosen') {
+      this.log.info('field chosen: press the procedure button', { field: choice.fieldName });
+      this.showLedLater(this.config.hardware.choiceTimeoutMs);
+    } else if (choice.kind === 'priority-armed') {
+      this.log.info('next ticket is priority', { category: choice.category, by: choice.source });
+      this.showLedLater(this.config.hardware.choiceTimeoutMs);
+    } else {
+      if (this.presses.length >= MAX_WAITING_PRESSES) {
+        this.emit('not-printed', { code: 'busy', reason: 'too many presses waiting' });
+      } else {
+        this.presses.push({ procedureId: choice.procedureId, priority: choice.priority, pressedAt });
+        void this.work();
+      }
+    }
+    this.showLed();
+  }
+
+  private async work(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      for (let next = this.presses.shift(); next; next = this.presses.shift()) {
+        try {
+          await this.ticketFor(next);
+        } catch (error) {
+          this.log.error('ticket failed', {
+            error: error instanceof Error ? (error.stack ?? error.message) : error,
+          });
+          this.fail({ code: 'error', reason: error instanceof Error ? error.message : String(error) }, null);
+        }
+      }
+    } finally {
+      this.working = false;
+      this.showLed();
+    }
+  }
+
+  private fail(why: NotPrinted, fault: string | null): void {
+    this.log.warn('no ticket printed', { code: why.code, reason: why.reason });
+    if (fault !== null) this.setPressFault(fault);
+    this.faultUntil = this.now() + FAULT_FLASH_MS;
+    this.showLedLater(FAULT_FLASH_MS);
+    this.beep(3);
+    this.emit('not-printed', why);
+  }
+
+  private async ticketFor(press: { procedureId: string; priority: string | null; pressedAt: number }) {
+    // 1. A printer that cannot print gets no number: none is lost.
+    const printerState = await this.printer.check();
+    if (!canPrint(printerState)) {
+      return this.fail({ code: 'printer', reason: `printer ${printerState}` }, null);
+    }
+    // 2. A durable number.
+    const issued = await this.issuer.issue({ procedureId: press.procedureId, priority: press.priority });
+    const numberAt = performance.now();
+    if (issued.kind === 'refused') return this.fail({ code: 'refused', reason: issued.message }, null);
+    if (issued.kind === 'unavailable') {
+      return this.fail({ code: 'unavailable', reason: issued.reason }, kioskFaultText.noNumber);
+    }
+    // 3. The picture and the bytes.
+    const view = this.viewOf(issued);
+    const rendered = renderTicket(view, this.config.hardware.printer.paperWidthMm);
+    const bytes = encodeTicket(rendered);
+    const bytesReadyAt = performance.now();
+    // 4. Print.
+    try {
+      await this.printer.print(bytes);
+    } catch (error) {
+      // The number is durable (the hub or the outbox has it); the citizen can ask staff for it.
+      this.log.error('ticket issued but not printed', {
+        display: view.display,
+        error: (error as Error).message,
+      });
+      return this.fail(
+        { code: 'print_failed', reason: (error as Error).message },
+        kioskFaultText.printFailed,
+      );
+    }
+    const printedAt = performance.now();
+    if (this.pressFault) this.setPressFault(null);
+    this.faultUntil = 0;
+    this.beep(1);
+    const files = this.config.simulate ? await this.keep(view.display, rendered.png(), bytes) : null;
+    this.log.info(`ticket printed: số ${view.display}`, {
+      kind: issued.kind,
+      procedure: view.procedureName,
+      priority: view.priorityName ?? undefined,
+      ahead: view.ahead ?? undefined,
+      ms: Math.round(printedAt - press.pressedAt),
+      png: files?.png,
+    });
+    this.emit('printed', {
+      kind: issued.kind === 'online' ? 'online' : 'leased',
+      view,
+      bytes,
+      timings: { pressedAt: press.pressedAt, numberAt, bytesReadyAt, printedAt },
+      files,
+    });
+    if (issued.kind === 'leased' && this.connection.connected) void this.catchUp();
+  }
+
+  private viewOf(issued: Extract<Issued, { kind: 'online' | 'leased' }>): TicketView {
+    const { config } = this;
+    const base = { siteName: config.site.name, timeZone: config.site.timeZone };
+    if (issued.kind === 'online') {
+      const t = issued.ticket;
+      return {
+        ...base,
+        display: t.display,
+        fieldName: t.fieldName,
+        procedureName: t.procedureName,
+        priorityName: t.priorityName,
+        issuedAt: t.issuedAt,
+        ahead: t.ahead,
+        estimatedWaitSeconds: t.estimatedWaitSeconds,
+        counters: t.counters,
+        lookupUrl: new URL(t.lookupPath, config.hub.httpUrl).href,
+        offline: false,
+      };
+    }
+    const e = issued.entry;
+    const field = this.catalogue?.fields.find((f) => f.procedures.some((p) => p.id === e.procedureId));
+    const procedure = field?.procedures.find((p) => p.id === e.procedureId);
+    const leased = this.state.data.lease?.procedures[e.procedureId];
+    const fieldId = leased?.fieldId ?? field?.id;
+    // The last waiting count the hub published for the field, plus what this kiosk printed offline since.
+    const waiting = this.queue?.fields.find((f) => f.fieldId === fieldId)?.waiting;
+    const offlineBefore = this.state.outbox.filter(
+      (o) =>
+        o.ticketId !== e.ticketId && this.state.data.lease?.procedures[o.procedureId]?.fieldId === fieldId,
+    ).length;
+    return {
+      ...base,
+      display: e.display,
+      fieldName: field?.name ?? fieldId ?? '',
+      procedureName: procedure?.name ?? e.procedureId,
+      priorityName: e.priority
+        ? (this.catalogue?.priorityCategories.find((c) => c.id === e.priority)?.name ?? e.priority)
+        : null,
+      issuedAt: e.issuedAt,
+      ahead: waiting === undefined ? null : waiting + offlineBefore,
+      estimatedWaitSeconds: null,
+      counters: leased?.counters ?? [],
+      lookupUrl: new URL(`/t/${e.ticketId}`, config.hub.httpUrl).href,
+      offline: true,
+    };
+  }
+
+  /** Simulate mode: keep the ticket as a picture and its bytes, the last N of them. */
+  private async keep(
+    display: string,
+    png: Buffer,
+    bytes: Uint8Array,
+  ): Promise<{ png: string; escpos: string }> {
+    const dir = resolve(this.config.dataDir, 'printed');
+    await mkdir(dir, { recursive: true });
+    const base = join(dir, `${fileTime(this.now())}-${display.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+    const files = { png: `${base}.png`, escpos: `${base}.escpos` };
+    await Promise.all([writeFile(files.png, png), writeFile(files.escpos, bytes)]);
+    const keep = this.config.hardware.printer.keepPrinted;
+    const all = (await readdir(dir)).filter((f) => /^\d{8}-\d{6}-\d{3}-.*\.(png|escpos)$/.test(f)).sort();
+    const pngs = all.filter((f) => f.endsWith('.png'));
+    const cut = pngs.length > keep ? pngs[pngs.length - keep]! : null;
+    if (cut) await Promise.all(all.filter((f) => f < cut).map((f) => rm(join(dir, f), { force: true })));
+    return files;
+  }
+
+  // ------------------------------------------------------------ signals
+
+  private setPressFault(fault: string | null): void {
+    this.pressFault = fault;
+    this.report();
+  }
+
+  /** The retained status: printer state and the current fault in words. */
+  private report(): void {
+    const state: PrinterState | undefined = this.printer.state ?? undefined;
+    const printerFault =
+      state && !canPrint(state) ? kioskFaultText[state as keyof typeof kioskFaultText] : null;
+    this.connection.setStatus({ printer: state, fault: printerFault ?? this.pressFault ?? null });
+    this.showLed();
+  }
+
+  private showLed(): void {
+    if (!this.led || this.stopped) return;
+    const state = this.printer.state;
+    const fault =
+      (state !== null && !canPrint(state)) || this.now() < this.faultUntil || this.pressFault !== null;
+    if (fault) this.led.show('blink-fast');
+    else if (this.panel.machine.pending(this.now())) this.led.show('blink-slow');
+    else this.led.show('on');
+  }
+
+  /** Look at the LED again when a fault flash or a pending choice runs out. */
+  private showLedLater(ms: number): void {
+    setTimeout(() => this.showLed(), ms + 20).unref();
+  }
+
+  private beep(times: number): void {
+    const buzzer = this.buzzer;
+    if (!buzzer) return;
+    for (let i = 0; i < times; i++) {
+      setTimeout(() => buzzer.show('on'), i * 250).unref();
+      setTimeout(() => buzzer.show('off'), i * 250 + 120).unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.idle().catch(() => undefined);
+    this.panel.close();
+    this.led?.close();
+    this.buzzer?.close();
+    await this.scanner?.close();
+    await this.printer.close();
+    await this.connection.close();
+  }
+}
+
+/** Start the kiosk program: state, printer, connection, buttons, scanner. */
+export async function startKiosk(config: KioskConfig, options: KioskOptions = {}): Promise<Kiosk> {
+  const log = options.log ?? createLogger('kiosk');
+  const now = options.now ?? Date.now;
+  const { hardware } = config;
+  loadTicketFonts(); // fail at start, not at the first citizen
+
+  const state = await LocalState.open(resolve(config.dataDir), log.child('state'));
+  if (state.outbox.length)
+    log.info('tickets printed offline wait for the hub', { count: state.outbox.length });
+
+  let transport = options.transport;
+  if (!transport) {
+    if (config.simulate && hardware.printer.transport.type === 'device') {
+      transport = new NullTransport();
+      log.info('simulate mode: printed tickets are kept as PNG and ESC/POS', {
+        dir: resolve(config.dataDir, 'printed'),
+      });
+    } else transport = createTransport(hardware.printer.transport);
+  }
+  const printer = new Printer(transport, {
+    // A simulated printer (no status channel) is always fine.
+    statusQuery: hardware.printer.statusQuery && !(transport instanceof NullTransport),
+    baudRate: hardware.printer.transport.type === 'serial' ? hardware.printer.transport.baudRate : undefined,
+    log: log.child('printer'),
+  });
+
+  let gpio = options.gpio;
+  if (!gpio) {
+    gpio = config.simulate
+      ? new SimulatedGpio()
+      : await OnoffBackend.load(
+          { sysfsRoot: hardware.gpio.sysfsRoot, chipLabel: hardware.gpio.chipLabel },
+          (error) => log.error('GPIO error', { error: error.message }),
+        );
+  }
+
+  const connection = new DeviceConnection({
+    url: config.hub.mqttUrl,
+    deviceId: config.deviceId,
+    role: 'kiosk',
+    password: config.credentials.password,
+    version: appVersion(),
+    log: log.child('mqtt'),
+    subscriptions: [topics.catalogue, topics.queueSummary],
+  });
+
+  const issuer = new Issuer({
+    connection,
+    state,
+    log: log.child('issuer'),
+    requestTimeoutMs: hardware.requestTimeoutMs,
+    leaseSize: hardware.leaseSize,
+    scope: {
+      fieldIds: [...new Set(hardware.buttons.flatMap((b) => (b.fieldId ? [b.fieldId] : [])))],
+      procedureIds: [...new Set(hardware.buttons.flatMap((b) => (b.procedureId ? [b.procedureId] : [])))],
+    },
+    now,
+  });
+
+  let kiosk: Kiosk | null = null;
+  const panel = new ButtonPanel(gpio, hardware, () => kiosk?.catalogue ?? state.cache.data.catalogue, now);
+  const scanner = hardware.scanner
+    ? new CccdScanner({
+        path: hardware.scanner.path,
+        baudRate: hardware.scanner.baudRate,
+        timeZone: config.site.timeZone,
+        log: log.child('scanner'),
+        now,
+      })
+    : null;
+  const led = hardware.led ? new Led(gpio, hardware.led.gpio) : null;
+  const buzzer = hardware.buzzer ? new Led(gpio, hardware.buzzer.gpio) : null;
+  kiosk = new Kiosk(config, log, gpio, connection, state, printer, issuer, panel, scanner, led, buzzer, now);
+  kiosk.start(options.statusPollMs ?? 15_000);
+  log.info('kiosk ready', {
+    buttons: hardware.buttons.length,
+    twoStep: hardware.twoStep,
+    printer: transport.description,
+    paper: `${hardware.printer.paperWidthMm}mm`,
+    leaseSize: hardware.leaseSize,
+    simulate: config.simulate,
+  });
+  return kiosk;
+}

@@ -1,0 +1,419 @@
+// The printed ticket as a picture. Cheap thermal printers have no reliable
+// Vietnamese code page, so the whole ticket is drawn with @napi-rs/canvas in
+// DejaVu Sans (full Vietnamese coverage) and sent as a raster image (GS v 0).
+// The picture is made pure black and white here, so the preview PNG a person
+// looks at is exactly the dots the printer burns.
+
+import { existsSync } from 'node:fs';
+import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
+import QRCode from 'qrcode';
+import { kioskText } from '../../shared/text/vi/kiosk.js';
+import { fillText } from '../../shared/text/vi.js';
+
+/** Printable dots across the paper at 203 dpi (8 dots/mm): 48 mm on 58 mm paper, 72 mm on 80 mm. */
+export const PAPER_DOTS = { 58: 384, 80: 576 } as const;
+export type PaperWidthMm = keyof typeof PAPER_DOTS;
+
+export interface TicketView {
+  siteName: string;
+  display: string;
+  fieldName: string;
+  procedureName: string;
+  priorityName: string | null;
+  issuedAt: number;
+  timeZone: string;
+  /** Waiting before this ticket; null when unknown. */
+  ahead: number | null;
+  /** Seconds; null: no open counter (online) or unknown (offline). */
+  estimatedWaitSeconds: number | null;
+  counters: { id: number; name: string }[];
+  /** The hub's lookup page for this ticket, in the QR code. */
+  lookupUrl: string;
+  /** Printed from the number lease: the counts are the kiosk's estimate. */
+  offline: boolean;
+}
+
+export interface RenderedTicket {
+  width: number;
+  height: number;
+  /** RGBA, every pixel pure black or pure white. */
+  data: Uint8ClampedArray;
+  png(): Buffer;
+}
+
+// ---------------------------------------------------------------- fonts
+
+const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu'];
+const FAMILY = 'QMS Ticket Sans';
+let fontsReady = false;
+
+export class FontError extends Error {
+  override name = 'FontError';
+}
+
+/** Register DejaVu Sans and Sans Bold once (Debian: fonts-dejavu-core). */
+export function loadTicketFonts(): void {
+  if (fontsReady) return;
+  const dir = FONT_DIRS.find(
+    (d) => existsSync(`${d}/DejaVuSans.ttf`) && existsSync(`${d}/DejaVuSans-Bold.ttf`),
+  );
+  if (!dir) {
+    throw new FontError(
+      `DejaVuSans.ttf and DejaVuSans-Bold.ttf not found in ${FONT_DIRS.join(' or ')}: install the Debian package fonts-dejavu-core`,
+    );
+  }
+  GlobalFonts.registerFromPath(`${dir}/DejaVuSans.ttf`, FAMILY);
+  GlobalFonts.registerFromPath(`${dir}/DejaVuSans-Bold.ttf`, FAMILY);
+  fontsReady = true;
+}
+
+const font = (px: number, bold = false) => `${bold ? 'bold ' : ''}${px}px "${FAMILY}"`;
+
+// ---------------------------------------------------------------- text layout
+
+interface Run {
+  text: string;
+  font: string;
+}
+interface Piece extends Run {
+  x: number;
+}
+interface Line {
+  pieces: Piece[];
+  width: number;
+}
+
+/**
+ * Greedy word wrap over runs in different fonts (a regular label followed by
+ * a bold value). A word wider than the line is broken by characters.
+ */
+function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number): Line[] {
+  const words: Run[] = [];
+  for (const run of runs) {
+    for (const w of run.text.split(/\s+/).filter(Boolean)) words.push({ text: w, font: run.font });
+  }
+  const measure = (r: Run) => {
+    ctx.font = r.font;
+    return ctx.measureText(r.text).width;
+  };
+  const lines: Line[] = [];
+  let line: Line = { pieces: [], width: 0 };
+  const push = (word: Run, width: number) => {
+    ctx.font = word.font;
+    const space = line.pieces.length ? ctx.measureText(' ').width : 0;
+    if (line.pieces.length && line.width + space + width > maxWidth) {
+      lines.push(line);
+      line = { pieces: [], width: 0 };
+      return push(word, width);
+    }
+    const x = line.width + space;
+    line.pieces.push({ ...word, x });
+    line.width = x + width;
+  };
+  for (const word of words) {
+    let width = measure(word);
+    let rest = word;
+    // A single word longer than the line (a long prefix+number, a URL): cut it.
+    while (width > maxWidth && rest.text.length > 1) {
+      let n = rest.text.length - 1;
+      while (n > 1 && measure({ ...rest, text: rest.text.slice(0, n) }) > maxWidth) n--;
+      const head = { ...rest, text: rest.text.slice(0, n) };
+      push(head, measure(head));
+      rest = { ...rest, text: rest.text.slice(n) };
+      width = measure(rest);
+    }
+    push(rest, width);
+  }
+  if (line.pieces.length) lines.push(line);
+  return lines;
+}
+
+// ---------------------------------------------------------------- formatting
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** "09:30 – 28/11/2025" in the office's time zone. */
+export function formatIssuedAt(ms: number, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.hour}:${parts.minute} – ${parts.day}/${parts.month}/${parts.year}`;
+}
+
+export function formatWait(seconds: number | null, offline: boolean): string {
+  if (seconds === null) return offline ? kioskText.unknown : kioskText.noOpenCounter;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 1) return kioskText.soon;
+  if (minutes < 60) return fillText(kioskText.aboutMinutes, { minutes });
+  return fillText(kioskText.aboutHours, { hours: Math.floor(minutes / 60), minutes: pad(minutes % 60) });
+}
+
+/** "Quầy 1, 2, 5" when every name is "Quầy N"; the names as they are otherwise. */
+export function formatCounters(counters: { id: number; name: string }[]): string {
+  if (counters.length === 0) return kioskText.noOpenCounter;
+  const plain = counters.every((c) => c.name === `${kioskText.counter} ${c.id}`);
+  return plain
+    ? `${kioskText.counter} ${counters.map((c) => c.id).join(', ')}`
+    : counters.map((c) => c.name).join(', ');
+}
+
+// ---------------------------------------------------------------- layout
+
+interface Sizes {
+  margin: number;
+  site: number;
+  heading: number;
+  number: number;
+  priority: number;
+  body: number;
+  small: number;
+  qrModule: number;
+  gap: number;
+}
+
+const SIZES: Record<PaperWidthMm, Sizes> = {
+  80: {
+    margin: 8,
+    site: 26,
+    heading: 28,
+    number: 170,
+    priority: 26,
+    body: 24,
+    small: 20,
+    qrModule: 5,
+    gap: 10,
+  },
+  58: {
+    margin: 4,
+    site: 20,
+    heading: 22,
+    number: 124,
+    priority: 20,
+    body: 20,
+    small: 17,
+    qrModule: 4,
+    gap: 8,
+  },
+};
+
+type Block =
+  | { kind: 'lines'; lines: Line[]; lineHeight: number; align: 'left' | 'center'; ascent: number }
+  | { kind: 'number'; text: string; px: number; height: number; ascent: number }
+  | { kind: 'inverted'; lines: Line[]; lineHeight: number; ascent: number; pad: number }
+  | { kind: 'rule'; thickness: number }
+  | { kind: 'space'; height: number }
+  | { kind: 'qr'; size: number; modules: QRCode.BitMatrix; module: number };
+
+function blockHeight(b: Block): number {
+  switch (b.kind) {
+    case 'lines':
+      return b.lines.length * b.lineHeight;
+    case 'number':
+      return b.height;
+    case 'inverted':
+      return b.lines.length * b.lineHeight + 2 * b.pad;
+    case 'rule':
+      return b.thickness;
+    case 'space':
+      return b.height;
+    case 'qr':
+      return b.size;
+  }
+}
+
+/** Draw the ticket for 58 or 80 mm paper. Deterministic: the same view gives the same dots. */
+export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTicket {
+  loadTicketFonts();
+  const width = PAPER_DOTS[paper];
+  const s = SIZES[paper];
+  const inner = width - 2 * s.margin;
+  const measureCanvas = createCanvas(8, 8);
+  const m = measureCanvas.getContext('2d');
+
+  const text = (runs: Run[], px: number, align: 'left' | 'center' = 'left'): Block => ({
+    kind: 'lines',
+    lines: wrapRuns(m, runs, inner),
+    lineHeight: Math.round(px * 1.3),
+    align,
+    ascent: Math.round(px * 1.0),
+  });
+  const row = (label: string, value: string): Block =>
+    text(
+      [
+        { text: `${label}:`, font: font(s.body) },
+        { text: value, font: font(s.body, true) },
+      ],
+      s.body,
+    );
+  const space = (height: number): Block => ({ kind: 'space', height });
+
+  // The number as large as fits the paper.
+  let numberPx = s.number;
+  m.font = font(numberPx, true);
+  while (numberPx > 24 && m.measureText(view.display).width > inner) {
+    numberPx -= 4;
+    m.font = font(numberPx, true);
+  }
+
+  const qr = QRCode.create(view.lookupUrl, { errorCorrectionLevel: 'M' });
+  const quiet = 4 * s.qrModule;
+  const qrSize = qr.modules.size * s.qrModule + 2 * quiet;
+
+  const blocks: Block[] = [
+    space(s.gap),
+    text([{ text: view.siteName, font: font(s.site, true) }], s.site, 'center'),
+    space(s.gap),
+    { kind: 'rule', thickness: 3 },
+    space(s.gap),
+    text([{ text: kioskText.number, font: font(s.heading, true) }], s.heading, 'center'),
+    {
+      kind: 'number',
+      text: view.display,
+      px: numberPx,
+      height: Math.round(numberPx * 0.95),
+      ascent: Math.round(numberPx * 0.82),
+    },
+  ];
+  if (view.priorityName) {
+    blocks.push(space(s.gap), {
+      kind: 'inverted',
+      lines: wrapRuns(
+        m,
+        [{ text: `${kioskText.priority}: ${view.priorityName}`, font: font(s.priority, true) }],
+        inner - 2 * s.gap,
+      ),
+      lineHeight: Math.round(s.priority * 1.3),
+      ascent: s.priority,
+      pad: s.gap,
+    });
+  }
+  const ahead =
+    view.ahead === null
+      ? kioskText.unknown
+      : view.offline
+        ? fillText(kioskText.aheadAbout, { count: view.ahead })
+        : String(view.ahead);
+  blocks.push(
+    space(s.gap * 2),
+    row(kioskText.field, view.fieldName),
+    space(s.gap / 2),
+    row(kioskText.procedure, view.procedureName),
+    space(s.gap / 2),
+    row(kioskText.counters, formatCounters(view.counters)),
+    space(s.gap / 2),
+    row(kioskText.ahead, ahead),
+    space(s.gap / 2),
+    row(kioskText.wait, formatWait(view.estimatedWaitSeconds, view.offline)),
+    space(s.gap / 2),
+    row(kioskText.issuedAt, formatIssuedAt(view.issuedAt, view.timeZone)),
+    space(s.gap),
+    { kind: 'rule', thickness: 1 },
+    space(s.gap),
+    { kind: 'qr', size: qrSize, modules: qr.modules, module: s.qrModule },
+    text([{ text: kioskText.scan, font: font(s.small) }], s.small, 'center'),
+  );
+  if (view.offline) {
+    blocks.push(
+      space(s.gap),
+      text([{ text: kioskText.offline, font: font(s.small, true) }], s.small, 'center'),
+    );
+  }
+  blocks.push(
+    space(s.gap),
+    text([{ text: kioskText.footer, font: font(s.small) }], s.small, 'center'),
+    space(s.gap * 2),
+  );
+
+  // A multiple of 8 rows: GS v 0 prints whole bytes, so nothing is padded on.
+  const height = Math.ceil(blocks.reduce((h, b) => h + blockHeight(b), 0) / 8) * 8;
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#000';
+  ctx.textBaseline = 'alphabetic';
+
+  const drawLine = (line: Line, y: number, align: 'left' | 'center', color = '#000') => {
+    const x0 = align === 'center' ? Math.round((width - line.width) / 2) : s.margin;
+    ctx.fillStyle = color;
+    for (const p of line.pieces) {
+      ctx.font = p.font;
+      ctx.fillText(p.text, x0 + p.x, y);
+    }
+  };
+
+  let y = 0;
+  for (const b of blocks) {
+    switch (b.kind) {
+      case 'lines':
+        b.lines.forEach((line, i) => {
+          drawLine(line, y + i * b.lineHeight + b.ascent, b.align);
+        });
+        break;
+      case 'number': {
+        ctx.font = font(b.px, true);
+        const w = ctx.measureText(b.text).width;
+        ctx.fillStyle = '#000';
+        ctx.fillText(b.text, Math.round((width - w) / 2), y + b.ascent);
+        break;
+      }
+      case 'inverted': {
+        ctx.fillStyle = '#000';
+        ctx.fillRect(s.margin, y, inner, blockHeight(b));
+        b.lines.forEach((line, i) => {
+          drawLine(line, y + b.pad + i * b.lineHeight + b.ascent, 'center', '#fff');
+        });
+        break;
+      }
+      case 'rule':
+        ctx.fillStyle = '#000';
+        ctx.fillRect(s.margin, y, inner, b.thickness);
+        break;
+      case 'qr': {
+        const x0 = Math.round((width - b.size) / 2) + 4 * b.module;
+        const y0 = y + 4 * b.module;
+        ctx.fillStyle = '#000';
+        for (let r = 0; r < b.modules.size; r++) {
+          for (let c = 0; c < b.modules.size; c++) {
+            if (b.modules.get(r, c)) ctx.fillRect(x0 + c * b.module, y0 + r * b.module, b.module, b.module);
+          }
+        }
+        break;
+      }
+      case 'space':
+        break;
+    }
+    y += blockHeight(b);
+  }
+
+  // Pure black and white, as the printer burns it (anti-aliased edges at 50 %).
+  const image = ctx.getImageData(0, 0, width, height);
+  const data = image.data;
+  for (let i = 0; i < data.length; i += 4) {
+    const v = data[i]! * 299 + data[i + 1]! * 587 + data[i + 2]! * 114 < 128_000 ? 0 : 255;
+    data[i] = v;
+    data[i + 1] = v;
+    data[i + 2] = v;
+    data[i + 3] = 255;
+  }
+  return {
+    width,
+    height,
+    data,
+    png() {
+      const out = createCanvas(width, height);
+      out.getContext('2d').putImageData(image, 0, 0);
+      return out.toBuffer('image/png');
+    },
+  };
+}

@@ -1,0 +1,300 @@
+// Number leases: a kiosk holds a few numbers per series in advance so it can
+// still print when the hub (or the link) is down, and syncs what it printed
+// when the link returns. Pure like the rest of the domain: state in, decision
+// out. The rules that keep every printed number honoured exactly once:
+// - a leased number is taken from the series like an issued one (the
+//   sequence moves past it; with wrap-around it counts as in use), so nobody
+//   else gets it today;
+// - a synced ticket is accepted only with a number leased to that kiosk for
+//   the current service date, once per (kiosk, requestId);
+// - it joins the line by its issue time on the kiosk, bounded by when the
+//   number was leased and by the hub's clock (a Pi without a clock battery
+//   can be far off after an outage);
+// - unused numbers expire with the day (applyChanges drops them on a new
+//   service date).
+
+import { refuse } from './commands.js';
+import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
+import { serviceDateOf } from './service-date.js';
+import type { Change, Context, Decision, Lease, QueueState, Refusal, Ticket } from './types.js';
+
+/** Refusals only a kiosk's sync sees: English, for the device's log (like the protocol's other device codes). */
+function deviceRefusal(code: string, message: string): Refusal {
+  return { ok: false, code, message };
+}
+
+// ---------------------------------------------------------------- granting
+
+export interface LeaseInput {
+  deviceId: string;
+  procedureIds: readonly string[];
+  /** Each stands for all its active procedures. */
+  fieldIds: readonly string[];
+  /** Unused numbers the kiosk should hold per series after this grant. */
+  count: number;
+  /** When the lease ends (the next daily reset), passed in by the caller. */
+  validUntil: number;
+}
+
+export interface LeasedSeries {
+  seriesKey: string;
+  prefix: string;
+  /** Every unused number the kiosk holds in this series, oldest grant first. */
+  numbers: number[];
+}
+
+export interface LeaseResult {
+  serviceDate: string;
+  validUntil: number;
+  series: LeasedSeries[];
+  procedures: {
+    procedureId: string;
+    fieldId: string;
+    seriesKey: string;
+    counters: { id: number; name: string }[];
+  }[];
+  /** Requested ids that are unknown or paused. */
+  skipped: string[];
+  /** Numbers newly leased by this grant. */
+  granted: number;
+}
+
+/** The unused numbers of a series leased to a device, oldest grant first. */
+export function heldNumbers(state: QueueState, seriesKey: string, deviceId: string): Lease[] {
+  return [...(state.leases.get(seriesKey)?.values() ?? [])]
+    .filter((l) => l.deviceId === deviceId && l.ticketId === null)
+    .sort((a, b) => a.leasedAt - b.leasedAt || a.number - b.number);
+}
+
+/**
+ * Top the kiosk's unused numbers up to `count` per series of the procedures
+ * it offers. Answers with all of them, so asking again changes nothing. A
+ * series with no free number left gives what it has (possibly none).
+ */
+export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): Decision<LeaseResult> {
+  const { catalogue } = state;
+  const skipped: string[] = [];
+  const wanted = new Set<string>();
+  for (const fieldId of input.fieldIds) {
+    const field = catalogue.fields.find((f) => f.id === fieldId);
+    if (!field?.active) {
+      skipped.push(fieldId);
+      continue;
+    }
+    for (const p of catalogue.procedures) if (p.fieldId === fieldId && p.active) wanted.add(p.id);
+  }
+  for (const procedureId of input.procedureIds) {
+    const procedure = catalogue.procedures.find((p) => p.id === procedureId);
+    const field = procedure && catalogue.fields.find((f) => f.id === procedure.fieldId);
+    if (!procedure?.active || !field?.active) skipped.push(procedureId);
+    else wanted.add(procedureId);
+  }
+
+  const changes: Change[] = [];
+  const series = new Map<string, LeasedSeries>();
+  const procedures: LeaseResult['procedures'] = [];
+  // Numbers are drawn one after another from a scratch copy of the sequences
+  // and leases, so each draw sees the ones before it.
+  const scratch: QueueState = { ...state, sequences: new Map(state.sequences), leases: new Map() };
+  for (const [key, numbers] of state.leases) scratch.leases.set(key, new Map(numbers));
+  let granted = 0;
+
+  for (const procedure of catalogue.procedures) {
+    if (!wanted.has(procedure.id)) continue;
+    const found = seriesFor(state, procedure);
+    if (!found) continue;
+    const { seriesKey, numbering } = found;
+    procedures.push({
+      procedureId: procedure.id,
+      fieldId: procedure.fieldId,
+      seriesKey,
+      counters: [...state.counters.values()]
+        .filter((c) => c.state !== 'closed' && c.serves.some((s) => s.procedureId === procedure.id))
+        .map((c) => ({ id: c.id, name: c.name })),
+    });
+    if (series.has(seriesKey)) continue;
+    const numbers = heldNumbers(state, seriesKey, input.deviceId).map((l) => l.number);
+    let last: number | null = null;
+    while (numbers.length < input.count) {
+      const number = nextNumber(scratch, seriesKey, numbering);
+      if (number === null) break;
+      const lease: Lease = {
+        serviceDate: state.serviceDate,
+        seriesKey,
+        number,
+        display: formatDisplay(numbering, number),
+        deviceId: input.deviceId,
+        leasedAt: ctx.now,
+        ticketId: null,
+      };
+      scratch.sequences.set(seriesKey, number);
+      const leased = scratch.leases.get(seriesKey) ?? new Map<number, Lease>();
+      leased.set(number, lease);
+      scratch.leases.set(seriesKey, leased);
+      changes.push({ kind: 'lease', lease });
+      numbers.push(number);
+      last = number;
+      granted++;
+    }
+    if (last !== null) changes.push({ kind: 'sequence', seriesKey, last });
+    series.set(seriesKey, { seriesKey, prefix: numbering.prefix, numbers });
+  }
+
+  return {
+    ok: true,
+    changes,
+    result: {
+      serviceDate: state.serviceDate,
+      validUntil: input.validUntil,
+      series: [...series.values()],
+      procedures,
+      skipped,
+      granted,
+    },
+  };
+}
+
+// ---------------------------------------------------------------- syncing
+
+export interface LeasedTicketInput {
+  deviceId: string;
+  ticketId: string;
+  /** The press's id (also the issue-ticket request that timed out, if one was sent). */
+  requestId: string;
+  serviceDate: string;
+  seriesKey: string;
+  number: number;
+  procedureId: string;
+  priority: string | null;
+  /** Kiosk clock. */
+  issuedAt: number;
+}
+
+export interface SyncOutcome {
+  /** `duplicate`: this very ticket was accepted before; nothing changes. */
+  status: 'accepted' | 'duplicate';
+  ticket: Ticket;
+  /** A ticket the hub issued for the same press whose reply came too late: cancelled. */
+  replaced: Ticket | null;
+}
+
+/**
+ * Accept a ticket a kiosk printed from its lease. Idempotent per (kiosk,
+ * requestId). If the hub had issued a ticket for the same press (the kiosk
+ * gave up waiting and printed the leased number instead), that one was never
+ * printed: it is cancelled so nobody waits for a ghost.
+ */
+export function acceptLeasedTicket(
+  state: QueueState,
+  input: LeasedTicketInput,
+  ctx: Context,
+): Decision<SyncOutcome> {
+  const samePress = [...state.tickets.values()].filter(
+    (t) => t.source?.deviceId === input.deviceId && t.source.requestId === input.requestId,
+  );
+  const already = samePress.find((t) => t.seriesKey === input.seriesKey && t.number === input.number);
+  if (already)
+    return { ok: true, changes: [], result: { status: 'duplicate', ticket: already, replaced: null } };
+
+  if (input.serviceDate !== state.serviceDate) {
+    return deviceRefusal(
+      'lease_expired',
+      `the lease of ${input.serviceDate} ended with that day (service date is ${state.serviceDate})`,
+    );
+  }
+  const lease = state.leases.get(input.seriesKey)?.get(input.number);
+  if (!lease || lease.deviceId !== input.deviceId || lease.serviceDate !== input.serviceDate) {
+    return deviceRefusal(
+      'not_leased',
+      `number ${input.number} of ${input.seriesKey} is not leased to ${input.deviceId} for ${input.serviceDate}`,
+    );
+  }
+  if (lease.ticketId !== null) {
+    return deviceRefusal('number_used', `leased number ${lease.display} was already used by another ticket`);
+  }
+  if (state.tickets.has(input.ticketId)) {
+    return deviceRefusal('ticket_id_taken', `ticket id ${input.ticketId} is already in use`);
+  }
+  const procedure = state.catalogue.procedures.find((p) => p.id === input.procedureId);
+  // A paused procedure is still served: the ticket was printed in good faith.
+  if (!procedure) return refuse('unknown_procedure', { procedureId: input.procedureId });
+  const priority =
+    input.priority !== null && state.catalogue.priorityCategories.some((c) => c.id === input.priority)
+      ? input.priority
+      : null;
+
+  const at = Math.min(Math.max(input.issuedAt, lease.leasedAt), ctx.now);
+  const ticket: Ticket = {
+    id: input.ticketId,
+    serviceDate: state.serviceDate,
+    seriesKey: lease.seriesKey,
+    number: lease.number,
+    display: lease.display,
+    fieldId: procedure.fieldId,
+    procedureId: procedure.id,
+    priority,
+    status: 'waiting',
+    assignedCounterId: null,
+    counterId: null,
+    officer: null,
+    issuedAt: at,
+    queuedAt: at,
+    firstCalledAt: null,
+    calledAt: null,
+    serviceStartedAt: null,
+    finishedAt: null,
+    callCount: 0,
+    transferCount: 0,
+    source: { deviceId: input.deviceId, requestId: input.requestId },
+  };
+  const detail: Record<string, unknown> = { leased: true, kioskIssuedAt: input.issuedAt };
+  if (priority) detail.priority = priority;
+  if (input.priority !== null && priority === null) detail.unknownPriority = input.priority;
+  const changes: Change[] = [
+    { kind: 'ticket', ticket },
+    { kind: 'lease', lease: { ...lease, ticketId: ticket.id } },
+    {
+      kind: 'event',
+      event: { ticketId: ticket.id, type: 'issued', at: ctx.now, counterId: null, officer: null, detail },
+    },
+  ];
+  const ghost = samePress.find((t) => t.status === 'waiting') ?? null;
+  let replaced: Ticket | null = null;
+  if (ghost) {
+    replaced = { ...ghost, status: 'cancelled', finishedAt: ctx.now };
+    changes.push(
+      { kind: 'ticket', ticket: replaced },
+      {
+        kind: 'event',
+        event: {
+          ticketId: ghost.id,
+          type: 'cancelled',
+          at: ctx.now,
+          counterId: null,
+          officer: null,
+          detail: { reason: 'replaced_by_leased_ticket', by: ticket.id },
+        },
+      },
+    );
+  }
+  return { ok: true, changes, result: { status: 'accepted', ticket, replaced } };
+}
+
+// ---------------------------------------------------------------- expiry
+
+/**
+ * The moment the service date after `now` begins (the next daily reset),
+ * found by bisection on serviceDateOf so time zones and odd reset times need
+ * no calendar arithmetic here. Exact to the millisecond.
+ */
+export function serviceDayEnd(now: number, timeZone: string, resetTime: string): number {
+  const today = serviceDateOf(now, timeZone, resetTime);
+  let lo = now;
+  let hi = now + 49 * 3600_000;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (serviceDateOf(mid, timeZone, resetTime) === today) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}

@@ -1,0 +1,151 @@
+// Ratings are never lost: with the hub process killed, presses stay in the
+// device's lowdb outbox (fault LED blinking); when the hub is back each
+// arrives once, in order, and is judged by when it was pressed, not when it
+// arrived (the hub was down for longer than the rating window here).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OUTBOX_FILE, type RatingDevice, startRating } from '../../edge/rating-button/main.js';
+import { AccountStore } from '../../hub/auth/account-store.js';
+import { generatePassword, hashPassword } from '../../hub/auth/passwords.js';
+import { SETTING_KEYS } from '../../hub/service/admin-settings.js';
+import { openDb } from '../../hub/store/db.js';
+import { DeviceStore } from '../../hub/store/device-store.js';
+import { QueueStore } from '../../hub/store/queue-store.js';
+import { SimulatedGpio } from '../../shared/hardware/gpio.js';
+import { createLogger, memorySink } from '../../shared/log/logger.js';
+import { freePort, type HubProcess, spawnHub, tempDir } from '../helpers/hub.js';
+import { ratingConfig, signInAt, testKiosk, testOfficer, until } from '../helpers/rating.js';
+
+const WINDOW_SECONDS = 10;
+
+describe('rating device while the hub is down', () => {
+  const hubDir = tempDir('qms-rating-hub-');
+  const deviceDir = tempDir('qms-rating-dev-');
+  let hub: HubProcess | undefined;
+  let device: RatingDevice | undefined;
+
+  afterEach(async () => {
+    await device?.stop();
+    await hub?.kill();
+    hubDir.remove();
+    deviceDir.remove();
+  });
+
+  it('keeps presses while the hub is down; after the restart each arrives once, judged by its press time', async () => {
+    // The hub's store, prepared as an administrator would: devices, an
+    // officer, and a short rating window (the outage will be longer).
+    const db = openDb(hubDir.path);
+    const devices = new DeviceStore(db);
+    const ratingPassword = devices.register('rating-1', 'rating', 1, Date.now());
+    const kioskPassword = devices.register('kiosk-1', 'kiosk', null, Date.now());
+    const officerPassword = generatePassword();
+    new AccountStore(db).create(
+      {
+        username: 'canbo1',
+        displayName: 'Cán bộ 1',
+        role: 'officer',
+        passwordHash: await hashPassword(officerPassword),
+      },
+      Date.now(),
+    );
+    new QueueStore(db).putSetting(SETTING_KEYS.ratingRules, {
+      windowSeconds: WINDOW_SECONDS,
+      policy: 'correction',
+      correctionSeconds: 5,
+    });
+    db.close();
+
+    const [mqttPort, httpPort] = [await freePort(), await freePort()];
+    const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+    const httpUrl = `http://127.0.0.1:${httpPort}`;
+    hub = await spawnHub(hubDir.path, mqttPort, httpPort);
+
+    const logs = memorySink();
+    device = await startRating(
+      ratingConfig({
+        deviceId: 'rating-1',
+        password: ratingPassword,
+        mqttUrl,
+        dataDir: deviceDir.path,
+        counterId: 1,
+      }),
+      { gpio: new SimulatedGpio(), log: createLogger('rating-1', { sink: logs, timestamps: false }) },
+    );
+    const accepted: { id: string; outcome: string | undefined }[] = [];
+    const refused: { id: string; code: string }[] = [];
+    device.on('accepted', (e, r) => accepted.push({ id: e.id, outcome: r?.outcome }));
+    device.on('refused', (e, error) => refused.push({ id: e.id, code: error.code }));
+    let pressed = 0;
+    device.on('pressed', () => pressed++);
+    await until('device online', () => device!.connection.connected);
+
+    // canbo1 serves one citizen at counter 1.
+    const kiosk = await testKiosk(mqttUrl, 'kiosk-1', kioskPassword);
+    const ticket = await kiosk.issue('can-cuoc-01');
+    await kiosk.close();
+    const officer = testOfficer(httpUrl, await signInAt(httpUrl, 'canbo1', officerPassword), 1);
+    await officer.take();
+    await officer.serve();
+    await until('invite after service', () => device!.invite === 'done');
+
+    // The hub dies. The citizen presses "Không hài lòng", then thinks again
+    // and presses "Rất hài lòng" two seconds later.
+    await hub.kill('SIGKILL');
+    hub = undefined;
+    await until('device sees the hub gone', () => !device!.connection.connected);
+    expect(device.leds.patterns()!.fault).toBe('blink-slow');
+    device.press('unsatisfied');
+    await sleep(2000);
+    device.press('very_satisfied');
+    await until('both presses on disk', () => pressed === 2);
+    const onDisk = JSON.parse(readFileSync(join(deviceDir.path, OUTBOX_FILE), 'utf8')) as {
+      events: { id: string; level: string }[];
+    };
+    expect(onDisk.events.map((e) => e.level)).toEqual(['unsatisfied', 'very_satisfied']);
+    const ids = onDisk.events.map((e) => e.id);
+
+    // Down for longer than the window: a press timed on arrival would be refused.
+    await sleep((WINDOW_SECONDS + 1) * 1000);
+    expect(accepted).toEqual([]);
+    hub = await spawnHub(hubDir.path, mqttPort, httpPort);
+
+    await until('both answered', () => accepted.length + refused.length === 2, 20_000);
+    expect(refused).toEqual([]);
+    expect(accepted).toEqual([
+      { id: ids[0], outcome: 'recorded' },
+      { id: ids[1], outcome: 'corrected' }, // within 5 s of the first: the correction counts
+    ]);
+    expect(device.outbox.events).toEqual([]);
+    await until('fault LED off', () => device!.leds.patterns()!.fault === 'off');
+
+    // A press now (long after the window, timed by the hub) is refused and shown.
+    const late = new Promise<string>((resolve) =>
+      device!.once('refused', (_e, error) => resolve(error.code)),
+    );
+    device.press('satisfied');
+    expect(await late).toBe('rating_window_closed');
+    expect(device.leds.patterns()!.fault).toBe('blink-fast');
+
+    // In the store: one rating for the ticket, the corrected one; each event answered once.
+    const store = openDb(hubDir.path);
+    try {
+      expect(store.prepare('SELECT * FROM ratings').all()).toMatchObject([
+        { id: ids[1], ticket_id: ticket.ticketId, officer: 'canbo1', level: 'very_satisfied', score: 2 },
+      ]);
+      const requests = store
+        .prepare("SELECT request_id FROM requests WHERE device_id = 'rating-1' ORDER BY at")
+        .all() as { request_id: string }[];
+      expect(requests.map((r) => r.request_id)).toEqual(ids);
+    } finally {
+      store.close();
+    }
+    const output = hub.output();
+    expect(output.match(/rating recorded/g)).toHaveLength(1);
+    expect(output.match(/rating corrected/g)).toHaveLength(1);
+    expect(output).not.toMatch(/repeated rating/);
+    expect(output).toMatch(/late=true/);
+  }, 90_000);
+});
