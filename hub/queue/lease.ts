@@ -1,10 +1,16 @@
 // Number leases: a kiosk holds a few numbers per series in advance so it can
 // still print when the hub (or the link) is down, and syncs what it printed
 // when the link returns. Pure like the rest of the domain: state in, decision
-// out. The rules that keep every printed number honoured exactly once:
-// - a leased number is taken from the series like an issued one (the
-//   sequence moves past it; with wrap-around it counts as in use), so nobody
-//   else gets it today;
+// out. The rules that keep every printed number honoured exactly once, and
+// the day's numbering without holes:
+// - leased numbers come from the top of the series' range, downward (Căn
+//   cước 1001–1999: the first kiosk holding 5 gets 1999…1995, the next one
+//   1994…), never a number leased today to anyone, used by a ticket today,
+//   or already reached by the ascending sequence; the sequence itself does
+//   not move, so online tickets run 1001, 1002, … without gaps and the block
+//   at the top is used only while the hub cannot be reached;
+// - the ascending sequence (nextNumber) steps over every number leased today,
+//   used or not, and the range is used up when nothing else is left;
 // - a synced ticket is accepted only with a number leased to that kiosk for
 //   the current service date, once per (kiosk, requestId);
 // - it joins the line by its issue time on the kiosk, bounded by when the
@@ -14,9 +20,9 @@
 //   service date).
 
 import { refuse } from './commands.js';
-import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
+import { formatDisplay, seriesFor } from './numbering.js';
 import { serviceDateOf } from './service-date.js';
-import type { Change, Context, Decision, Lease, QueueState, Refusal, Ticket } from './types.js';
+import type { Change, Context, Decision, Lease, Numbering, QueueState, Refusal, Ticket } from './types.js';
 
 /** Refusals only a kiosk's sync sees: English, for the device's log (like the protocol's other device codes). */
 function deviceRefusal(code: string, message: string): Refusal {
@@ -39,7 +45,7 @@ export interface LeaseInput {
 export interface LeasedSeries {
   seriesKey: string;
   prefix: string;
-  /** Every unused number the kiosk holds in this series, oldest grant first. */
+  /** Every unused number the kiosk holds in this series, oldest grant first, each grant downward. */
   numbers: number[];
 }
 
@@ -59,17 +65,38 @@ export interface LeaseResult {
   granted: number;
 }
 
-/** The unused numbers of a series leased to a device, oldest grant first. */
+/** The unused numbers of a series leased to a device, oldest grant first, each grant downward. */
 export function heldNumbers(state: QueueState, seriesKey: string, deviceId: string): Lease[] {
   return [...(state.leases.get(seriesKey)?.values() ?? [])]
     .filter((l) => l.deviceId === deviceId && l.ticketId === null)
-    .sort((a, b) => a.leasedAt - b.leasedAt || a.number - b.number);
+    .sort((a, b) => a.leasedAt - b.leasedAt || b.number - a.number);
+}
+
+/**
+ * Up to `count` numbers a lease may take in a series, highest first: from the
+ * end of the range down, above the number the ascending sequence counts up
+ * from, and neither leased today (to anyone, used or not) nor the number of
+ * any ticket of today in the series.
+ */
+function freeFromTop(state: QueueState, seriesKey: string, numbering: Numbering, count: number): number[] {
+  const { start, end, wrap } = numbering;
+  const last = state.sequences.get(seriesKey);
+  // Where nextNumber counts up from: it restarts at `start` below the range,
+  // and above it with wrap-around (without, the range is used up).
+  const reached = last === undefined || last < start || (last > end && wrap) ? start - 1 : last;
+  const taken = new Set<number>(state.leases.get(seriesKey)?.keys() ?? []);
+  for (const t of state.tickets.values()) if (t.seriesKey === seriesKey) taken.add(t.number);
+  const numbers: number[] = [];
+  for (let n = end; n > reached && numbers.length < count; n--) if (!taken.has(n)) numbers.push(n);
+  return numbers;
 }
 
 /**
  * Top the kiosk's unused numbers up to `count` per series of the procedures
- * it offers. Answers with all of them, so asking again changes nothing. A
- * series with no free number left gives what it has (possibly none).
+ * it offers, taking them from the top of each range downward (the ascending
+ * sequence is left alone). Answers with all of them, so asking again changes
+ * nothing. A series with no free number left gives what it has (possibly
+ * none).
  */
 export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): Decision<LeaseResult> {
   const { catalogue } = state;
@@ -93,10 +120,6 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
   const changes: Change[] = [];
   const series = new Map<string, LeasedSeries>();
   const procedures: LeaseResult['procedures'] = [];
-  // Numbers are drawn one after another from a scratch copy of the sequences
-  // and leases, so each draw sees the ones before it.
-  const scratch: QueueState = { ...state, sequences: new Map(state.sequences), leases: new Map() };
-  for (const [key, numbers] of state.leases) scratch.leases.set(key, new Map(numbers));
   let granted = 0;
 
   for (const procedure of catalogue.procedures) {
@@ -112,12 +135,11 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
         .filter((c) => c.state !== 'closed' && c.serves.some((s) => s.procedureId === procedure.id))
         .map((c) => ({ id: c.id, name: c.name })),
     });
+    // Procedures sharing a series draw from it once, so the state is all a draw needs to see.
     if (series.has(seriesKey)) continue;
     const numbers = heldNumbers(state, seriesKey, input.deviceId).map((l) => l.number);
-    let last: number | null = null;
-    while (numbers.length < input.count) {
-      const number = nextNumber(scratch, seriesKey, numbering);
-      if (number === null) break;
+    const fresh = freeFromTop(state, seriesKey, numbering, input.count - numbers.length);
+    for (const number of fresh) {
       const lease: Lease = {
         serviceDate: state.serviceDate,
         seriesKey,
@@ -127,16 +149,10 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
         leasedAt: ctx.now,
         ticketId: null,
       };
-      scratch.sequences.set(seriesKey, number);
-      const leased = scratch.leases.get(seriesKey) ?? new Map<number, Lease>();
-      leased.set(number, lease);
-      scratch.leases.set(seriesKey, leased);
       changes.push({ kind: 'lease', lease });
       numbers.push(number);
-      last = number;
       granted++;
     }
-    if (last !== null) changes.push({ kind: 'sequence', seriesKey, last });
     series.set(seriesKey, { seriesKey, prefix: numbering.prefix, numbers });
   }
 

@@ -18,10 +18,12 @@ export function formatDisplay(numbering: Numbering, n: number): string {
 }
 
 /**
- * The next free number of a series, or null when the range is used up.
+ * The next free number of a series, counting up from the last one issued, or
+ * null when the range is used up. Numbers leased to kiosks today (used or
+ * not) are never issued by the sequence: leases are taken from the top of the
+ * range (lease.ts), and the sequence steps over them when it gets there.
  * With wrap-around, numbers that are still waiting, called or being served
- * today, or leased to a kiosk and not yet used, are skipped so that no two
- * live tickets share a number.
+ * today are skipped as well, so that no two live tickets share a number.
  */
 export function nextNumber(state: QueueState, seriesKey: string, numbering: Numbering): number | null {
   const { start, end, wrap } = numbering;
@@ -29,14 +31,11 @@ export function nextNumber(state: QueueState, seriesKey: string, numbering: Numb
   const last = state.sequences.get(seriesKey);
   let candidate = last === undefined || last < start || last > end ? start : last + 1;
   if (last !== undefined && last >= end && !wrap) return null;
-  const inUse = new Set<number>();
+  // Numbers a kiosk holds in advance, or printed from its lease, until the day ends.
+  const taken = new Set<number>(state.leases.get(seriesKey)?.keys() ?? []);
   if (wrap) {
     for (const t of state.tickets.values()) {
-      if (t.seriesKey === seriesKey && ACTIVE.has(t.status)) inUse.add(t.number);
-    }
-    // Numbers a kiosk holds in advance are taken too, until the day ends.
-    for (const lease of state.leases.get(seriesKey)?.values() ?? []) {
-      if (lease.ticketId === null) inUse.add(lease.number);
+      if (t.seriesKey === seriesKey && ACTIVE.has(t.status)) taken.add(t.number);
     }
   }
   for (let tries = 0; tries < size; tries++) {
@@ -44,7 +43,7 @@ export function nextNumber(state: QueueState, seriesKey: string, numbering: Numb
       if (!wrap) return null;
       candidate = start;
     }
-    if (!inUse.has(candidate)) return candidate;
+    if (!taken.has(candidate)) return candidate;
     candidate++;
   }
   return null;

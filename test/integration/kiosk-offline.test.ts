@@ -1,7 +1,9 @@
 // The kiosk keeps printing while the hub is down, from the number lease the
-// hub granted in advance; when the hub comes back the outbox syncs and every
-// printed ticket is in the queue exactly once, in issue-time order. A resent
-// sync creates nothing. With no lease left and no hub nothing is printed.
+// hub granted in advance (from the top of each range, so online tickets run
+// 1001, 1002, … without gaps); when the hub comes back the outbox syncs and
+// every printed ticket is in the queue exactly once, in issue-time order. A
+// resent sync creates nothing. With no lease left and no hub nothing is
+// printed.
 // The hub is a real process, killed with SIGKILL and restarted on its store.
 
 import { join } from 'node:path';
@@ -97,11 +99,13 @@ describe('kiosk offline', () => {
     );
     const k = kiosk;
     await waitFor(() => k.state.data.lease && k.catalogue, 5000, 'the lease and the catalogue');
-    expect(k.state.data.lease!.series['field:can-cuoc']!.numbers).toEqual([1001, 1002]);
+    // Leased from the top of the range (1001–1999), downward.
+    expect(k.state.data.lease!.series['field:can-cuoc']!.numbers).toEqual([1999, 1998]);
+    expect(k.state.data.lease!.series['field:cu-tru']!.numbers).toEqual([2999, 2998]);
 
     const online = (await press(k, 0)) as PrintedTicket;
     expect(online.kind).toBe('online');
-    expect(online.view.display).toBe('1003'); // after the leased block
+    expect(online.view.display).toBe('1001'); // the day starts at the start of the range
 
     await hub.kill('SIGKILL');
     await waitFor(() => !k.connection.connected, 5000, 'the kiosk to notice');
@@ -110,14 +114,14 @@ describe('kiosk offline', () => {
     const b = (await press(k, 1)) as PrintedTicket;
     const c = (await press(k, 0)) as PrintedTicket;
     expect([a.kind, b.kind, c.kind]).toEqual(['leased', 'leased', 'leased']);
-    expect([a.view.display, b.view.display, c.view.display]).toEqual(['1001', '2001', '1002']);
+    expect([a.view.display, b.view.display, c.view.display]).toEqual(['1999', '2999', '1998']);
     expect(a.view).toMatchObject({ offline: true, fieldName: 'Căn cước', estimatedWaitSeconds: null });
     expect(a.view.lookupUrl).toMatch(new RegExp(`^http://127.0.0.1:${httpPort}/t/[0-9a-f-]{36}$`));
     // The lease of "Căn cước" is used up and the hub is away: nothing is printed.
     const none = (await press(k, 0)) as NotPrinted;
     expect(none).toMatchObject({ code: 'unavailable' });
     expect(k.ledPattern).toBe('blink-fast');
-    expect(k.state.outbox.map((e) => e.display)).toEqual(['1001', '2001', '1002']);
+    expect(k.state.outbox.map((e) => e.display)).toEqual(['1999', '2999', '1998']);
     const outbox: OutboxEntry[] = structuredClone([...k.state.outbox]);
 
     // The hub comes back on the same store; the kiosk reconnects and syncs.
@@ -129,12 +133,16 @@ describe('kiosk offline', () => {
       5000,
       'a new lease',
     );
+    // Below the numbers already used; the printed ones are never leased again.
+    expect(k.state.data.lease!.series['field:can-cuoc']!.numbers).toEqual([1997, 1996]);
     const later = (await press(k, 0)) as PrintedTicket;
     expect(later.kind).toBe('online');
+    // Online numbering runs on without a gap.
+    expect(later.view.display).toBe('1002');
 
     const rows = tickets(hubDir).filter((r) => r.status === 'waiting');
     // Each printed ticket once, with the id printed in its QR code, in the order they were printed.
-    expect(rows.map((r) => r.display)).toEqual(['1003', '1001', '2001', '1002', later.view.display]);
+    expect(rows.map((r) => r.display)).toEqual(['1001', '1999', '2999', '1998', '1002']);
     for (const entry of outbox) {
       const row = rows.find((r) => r.id === entry.ticketId);
       expect(row).toMatchObject({ display: entry.display, source_request: entry.requestId });

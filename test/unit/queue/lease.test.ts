@@ -14,6 +14,7 @@ import {
   accept,
   counterOf,
   DAY,
+  expectRefusal,
   issue,
   MINUTE,
   next,
@@ -57,29 +58,39 @@ function sync(
 }
 
 describe('grantLease', () => {
-  it('reserves a block per series and moves the sequence past it', () => {
+  it('takes a block per series from the top of the range, downward, and leaves the sequence alone', () => {
     const { state, ctx } = office();
-    const grant = accept(state, grantLease(state, lease(), ctx));
-    expect(grant.series).toEqual([{ seriesKey: 'field:cc', prefix: '', numbers: [1001, 1002, 1003] }]);
+    const decision = grantLease(state, lease(), ctx);
+    const grant = accept(state, decision);
+    expect(grant.series).toEqual([{ seriesKey: 'field:cc', prefix: '', numbers: [1999, 1998, 1997] }]);
     expect(grant.granted).toBe(3);
     // The field's active procedures (cc-lai is paused), with the counters that serve them.
     expect(grant.procedures.map((p) => p.procedureId)).toEqual(['cc-cap', 'cc-doi']);
     expect(grant.procedures[0]!.counters.map((c) => c.id)).toEqual([1, 2]);
     expect(grant.serviceDate).toBe(DAY);
-    // Nobody else gets a leased number: the next online ticket comes after the block.
-    expect(issue(state, ctx, 'cc-cap').display).toBe('1004');
+    // Only leases are written: the ascending sequence does not move.
+    expect(decision.ok && decision.changes.map((c) => c.kind)).toEqual(['lease', 'lease', 'lease']);
+    expect(state.sequences.has('field:cc')).toBe(false);
+    // So the day still starts at the start of the range and runs without gaps.
+    expect(['cc-cap', 'cc-doi', 'cc-cap'].map((p) => issue(state, ctx, p).display)).toEqual([
+      '1001',
+      '1002',
+      '1003',
+    ]);
   });
 
-  it('answers a repeat with the same numbers and tops up only what was used', () => {
+  it('answers a repeat with the same numbers and tops up only what was used, below the block', () => {
     const { state, ctx } = office();
     accept(state, grantLease(state, lease(), ctx));
     const again = accept(state, grantLease(state, lease(), ctx));
     expect(again.granted).toBe(0);
-    expect(again.series[0]!.numbers).toEqual([1001, 1002, 1003]);
-    accept(state, sync(state, ctx, { number: 1001 }));
+    expect(again.series[0]!.numbers).toEqual([1999, 1998, 1997]);
+    accept(state, sync(state, ctx, { number: 1999 }));
+    ctx.advance(MINUTE);
     const topped = accept(state, grantLease(state, lease(), ctx));
     expect(topped.granted).toBe(1);
-    expect(topped.series[0]!.numbers).toEqual([1002, 1003, 1004]);
+    // Oldest grant first; the used 1999 is never leased again.
+    expect(topped.series[0]!.numbers).toEqual([1998, 1997, 1996]);
   });
 
   it('gives each series once, own series apart, and skips unknown or paused ids', () => {
@@ -93,45 +104,86 @@ describe('grantLease', () => {
       ),
     );
     expect(grant.series).toEqual([
-      { seriesKey: 'field:cc', prefix: '', numbers: [1001, 1002] },
-      { seriesKey: 'field:ct', prefix: 'C', numbers: [2001, 2002] },
-      { seriesKey: 'procedure:ct-lt', prefix: 'L', numbers: [1, 2] },
+      { seriesKey: 'field:cc', prefix: '', numbers: [1999, 1998] },
+      { seriesKey: 'field:ct', prefix: 'C', numbers: [2999, 2998] },
+      { seriesKey: 'procedure:ct-lt', prefix: 'L', numbers: [99, 98] },
     ]);
     expect(grant.skipped).toEqual(['xnc', 'nope', 'cc-lai', 'zz']);
-    expect(state.leases.get('field:ct')!.get(2001)).toMatchObject({ display: 'C2001', ticketId: null });
+    expect(state.leases.get('field:ct')!.get(2999)).toMatchObject({ display: 'C2999', ticketId: null });
+    expect(issue(state, ctx, 'ct-lt').display).toBe('L1');
   });
 
-  it('keeps two kiosks apart', () => {
+  it('keeps two kiosks apart, the second one below the first', () => {
     const { state, ctx } = office();
-    const a = accept(state, grantLease(state, lease(), ctx));
+    const a = accept(state, grantLease(state, lease({ count: 5 }), ctx));
     const b = accept(state, grantLease(state, lease({ deviceId: 'kiosk-2' }), ctx));
-    expect(a.series[0]!.numbers).toEqual([1001, 1002, 1003]);
-    expect(b.series[0]!.numbers).toEqual([1004, 1005, 1006]);
+    expect(a.series[0]!.numbers).toEqual([1999, 1998, 1997, 1996, 1995]);
+    expect(b.series[0]!.numbers).toEqual([1994, 1993, 1992]);
+    expect(issue(state, ctx, 'cc-cap').display).toBe('1001');
+  });
+
+  it('never takes a number the ascending sequence has reached', () => {
+    const { state, ctx } = office({ ccNumbering: numbering('', 1, 6) });
+    for (let i = 0; i < 4; i++) issue(state, ctx, 'cc-cap'); // 1–4
+    const grant = accept(state, grantLease(state, lease({ count: 5 }), ctx));
+    expect(grant.series[0]!.numbers).toEqual([6, 5]);
+    expect(grant.granted).toBe(2);
+    // Even where it left no ticket (a sequence moved on by an older hub's leases).
+    const other = office();
+    other.state.sequences.set('field:cc', 1996);
+    const left = accept(other.state, grantLease(other.state, lease({ count: 5 }), other.ctx));
+    expect(left.series[0]!.numbers).toEqual([1999, 1998, 1997]);
+  });
+
+  it('never takes a number of a ticket of today, even one above the sequence', () => {
+    const { state, ctx } = office({ ccNumbering: numbering('', 1, 5, true) });
+    for (let i = 0; i < 5; i++) issue(state, ctx, 'cc-cap'); // 1–5
+    for (const t of state.tickets.values()) state.tickets.set(t.id, { ...t, status: 'done' });
+    expect(issue(state, ctx, 'cc-cap').display).toBe('1'); // wrapped: the sequence is at 1
+    // 2–5 are above the sequence but were issued today: the lease gets none of them.
+    const grant = accept(state, grantLease(state, lease({ count: 2 }), ctx));
+    expect(grant.series[0]!.numbers).toEqual([]);
+    expect(grant.granted).toBe(0);
   });
 
   it('gives what is left when the range runs out, and nothing after', () => {
     const { state, ctx } = office({ ccNumbering: numbering('', 1, 4) });
     issue(state, ctx, 'cc-cap');
     const grant = accept(state, grantLease(state, lease({ count: 5 }), ctx));
-    expect(grant.series[0]!.numbers).toEqual([2, 3, 4]);
+    expect(grant.series[0]!.numbers).toEqual([4, 3, 2]);
     expect(accept(state, grantLease(state, lease({ deviceId: 'kiosk-2' }), ctx)).series[0]!.numbers).toEqual(
       [],
     );
+    // The ascending sequence has nothing left either: 2–4 are leased.
+    expectRefusal(state, 'range_exhausted', (s) => issueTicket(s, { procedureId: 'cc-cap' }, ctx));
   });
 
-  it('with wrap-around, an unused leased number is never issued again the same day', () => {
+  it('the ascending sequence skips the leased block and runs out when it meets it', () => {
+    const { state, ctx } = office({ ccNumbering: numbering('', 1, 6) });
+    issue(state, ctx, 'cc-cap'); // 1
+    accept(state, grantLease(state, lease({ count: 2 }), ctx)); // 6, 5
+    accept(state, sync(state, ctx, { number: 6 })); // used
+    expect([2, 3, 4].map(() => issue(state, ctx, 'cc-cap').display)).toEqual(['2', '3', '4']);
+    // 5 (unused) and 6 (used) are leased: nothing left for the sequence.
+    expectRefusal(state, 'range_exhausted', (s) => issueTicket(s, { procedureId: 'cc-cap' }, ctx));
+  });
+
+  it('with wrap-around, a leased number is never issued by the sequence the same day, used or not', () => {
     const { state, ctx } = office({ ccNumbering: numbering('', 1, 5, true) });
     const first = issue(state, ctx, 'cc-cap'); // 1
-    accept(state, grantLease(state, lease({ count: 2 }), ctx)); // 2, 3
-    issue(state, ctx, 'cc-cap'); // 4
-    issue(state, ctx, 'cc-cap'); // 5
-    // 1 is called and finished, so the series may wrap to it; 2 and 3 stay taken.
+    expect(accept(state, grantLease(state, lease({ count: 2 }), ctx)).series[0]!.numbers).toEqual([5, 4]);
+    issue(state, ctx, 'cc-cap'); // 2
+    issue(state, ctx, 'cc-cap'); // 3
+    // 4 and 5 are leased, 1–3 live: nothing free.
+    expect(issueTicket(state, { procedureId: 'cc-cap' }, ctx).ok).toBe(false);
+    // 5 printed from the lease and done, 1 called and finished: only 1 may come again.
+    const leased = accept(state, sync(state, ctx, { number: 5 })).ticket;
+    state.tickets.set(leased.id, { ...leased, status: 'done' });
     expect(next(state, ctx, 1)).toBe(first.display);
     state.tickets.set(first.id, { ...state.tickets.get(first.id)!, status: 'done' });
     state.counters.set(1, { ...counterOf(state, 1), currentTicketId: null });
     expect(issue(state, ctx, 'cc-cap').display).toBe('1');
-    const decision = issueTicket(state, { procedureId: 'cc-cap' }, ctx);
-    expect(decision.ok).toBe(false);
+    expect(issueTicket(state, { procedureId: 'cc-cap' }, ctx).ok).toBe(false);
   });
 });
 
@@ -145,26 +197,27 @@ describe('acceptLeasedTicket', () => {
     ctx.advance(5 * MINUTE);
     const result = accept(
       state,
-      sync(state, ctx, { number: 1002, issuedAt: printedAt, priority: 'elderly' }),
+      sync(state, ctx, { number: 1998, issuedAt: printedAt, priority: 'elderly' }),
     );
     expect(result.status).toBe('accepted');
     expect(result.ticket).toMatchObject({
-      id: 't-1002',
-      display: '1002',
+      id: 't-1998',
+      display: '1998',
       status: 'waiting',
       fieldId: 'cc',
       priority: 'elderly',
       issuedAt: printedAt,
       queuedAt: printedAt,
-      source: { deviceId: 'kiosk-1', requestId: 'press-1002' },
+      source: { deviceId: 'kiosk-1', requestId: 'press-1998' },
     });
-    expect(state.leases.get('field:cc')!.get(1002)!.ticketId).toBe('t-1002');
+    expect(state.leases.get('field:cc')!.get(1998)!.ticketId).toBe('t-1998');
     const line = waitingFor(state, counterOf(state, 1)).map((t) => t.display);
-    expect(line).toEqual(['1002', online.display]);
+    expect(online.display).toBe('1001');
+    expect(line).toEqual(['1998', '1001']);
 
     // The same ticket again (a resent outbox) changes nothing.
     const before = snapshot(state);
-    const again = sync(state, ctx, { number: 1002, issuedAt: printedAt, priority: 'elderly' });
+    const again = sync(state, ctx, { number: 1998, issuedAt: printedAt, priority: 'elderly' });
     expect(again).toMatchObject({ ok: true, changes: [], result: { status: 'duplicate' } });
     expect(state).toEqual(before);
   });
@@ -174,30 +227,33 @@ describe('acceptLeasedTicket', () => {
     accept(state, grantLease(state, lease(), ctx));
     const leasedAt = ctx.now;
     ctx.advance(10 * MINUTE);
-    const early = accept(state, sync(state, ctx, { number: 1001, issuedAt: 0 })).ticket;
+    const early = accept(state, sync(state, ctx, { number: 1999, issuedAt: 0 })).ticket;
     expect(early.queuedAt).toBe(leasedAt);
-    const late = accept(state, sync(state, ctx, { number: 1002, issuedAt: ctx.now + 3600_000 })).ticket;
+    const late = accept(state, sync(state, ctx, { number: 1998, issuedAt: ctx.now + 3600_000 })).ticket;
     expect(late.queuedAt).toBe(ctx.now);
   });
 
   it('refuses numbers that are not this kiosk’s, used, or of another day', () => {
     const { state, ctx } = office();
     accept(state, grantLease(state, lease(), ctx));
-    accept(state, grantLease(state, lease({ deviceId: 'kiosk-2' }), ctx)); // 1004–1006
+    accept(state, grantLease(state, lease({ deviceId: 'kiosk-2' }), ctx)); // 1996–1994
     const refused = (over: Parameters<typeof sync>[2]) => {
       const before = snapshot(state);
       const d = sync(state, ctx, over);
       expect(state).toEqual(before);
       return d.ok ? 'accepted' : d.code;
     };
-    expect(refused({ number: 1004 })).toBe('not_leased');
+    expect(refused({ number: 1996 })).toBe('not_leased');
     expect(refused({ number: 1500 })).toBe('not_leased');
-    expect(refused({ number: 1001, seriesKey: 'field:ct' })).toBe('not_leased');
-    expect(refused({ number: 1001, serviceDate: '2025-09-30' })).toBe('lease_expired');
-    expect(refused({ number: 1001, procedureId: 'nope' })).toBe('unknown_procedure');
-    accept(state, sync(state, ctx, { number: 1001 }));
-    expect(refused({ number: 1001, requestId: 'another-press', ticketId: 't-x' })).toBe('number_used');
-    expect(refused({ number: 1002, ticketId: 't-1001' })).toBe('ticket_id_taken');
+    // An online ticket's number was never leased.
+    issue(state, ctx, 'cc-cap');
+    expect(refused({ number: 1001 })).toBe('not_leased');
+    expect(refused({ number: 1999, seriesKey: 'field:ct' })).toBe('not_leased');
+    expect(refused({ number: 1999, serviceDate: '2025-09-30' })).toBe('lease_expired');
+    expect(refused({ number: 1999, procedureId: 'nope' })).toBe('unknown_procedure');
+    accept(state, sync(state, ctx, { number: 1999 }));
+    expect(refused({ number: 1999, requestId: 'another-press', ticketId: 't-x' })).toBe('number_used');
+    expect(refused({ number: 1998, ticketId: 't-1999' })).toBe('ticket_id_taken');
   });
 
   it('accepts a paused procedure and drops an unknown priority', () => {
@@ -205,7 +261,7 @@ describe('acceptLeasedTicket', () => {
     accept(state, grantLease(state, lease(), ctx));
     const t = accept(
       state,
-      sync(state, ctx, { number: 1001, procedureId: 'cc-lai', priority: 'vip' }),
+      sync(state, ctx, { number: 1999, procedureId: 'cc-lai', priority: 'vip' }),
     ).ticket;
     expect(t).toMatchObject({ procedureId: 'cc-lai', priority: null });
   });
@@ -223,12 +279,13 @@ describe('acceptLeasedTicket', () => {
       ),
     ).ticket;
     ctx.advance(SECOND);
-    const result = accept(state, sync(state, ctx, { number: 1001, requestId: 'press-A' }));
+    expect(ghost.display).toBe('1001');
+    const result = accept(state, sync(state, ctx, { number: 1999, requestId: 'press-A' }));
     expect(result.replaced?.id).toBe(ghost.id);
     expect(state.tickets.get(ghost.id)!.status).toBe('cancelled');
-    expect(waitingFor(state, counterOf(state, 1)).map((t) => t.display)).toEqual(['1001']);
+    expect(waitingFor(state, counterOf(state, 1)).map((t) => t.display)).toEqual(['1999']);
     // A resend is a duplicate, not a second replacement.
-    expect(sync(state, ctx, { number: 1001, requestId: 'press-A' })).toMatchObject({
+    expect(sync(state, ctx, { number: 1999, requestId: 'press-A' })).toMatchObject({
       result: { status: 'duplicate' },
     });
   });
@@ -238,12 +295,13 @@ describe('acceptLeasedTicket', () => {
     accept(state, grantLease(state, lease(), ctx));
     accept(state, dailyReset(state, { serviceDate: '2025-10-02' }, ctx));
     expect(state.leases.size).toBe(0);
-    expect(sync(state, ctx, { number: 1001, serviceDate: '2025-10-02' })).toMatchObject({
+    expect(sync(state, ctx, { number: 1999, serviceDate: '2025-10-02' })).toMatchObject({
       ok: false,
       code: 'not_leased',
     });
-    // The new day numbers from the start again, leases included.
-    expect(accept(state, grantLease(state, lease(), ctx)).series[0]!.numbers).toEqual([1001, 1002, 1003]);
+    // The new day numbers from the start again, and leases from the top again.
+    expect(accept(state, grantLease(state, lease(), ctx)).series[0]!.numbers).toEqual([1999, 1998, 1997]);
+    expect(issue(state, ctx, 'cc-cap').display).toBe('1001');
   });
 });
 

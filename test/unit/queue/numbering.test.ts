@@ -3,9 +3,12 @@ import {
   callNumber,
   finishService,
   formatDisplay,
+  grantLease,
   issueTicket,
+  type Lease,
   markNoShow,
   nextNumber,
+  type QueueState,
   seriesFor,
   startService,
 } from '../../../hub/queue/index.js';
@@ -187,5 +190,84 @@ describe('nextNumber', () => {
     expect(nextNumber(state, 'field:cc', numbering('', 1, 2, true))).toBe(2);
     state.tickets.set('live', { ...t, id: 'live', number: 2, status: 'serving' });
     expect(nextNumber(state, 'field:cc', numbering('', 1, 2, true))).toBeNull();
+  });
+});
+
+/** Numbers of a series leased to a kiosk today; `used` ones carry a ticket id. */
+function leaseNumbers(state: QueueState, seriesKey: string, numbers: number[], used: number[] = []): void {
+  const series = state.leases.get(seriesKey) ?? new Map<number, Lease>();
+  for (const number of [...numbers, ...used]) {
+    series.set(number, {
+      serviceDate: state.serviceDate,
+      seriesKey,
+      number,
+      display: String(number),
+      deviceId: 'kiosk-1',
+      leasedAt: 0,
+      ticketId: used.includes(number) ? `t-${number}` : null,
+    });
+  }
+  state.leases.set(seriesKey, series);
+}
+
+describe('nextNumber and leased numbers', () => {
+  it('the first online ticket of the day is the start of the range while a lease is held', () => {
+    const { state, ctx } = office();
+    const grant = accept(
+      state,
+      grantLease(
+        state,
+        { deviceId: 'kiosk-1', procedureIds: [], fieldIds: ['cc'], count: 5, validUntil: ctx.now + 1 },
+        ctx,
+      ),
+    );
+    expect(grant.series[0]!.numbers).toEqual([1999, 1998, 1997, 1996, 1995]);
+    expect(nextNumber(state, 'field:cc', numbering('', 1001, 1999))).toBe(1001);
+    expect([issue(state, ctx, 'cc-cap'), issue(state, ctx, 'cc-doi')].map((t) => t.display)).toEqual([
+      '1001',
+      '1002',
+    ]);
+  });
+
+  it('skips a leased number without wrap-around, used or not', () => {
+    const state = makeState();
+    const n = numbering('', 100, 199);
+    leaseNumbers(state, 'k', [151], [152]);
+    state.sequences.set('k', 150);
+    expect(nextNumber(state, 'k', n)).toBe(153);
+    leaseNumbers(state, 'k', [100, 101]);
+    state.sequences.delete('k');
+    expect(nextNumber(state, 'k', n)).toBe(102);
+    // Leases of another series do not count.
+    expect(nextNumber(state, 'other', n)).toBe(100);
+  });
+
+  it('returns null when only leased numbers are left', () => {
+    const state = makeState();
+    const n = numbering('', 100, 199);
+    leaseNumbers(state, 'k', [197, 199], [198]);
+    state.sequences.set('k', 195);
+    expect(nextNumber(state, 'k', n)).toBe(196);
+    state.sequences.set('k', 196);
+    expect(nextNumber(state, 'k', n)).toBeNull();
+  });
+
+  it('with wrap-around, skips leased numbers (used or not) after wrapping too', () => {
+    const state = makeState();
+    const n = numbering('', 1, 5, true);
+    leaseNumbers(state, 'k', [5, 1], [2]);
+    state.sequences.set('k', 4);
+    expect(nextNumber(state, 'k', n)).toBe(3);
+    leaseNumbers(state, 'k', [3]);
+    expect(nextNumber(state, 'k', n)).toBe(4);
+    leaseNumbers(state, 'k', [4]);
+    expect(nextNumber(state, 'k', n)).toBeNull();
+  });
+
+  it('through issueTicket: the sequence steps over a leased number in the middle', () => {
+    const { state, ctx } = office({ ccNumbering: numbering('A', 1, 5) });
+    leaseNumbers(state, 'field:cc', [3], [4]);
+    expect([1, 2, 3].map(() => issue(state, ctx, 'cc-cap').display)).toEqual(['A1', 'A2', 'A5']);
+    expectRefusal(state, 'range_exhausted', (s) => issueTicket(s, { procedureId: 'cc-cap' }, ctx));
   });
 });
