@@ -44,20 +44,21 @@ export function registerCounterRoutes(
     decide: (s: QueueState, ctx: Context) => Decision<R>,
     detail?: unknown,
   ): Decision<R> => {
-    const decision = service.run(decide);
-    if (decision.ok) {
+    // The audit row goes into the same transaction as the change: one commit
+    // per action (less written to the SD card), and never a change without
+    // its audit row or the other way round.
+    return service.run(decide, (result) =>
       accounts.audit(
         {
           username: request.account!.username,
           action,
           counterId: request.params.id,
-          ticketId: ticketIdOf(decision.result),
+          ticketId: ticketIdOf(result),
           detail,
         },
         Date.now(),
-      );
-    }
-    return decision;
+      ),
+    );
   };
 
   const options = (summary: string, body?: object) => ({

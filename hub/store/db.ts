@@ -18,6 +18,11 @@ export function openDb(dataDir: string, options: { file?: string } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, options.file ?? 'qms.sqlite');
   const db = new Database(path);
+  // 1 KiB pages: a queue change touches a few small rows in several tables
+  // and indexes, and the WAL appends every touched page whole at each
+  // commit, so smaller pages write several times fewer bytes per ticket to
+  // the SD card. It takes effect when the store is created.
+  db.pragma('page_size = 1024');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
