@@ -1,6 +1,7 @@
 // The hub program: `npm run hub` from source, `node dist/hub/main.js` on a
 // device (systemd). Settings come from QMS_CONFIG / QMS_* (see README).
 
+import { stopOnSignals } from '../shared/device/program.js';
 import { createLogger } from '../shared/log/logger.js';
 import { startHub } from './app.js';
 import { ConfigError, loadHubConfig } from './config.js';
@@ -8,23 +9,8 @@ import { ConfigError, loadHubConfig } from './config.js';
 const log = createLogger('hub');
 
 async function main(): Promise<void> {
-  const config = await loadHubConfig();
-  const hub = await startHub(config, log);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
-    hub.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error('stop failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const hub = await startHub(await loadHubConfig(), log);
+  stopOnSignals(log, () => hub.stop());
 }
 
 main().catch((error: unknown) => {

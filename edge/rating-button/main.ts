@@ -14,15 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import {
-  ConfigError,
-  loadDeviceConfig,
-  type RatingConfig,
-  redactDeviceConfig,
-} from '../../shared/config/device-config.js';
+import { ConfigError, type RatingConfig } from '../../shared/config/device-config.js';
 import { DeviceConnection } from '../../shared/device/connection.js';
+import { mainIfEntry } from '../../shared/device/program.js';
 import { type GpioBackend, OnoffBackend, SimulatedGpio } from '../../shared/hardware/gpio.js';
 import { createLogger, type Logger } from '../../shared/log/logger.js';
 import { counterStateMessage, decodePayload, type RatingResult } from '../../shared/protocol/messages.js';
@@ -239,63 +233,13 @@ export async function startRating(config: RatingConfig, options: RatingOptions =
 
 // ---------------------------------------------------------------- the program
 
-const USAGE =
-  'usage: npm run rating -- --config <rating.json>   (node dist/edge/rating-button/main.js --config …)';
-
-async function main(): Promise<void> {
-  const log = createLogger('rating');
-  const { values } = parseArgs({
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const path = values.config ?? process.env.QMS_RATING_CONFIG ?? '/etc/qms/rating.json';
-  let config: Awaited<ReturnType<typeof loadDeviceConfig>>;
-  try {
-    config = await loadDeviceConfig(path);
-  } catch (error) {
-    if (error instanceof ConfigError) log.error(error.message);
-    else throw error;
-    process.exit(1);
-  }
-  if (config.role !== 'rating') {
-    log.error(`${path}: role is "${config.role}"; this program needs a rating config`);
-    process.exit(1);
-  }
-  log.info('starting', {
-    config: path,
-    deviceId: config.deviceId,
-    counter: config.hardware.counterId,
-    simulate: config.simulate,
-    outbox: join(resolve(config.dataDir), OUTBOX_FILE),
-  });
-  log.debug('config', { config: redactDeviceConfig(config) });
-  const device = await startRating(config, { log });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal, waiting: device.outbox.events.length });
-    device.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error('stop failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  main().catch((error: unknown) => {
-    createLogger('rating').error('rating device failed to start', {
-      error: error instanceof Error ? (error.stack ?? error.message) : error,
-    });
-    process.exit(1);
-  });
-}
+mainIfEntry(import.meta.url, {
+  role: 'rating',
+  name: 'rating',
+  folder: 'rating-button',
+  start: (config, log) => startRating(config, { log }),
+  describe: (config, device) =>
+    device
+      ? { waiting: device.outbox.events.length }
+      : { counter: config.hardware.counterId, outbox: join(resolve(config.dataDir), OUTBOX_FILE) },
+});

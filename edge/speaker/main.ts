@@ -9,15 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import {
-  ConfigError,
-  loadDeviceConfig,
-  redactDeviceConfig,
-  type SpeakerConfig,
-} from '../../shared/config/device-config.js';
+import type { SpeakerConfig } from '../../shared/config/device-config.js';
 import { DeviceConnection, RequestTimeout } from '../../shared/device/connection.js';
+import { mainIfEntry } from '../../shared/device/program.js';
 import { createLogger, type Logger } from '../../shared/log/logger.js';
 import { type Announcement, announcement, decodePayload } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
@@ -259,57 +253,9 @@ function createReporter(connection: DeviceConnection, log: Logger) {
 
 // ---------------------------------------------------------------- the program
 
-const USAGE =
-  'usage: npm run speaker -- --config <speaker.json>   (node dist/edge/speaker/main.js --config …)';
-
-async function main(): Promise<void> {
-  const log = createLogger('speaker');
-  const { values } = parseArgs({
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const path = values.config ?? process.env.QMS_SPEAKER_CONFIG ?? '/etc/qms/speaker.json';
-  let config: Awaited<ReturnType<typeof loadDeviceConfig>>;
-  try {
-    config = await loadDeviceConfig(path);
-  } catch (error) {
-    if (error instanceof ConfigError) log.error(error.message);
-    else throw error;
-    process.exit(1);
-  }
-  if (config.role !== 'speaker') {
-    log.error(`${path}: role is "${config.role}"; this program needs a speaker config`);
-    process.exit(1);
-  }
-  log.info('starting', { config: path, deviceId: config.deviceId, simulate: config.simulate });
-  log.debug('config', { config: redactDeviceConfig(config) });
-  const speaker = await startSpeaker(config, { log });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
-    speaker.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error('stop failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  main().catch((error: unknown) => {
-    createLogger('speaker').error('speaker failed to start', {
-      error: error instanceof Error ? (error.stack ?? error.message) : error,
-    });
-    process.exit(1);
-  });
-}
+mainIfEntry(import.meta.url, {
+  role: 'speaker',
+  name: 'speaker',
+  folder: 'speaker',
+  start: (config, log) => startSpeaker(config, { log }),
+});
