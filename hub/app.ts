@@ -128,6 +128,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
       site: options.site,
       connectedDevices: () => broker?.connectedDevices() ?? [],
       disconnectDevice: (id) => broker?.disconnect(id),
+      onAnnouncementSettings: () => void publisher.publishAnnouncementSettings(),
       health: () => ({
         ok: true,
         version,

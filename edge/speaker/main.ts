@@ -3,6 +3,9 @@
 // It loads the device config and the clip pack, connects to the hub with the
 // device's credential, and plays each call from qms/hub/announce through the
 // announcement queue, reporting every call back with `announcement-played`.
+// The wording (repeat, "Nhắc lại", linh/lẻ, tư/bốn, nghìn/ngàn) follows the
+// hub's retained qms/hub/announcement-settings once it arrives; until then the
+// device config's.
 // With `simulate: true` each announcement is written to
 // <dataDir>/announcements/ instead of being played.
 
@@ -13,7 +16,13 @@ import type { SpeakerConfig } from '../../shared/config/device-config.js';
 import { DeviceConnection, RequestTimeout } from '../../shared/device/connection.js';
 import { mainIfEntry } from '../../shared/device/program.js';
 import { createLogger, type Logger } from '../../shared/log/logger.js';
-import { type Announcement, announcement, decodePayload } from '../../shared/protocol/messages.js';
+import {
+  type Announcement,
+  type AnnouncementSettingsMessage,
+  announcement,
+  announcementSettingsMessage,
+  decodePayload,
+} from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
 import { appVersion } from '../../shared/version.js';
 import { AnnouncementQueue, type PlaybackReport } from './announcement-queue.js';
@@ -36,6 +45,18 @@ const MAX_WAITING_REPORTS = 500;
 
 export function announcementSettings(config: SpeakerConfig): AnnouncementSettings {
   return { ...config.hardware.announcement, repeat: config.hardware.repeat };
+}
+
+/**
+ * The config's settings with the hub's wording over them (repeat, "Nhắc lại",
+ * linh/lẻ, tư/bốn, nghìn/ngàn); chime and pauses stay the device's own.
+ */
+export function withHubWording(
+  base: AnnouncementSettings,
+  hub: AnnouncementSettingsMessage,
+): AnnouncementSettings {
+  const { repeat, recallPrefix, zeroTens, four, thousand } = hub;
+  return { ...base, repeat, recallPrefix, zeroTens, four, thousand };
 }
 
 export interface SpeakerOptions {
@@ -65,14 +86,16 @@ export interface Speaker {
 /** Start the speaker: clips, audio check, connection, queue. */
 export async function startSpeaker(config: SpeakerConfig, options: SpeakerOptions = {}): Promise<Speaker> {
   const log = options.log ?? createLogger('speaker');
-  const settings = announcementSettings(config);
+  const configured = announcementSettings(config);
+  // The config's wording until the hub's retained settings arrive.
+  let settings = configured;
   const { hardware } = config;
   const problems: string[] = [];
   const packProblems: string[] = [];
 
   let pack: ClipPack | null = null;
   if (!options.textOnly) {
-    const loaded = await loadClipPack(resolve(hardware.audio.clipsDir), settings);
+    const loaded = await loadClipPack(resolve(hardware.audio.clipsDir), configured);
     pack = loaded.pack;
     for (const w of loaded.warnings) log.warn('clip pack', { problem: w });
     if (loaded.problems.length) {
@@ -120,7 +143,7 @@ export async function startSpeaker(config: SpeakerConfig, options: SpeakerOption
     password: config.credentials.password,
     version: appVersion(),
     log: log.child('mqtt'),
-    subscriptions: [topics.announce],
+    subscriptions: [topics.announce, topics.announcementSettings],
   });
   // Shown on the hub's device list. An audio fault clears once a call plays;
   // a clip pack fault stays until the pack is fixed and the speaker restarted.
@@ -164,6 +187,17 @@ export async function startSpeaker(config: SpeakerConfig, options: SpeakerOption
     connectedAt = Date.now();
   });
   connection.on('message', (topic, payload) => {
+    if (topic === topics.announcementSettings) {
+      const decoded = decodePayload(payload, announcementSettingsMessage);
+      if (!decoded.ok) {
+        log.warn('bad announcement settings ignored', { code: decoded.code, reason: decoded.message });
+        return;
+      }
+      settings = withHubWording(configured, decoded.value);
+      const { repeat, recallPrefix, zeroTens, four, thousand } = settings;
+      log.info('announcement settings from the hub', { repeat, recallPrefix, zeroTens, four, thousand });
+      return;
+    }
     if (topic !== topics.announce) return;
     const decoded = decodePayload(payload, announcement);
     if (!decoded.ok) {

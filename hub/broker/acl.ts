@@ -23,7 +23,7 @@ export function subscribableTopics(device: DeviceIdentity): string[] {
     case 'rating':
       return device.counterId === null ? common : [...common, topics.counterState(device.counterId)];
     case 'speaker':
-      return [...common, topics.announce, topics.counterStateAll];
+      return [...common, topics.announce, topics.announcementSettings, topics.counterStateAll];
   }
 }
 

@@ -1,6 +1,6 @@
 // Turns committed queue changes into MQTT messages: the retained state of
 // each affected counter, one announcement per call, and a (coalesced) queue
-// summary. Also republishes all retained state when the hub starts, since the
+// summary, and the announcement wording. Also republishes all retained state when the hub starts, since the
 // broker's retained store lives in memory and the SQLite store is the truth.
 
 import type { Logger } from '../../shared/log/logger.js';
@@ -8,6 +8,7 @@ import { encode, PROTOCOL_VERSION } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
 import type { Change } from '../queue/types.js';
 import { ratingInvite } from '../ratings/invite.js';
+import { readAnnouncementSettings } from '../service/admin-settings.js';
 import type { QueueService } from '../service/queue-service.js';
 import { catalogueMessage, counterStateMessage, queueSummary } from '../service/views.js';
 
@@ -15,6 +16,8 @@ type Publish = (topic: string, payload: string, options?: { retain?: boolean; qo
 
 export interface Publisher {
   publishAll(): Promise<void>;
+  /** Publish the announcement wording again (an administrator changed it). */
+  publishAnnouncementSettings(): Promise<void>;
   stop(): void;
 }
 
@@ -64,6 +67,13 @@ export function startPublisher(
     publish(topics.catalogue, encode(catalogueMessage(service.state, now())), { retain: true }).catch(
       warn(topics.catalogue),
     );
+
+  const publishAnnouncementSettings = () =>
+    publish(
+      topics.announcementSettings,
+      encode({ v: PROTOCOL_VERSION, ...readAnnouncementSettings(service.store), at: now() }),
+      { retain: true, qos: 1 },
+    ).catch(warn(topics.announcementSettings));
 
   const publishSummary = () => {
     summaryTimer = null;
@@ -121,9 +131,11 @@ export function startPublisher(
         { retain: true },
       );
       await publish(topics.catalogue, encode(catalogueMessage(service.state, now())), { retain: true });
+      await publishAnnouncementSettings();
       for (const id of service.state.counters.keys()) publishCounter(id);
       publishSummary();
     },
+    publishAnnouncementSettings,
     stop() {
       service.off('changes', onChanges);
       service.off('rated', onRated);

@@ -783,7 +783,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     }),
     async (request, reply) => {
       if (refusedInput(request, reply)) return reply;
-      return putSetting(request, 'settings-announcements', SETTING_KEYS.announcements, request.body);
+      const view = putSetting(request, 'settings-announcements', SETTING_KEYS.announcements, request.body);
+      deps.onAnnouncementSettings?.();
+      return view;
     },
   );
 

@@ -29,6 +29,8 @@ export interface HttpDeps {
   disconnectDevice: (deviceId: string) => void;
   /** The office (hub config `site`): its time zone places report hours in the local day. */
   site: { name: string; timeZone: string };
+  /** An administrator saved the announcement settings: speakers get them (retained MQTT). */
+  onAnnouncementSettings?: () => void;
 }
 
 /** What each group of routes gets: the hub's parts and the sign-in guards. */

@@ -160,8 +160,9 @@ export interface AnnouncementSettings {
   thousand: 'nghìn' | 'ngàn';
 }
 
+/** The same wording a speaker's own config has by default (hardware.repeat 1, linh, tư, nghìn). */
 export const DEFAULT_ANNOUNCEMENTS: AnnouncementSettings = {
-  repeat: 2,
+  repeat: 1,
   recallPrefix: true,
   zeroTens: 'linh',
   four: 'tư',

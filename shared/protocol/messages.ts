@@ -254,6 +254,20 @@ export const announcement = z.object({
 });
 export type Announcement = z.infer<typeof announcement>;
 
+/** How speakers word calls (hub admin settings); a speaker uses it over its own config. */
+export const announcementSettingsMessage = z.object({
+  v: version,
+  /** How many times each call is played. */
+  repeat: z.number().int().min(1).max(3),
+  /** A recall starts with "Nhắc lại". */
+  recallPrefix: z.boolean(),
+  zeroTens: z.enum(['linh', 'lẻ']),
+  four: z.enum(['tư', 'bốn']),
+  thousand: z.enum(['nghìn', 'ngàn']),
+  at: epochMs,
+});
+export type AnnouncementSettingsMessage = z.infer<typeof announcementSettingsMessage>;
+
 export const catalogueMessage = z.object({
   v: version,
   at: epochMs,

@@ -36,6 +36,8 @@ export const topics = {
   counterStateAll: `${ROOT}/hub/counter/+`,
   /** Every call and recall, with a call id, for the speakers. */
   announce: `${ROOT}/hub/announce`,
+  /** Retained: how speakers word calls, as an administrator set it on the hub. */
+  announcementSettings: `${ROOT}/hub/announcement-settings`,
 } as const;
 
 export type ParsedTopic =

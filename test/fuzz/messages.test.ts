@@ -145,6 +145,15 @@ const EXAMPLES: Record<string, unknown> = {
     recall: false,
     at: 1764300720000,
   },
+  announcementSettingsMessage: {
+    v: 1,
+    repeat: 2,
+    recallPrefix: true,
+    zeroTens: 'lẻ',
+    four: 'bốn',
+    thousand: 'ngàn',
+    at: 1764300720000,
+  },
   catalogueMessage: {
     v: 1,
     at: 1764300720000,

@@ -33,6 +33,8 @@ describe('per-role ACL', () => {
     [rating, 'qms/hub/counter/4', false],
     [rating, 'qms/hub/counter/+', false],
     [speaker, 'qms/hub/announce', true],
+    [speaker, 'qms/hub/announcement-settings', true],
+    [kiosk, 'qms/hub/announcement-settings', false],
     [speaker, 'qms/hub/counter/+', true],
     [speaker, 'qms/hub/counter/12', true],
     [speaker, 'qms/hub/counter/0', false],
