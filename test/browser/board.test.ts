@@ -4,42 +4,10 @@
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
-import { topics } from '../../shared/protocol/topics.js';
 import { launchBrowser, newPage, pageErrors, screenshot } from '../helpers/browser.js';
-import { connectDevice, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
+import { mqttKiosk, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
 
 const TV = { width: 1920, height: 1080 };
-
-/** A kiosk that issues tickets over MQTT and waits for the hub's reply. */
-async function kiosk(t: TestHub, id: string) {
-  const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, 'kiosk'));
-  await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
-  let n = 0;
-  const issue = (procedureId: string) =>
-    new Promise<IssuedTicket>((resolve, reject) => {
-      const requestId = `${id}-${++n}`;
-      const timer = setTimeout(() => reject(new Error(`no reply to ${requestId}`)), 5000);
-      const onMessage = (topic: string, payload: Buffer) => {
-        if (topic !== topics.deviceReply(id)) return;
-        const r = reply.parse(JSON.parse(payload.toString()));
-        if (r.requestId !== requestId) return;
-        clearTimeout(timer);
-        client.off('message', onMessage);
-        if (r.ok) resolve((r as unknown as { data: IssuedTicket }).data);
-        else reject(new Error(JSON.stringify(r)));
-      };
-      client.on('message', onMessage);
-      client.publish(
-        topics.deviceRequest(id, 'issue-ticket'),
-        JSON.stringify({ v: 1, requestId, procedureId }),
-        {
-          qos: 1,
-        },
-      );
-    });
-  return { client, issue };
-}
 
 type Officer = ReturnType<TestHub['as']>;
 
@@ -120,7 +88,7 @@ describe('display board', () => {
     t = await startTestHub({ dataDir: data.path });
     const httpPort = t.hub.httpPort;
     const officer = await officerOf(t);
-    const k = await kiosk(t, 'kiosk-a');
+    const k = await mqttKiosk(t, 'kiosk-a');
     clients.push(k.client);
 
     const { context, page } = await newPage(browser, TV);
@@ -195,7 +163,7 @@ describe('display board', () => {
     await page.waitForSelector('body:not(.offline) #status-dot.online', { timeout: 10_000 });
     expect(await tileNumber(page, 1).textContent()).toBe('1001');
     const again = await officerOf(t, 'canbo2');
-    const k2 = await kiosk(t, 'kiosk-b');
+    const k2 = await mqttKiosk(t, 'kiosk-b');
     clients.push(k2.client);
     await post(again, '/api/counters/1/no-show');
     const late = await k2.issue('can-cuoc-04');
@@ -214,7 +182,7 @@ describe('display board', () => {
   it('keeps its DOM bounded over 100 calls', async () => {
     t = await startTestHub();
     const officer = await officerOf(t);
-    const k = await kiosk(t, 'kiosk-a');
+    const k = await mqttKiosk(t, 'kiosk-a');
     clients.push(k.client);
     const { context, page } = await newPage(browser, TV);
     await openBoard(page, `${t.httpUrl}/board`);
@@ -246,7 +214,7 @@ describe('display board', () => {
   it('shows only the counters of a zone', async () => {
     t = await startTestHub();
     const officer = await officerOf(t);
-    const k = await kiosk(t, 'kiosk-a');
+    const k = await mqttKiosk(t, 'kiosk-a');
     clients.push(k.client);
     await k.issue('can-cuoc-01');
     await k.issue('cu-tru-01');

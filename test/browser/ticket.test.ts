@@ -4,42 +4,10 @@
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
-import { topics } from '../../shared/protocol/topics.js';
 import { launchBrowser, newPage, pageErrors, screenshot } from '../helpers/browser.js';
-import { connectDevice, startTestHub, type TestHub } from '../helpers/hub.js';
+import { mqttKiosk, startTestHub, type TestHub } from '../helpers/hub.js';
 
 const PHONE = { width: 390, height: 844 };
-
-/** A kiosk that issues tickets over MQTT and waits for the hub's reply. */
-async function kiosk(t: TestHub, id: string) {
-  const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, 'kiosk'));
-  await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
-  let n = 0;
-  const issue = (procedureId: string) =>
-    new Promise<IssuedTicket>((resolve, reject) => {
-      const requestId = `${id}-${++n}`;
-      const timer = setTimeout(() => reject(new Error(`no reply to ${requestId}`)), 5000);
-      const onMessage = (topic: string, payload: Buffer) => {
-        if (topic !== topics.deviceReply(id)) return;
-        const r = reply.parse(JSON.parse(payload.toString()));
-        if (r.requestId !== requestId) return;
-        clearTimeout(timer);
-        client.off('message', onMessage);
-        if (r.ok) resolve((r as unknown as { data: IssuedTicket }).data);
-        else reject(new Error(JSON.stringify(r)));
-      };
-      client.on('message', onMessage);
-      client.publish(
-        topics.deviceRequest(id, 'issue-ticket'),
-        JSON.stringify({ v: 1, requestId, procedureId }),
-        {
-          qos: 1,
-        },
-      );
-    });
-  return { client, issue };
-}
 
 const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
 
@@ -63,7 +31,7 @@ describe('ticket lookup page', () => {
   });
 
   it('shows people ahead and the wait, then the counter once the ticket is called', async () => {
-    const k = await kiosk(t, 'kiosk-a');
+    const k = await mqttKiosk(t, 'kiosk-a');
     clients.push(k.client);
     // Same procedure: the hub's estimate counts people ahead per procedure.
     await k.issue('can-cuoc-01');

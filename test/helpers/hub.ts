@@ -10,7 +10,9 @@ import { type Hub, startHub } from '../../hub/app.js';
 import { generatePassword, hashPassword } from '../../hub/auth/passwords.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
 import { connectMqtt } from '../../shared/mqtt/connect.js';
+import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
 import type { Role } from '../../shared/protocol/topics.js';
+import { topics } from '../../shared/protocol/topics.js';
 
 export function tempDir(prefix = 'qms-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -210,4 +212,32 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A kiosk over MQTT that issues tickets and waits for the hub's reply (rejects on a refusal). */
+export async function mqttKiosk(t: TestHub, id: string) {
+  const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, 'kiosk'));
+  await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
+  let n = 0;
+  const issue = (procedureId: string, priority: string | null = null) =>
+    new Promise<IssuedTicket>((resolve, reject) => {
+      const requestId = `${id}-${++n}`;
+      const timer = setTimeout(() => reject(new Error(`no reply to ${requestId}`)), 5000);
+      const onMessage = (topic: string, payload: Buffer) => {
+        if (topic !== topics.deviceReply(id)) return;
+        const r = reply.parse(JSON.parse(payload.toString()));
+        if (r.requestId !== requestId) return;
+        clearTimeout(timer);
+        client.off('message', onMessage);
+        if (r.ok) resolve(r.data as IssuedTicket);
+        else reject(new Error(JSON.stringify(r)));
+      };
+      client.on('message', onMessage);
+      client.publish(
+        topics.deviceRequest(id, 'issue-ticket'),
+        JSON.stringify({ v: 1, requestId, procedureId, ...(priority ? { priority } : {}) }),
+        { qos: 1 },
+      );
+    });
+  return { client, issue };
 }

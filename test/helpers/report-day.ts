@@ -15,9 +15,7 @@
 // and one more ticket (1005, can-cuoc-01) moved to the day before, 14:00, never called.
 
 import type { MqttClient } from 'mqtt';
-import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
-import { topics } from '../../shared/protocol/topics.js';
-import { connectDevice, type TestHub } from './hub.js';
+import { mqttKiosk, type TestHub } from './hub.js';
 
 export const OFFICERS = {
   canbo1: 'Nguyễn Văn An',
@@ -29,33 +27,6 @@ export const OFFICERS = {
 /** The day before a YYYY-MM-DD date. */
 export function dayBefore(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
-
-async function kiosk(t: TestHub, id: string) {
-  const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, 'kiosk'));
-  await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
-  let n = 0;
-  const issue = (procedureId: string) =>
-    new Promise<IssuedTicket>((resolve, reject) => {
-      const requestId = `${id}-${++n}`;
-      const timer = setTimeout(() => reject(new Error(`no reply to ${requestId}`)), 5000);
-      const onMessage = (topic: string, payload: Buffer) => {
-        if (topic !== topics.deviceReply(id)) return;
-        const r = reply.parse(JSON.parse(payload.toString()));
-        if (r.requestId !== requestId) return;
-        clearTimeout(timer);
-        client.off('message', onMessage);
-        if (r.ok) resolve((r as unknown as { data: IssuedTicket }).data);
-        else reject(new Error(JSON.stringify(r)));
-      };
-      client.on('message', onMessage);
-      client.publish(
-        topics.deviceRequest(id, 'issue-ticket'),
-        JSON.stringify({ v: 1, requestId, procedureId }),
-        { qos: 1 },
-      );
-    });
-  return { client, issue };
 }
 
 export interface KnownDay {
@@ -93,7 +64,7 @@ export async function buildKnownDay(t: TestHub): Promise<KnownDay> {
   const calledDisplay = (r: { ticket?: { display: string }; display?: string }) =>
     r.ticket?.display ?? r.display;
 
-  const k = await kiosk(t, 'kiosk-report');
+  const k = await mqttKiosk(t, 'kiosk-report');
   const clients: MqttClient[] = [k.client];
   try {
     const issued: Record<string, string> = {};

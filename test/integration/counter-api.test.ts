@@ -4,37 +4,7 @@
 
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
-import { topics } from '../../shared/protocol/topics.js';
-import { connectDevice, startTestHub, type TestHub } from '../helpers/hub.js';
-
-/** Issue tickets the way a kiosk does: over MQTT, waiting for the hub's reply. */
-async function kiosk(t: TestHub, id: string) {
-  const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, 'kiosk'));
-  await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
-  let n = 0;
-  const issue = (procedureId: string) =>
-    new Promise<IssuedTicket>((resolve, reject) => {
-      const requestId = `${id}-${++n}`;
-      const timer = setTimeout(() => reject(new Error(`no reply to ${requestId}`)), 5000);
-      const onMessage = (topic: string, payload: Buffer) => {
-        if (topic !== topics.deviceReply(id)) return;
-        const r = reply.parse(JSON.parse(payload.toString()));
-        if (r.requestId !== requestId) return;
-        clearTimeout(timer);
-        client.off('message', onMessage);
-        if (r.ok) resolve((r as { data: IssuedTicket }).data);
-        else reject(new Error(JSON.stringify(r)));
-      };
-      client.on('message', onMessage);
-      client.publish(
-        topics.deviceRequest(id, 'issue-ticket'),
-        JSON.stringify({ v: 1, requestId, procedureId }),
-        { qos: 1 },
-      );
-    });
-  return { client, issue };
-}
+import { mqttKiosk, startTestHub, type TestHub } from '../helpers/hub.js';
 
 interface AuditRow {
   username: string;
@@ -87,7 +57,7 @@ describe('counter actions over HTTP', () => {
     });
 
   it('refuses every counter action without a session: 401 not_signed_in, nothing changed', async () => {
-    const k = await kiosk(t, 'kiosk-1');
+    const k = await mqttKiosk(t, 'kiosk-1');
     clients.push(k.client);
     const ticket = await k.issue('can-cuoc-01');
 
@@ -111,7 +81,7 @@ describe('counter actions over HTTP', () => {
   });
 
   it("refuses a signed-in officer's action posted from another site: 403 cross_site, nothing changed", async () => {
-    const k = await kiosk(t, 'kiosk-1');
+    const k = await mqttKiosk(t, 'kiosk-1');
     clients.push(k.client);
     const ticket = await k.issue('can-cuoc-01');
     const cookie = await t.signIn('canbo1', await t.addAccount('canbo1', 'officer'));
@@ -143,7 +113,7 @@ describe('counter actions over HTTP', () => {
   });
 
   it('writes each accepted action of a signed-in officer to the audit log, and no refused one', async () => {
-    const k = await kiosk(t, 'kiosk-1');
+    const k = await mqttKiosk(t, 'kiosk-1');
     clients.push(k.client);
     const first = await k.issue('can-cuoc-01');
     const second = await k.issue('can-cuoc-02');
@@ -196,7 +166,7 @@ describe('counter actions over HTTP', () => {
   });
 
   it("take and leave set the counter's officer, and calls carry the officer who holds it", async () => {
-    const k = await kiosk(t, 'kiosk-1');
+    const k = await mqttKiosk(t, 'kiosk-1');
     clients.push(k.client);
     const ticket = await k.issue('can-cuoc-01');
     const one = t.as(await t.signIn('canbo1', await t.addAccount('canbo1', 'officer')));
