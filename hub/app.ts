@@ -9,17 +9,19 @@ import { appVersion } from '../shared/version.js';
 import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
+import type { TrustedClock } from './clock/clock.js';
+import { type ClockOptions, createClock, DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
 import { startPublisher } from './flows/publisher.js';
 import { startHttp } from './http/server.js';
 import { Metrics } from './metrics.js';
-import { dailyReset } from './queue/commands.js';
 import { serviceDayEnd } from './queue/lease.js';
 import { serviceDateOf } from './queue/service-date.js';
 import type { QueueSettings } from './queue/types.js';
 import { readDailyResetTime } from './service/admin-settings.js';
 import { BoardFeed } from './service/board.js';
+import { DayRollover } from './service/day-rollover.js';
 import { QueueService } from './service/queue-service.js';
 import { type Db, openDb } from './store/db.js';
 import { DeviceStore } from './store/device-store.js';
@@ -31,6 +33,8 @@ export interface HubOptions {
   http: { host: string; port: number };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
+  /** The trusted clock: its settings (hub config `clock`), and in tests its sources. */
+  clock?: ClockOptions;
 }
 
 export interface Hub {
@@ -45,21 +49,27 @@ export interface Hub {
   broker: HubBroker;
   http: FastifyInstance;
   metrics: Metrics;
+  clock: TrustedClock;
+  rollover: DayRollover;
   stop(): Promise<void>;
 }
 
 export async function startHub(options: HubOptions, log: Logger = createLogger('hub')): Promise<Hub> {
-  const startedAt = Date.now();
   const version = appVersion();
   const metrics = new Metrics();
   const db = openDb(options.dataDir);
   const store = new QueueStore(db);
   const devices = new DeviceStore(db);
   const accounts = new AccountStore(db);
-  const initialAdminPassword = await createFirstAdministrator(accounts);
+  // One trusted clock for every decision; its first reading comes before the day is decided.
+  const clock = createClock(options.clock ?? {}, store, log.child('clock'));
+  await clock.start();
+  const now = () => clock.now();
+  const startedAt = now();
+  const initialAdminPassword = await createFirstAdministrator(accounts, startedAt);
   // An administrator's reset time (settings) overrides the one in the hub config.
-  const today = () =>
-    serviceDateOf(Date.now(), options.site.timeZone, readDailyResetTime(store) ?? options.dailyResetTime);
+  const resetTime = () => readDailyResetTime(store) ?? options.dailyResetTime;
+  const today = () => serviceDateOf(now(), options.site.timeZone, resetTime());
 
   if (store.isEmpty()) {
     const catalogue = defaultCatalogue();
@@ -73,25 +83,23 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   }
   const settings = { ...defaultQueueSettings, ...store.getSetting<Partial<QueueSettings>>('queue') };
   const state = store.loadState(settings, today());
-  const service = new QueueService(store, state, { now: Date.now, newId: randomUUID });
+  const service = new QueueService(store, state, { now, newId: randomUUID, trusted: () => clock.trusted });
 
-  // A new day (or a hub that was off over the reset time) starts a fresh line.
-  const resetIfNewDay = () => {
-    const date = today();
-    // Only forward: a reset time moved later must not take the office back a day.
-    if (date <= service.state.serviceDate) return;
-    const decision = service.run((s, ctx) => dailyReset(s, { serviceDate: date }, ctx));
-    if (decision.ok) log.info('daily reset', { serviceDate: date, cancelled: decision.result.cancelled });
-  };
-  resetIfNewDay();
-  const resetTimer = setInterval(() => {
-    try {
-      resetIfNewDay();
-    } catch (error) {
-      log.error('daily reset failed; will retry', { error });
-    }
-  }, 30_000);
-  resetTimer.unref();
+  // A new day (or a hub that was off over the reset time) starts a fresh line,
+  // keeping the tickets a clock jump would otherwise take (day-rollover.ts).
+  const rollover = new DayRollover({
+    service,
+    clock,
+    timeZone: options.site.timeZone,
+    resetTime,
+    carryOverMs: (options.clock?.carryOverMinutes ?? DEFAULT_CLOCK_SETTINGS.carryOverMinutes) * 60_000,
+    log,
+  });
+  rollover.start();
+  // Sessions last 12 hours of real time: a step of the clock moves their ends with it.
+  clock.on('change', ({ stepMs }) => {
+    if (stepMs !== 0) accounts.shiftSessions(stepMs, now());
+  });
 
   let broker: HubBroker | undefined;
   const publish = (topic: string, payload: string, opts?: { retain?: boolean; qos?: 0 | 1 }) =>
@@ -102,8 +110,8 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     publish,
     log: log.child('devices'),
     metrics,
-    serviceDayEnd: (now) =>
-      serviceDayEnd(now, options.site.timeZone, readDailyResetTime(store) ?? options.dailyResetTime),
+    now,
+    serviceDayEnd: (at) => serviceDayEnd(at, options.site.timeZone, resetTime()),
   });
   broker = await startBroker({
     host: options.mqtt.host,
@@ -112,11 +120,12 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     log: log.child('broker'),
     metrics,
     onDevicePublish,
+    now,
   });
-  const publisher = startPublisher(service, publish, log.child('publisher'), { version, startedAt });
+  const publisher = startPublisher(service, publish, log.child('publisher'), { version, startedAt, clock });
   await publisher.publishAll();
 
-  const board = new BoardFeed(service);
+  const board = new BoardFeed(service, clock);
   const { app: http, port: httpPort } = await startHttp(
     {
       service,
@@ -125,6 +134,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
       board,
       log: log.child('http'),
       version,
+      clock,
       site: options.site,
       connectedDevices: () => broker?.connectedDevices() ?? [],
       disconnectDevice: (id) => broker?.disconnect(id),
@@ -134,6 +144,9 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
         version,
         startedAt,
         serviceDate: service.state.serviceDate,
+        clock: (({ source, trusted, now: at, offsetMs }) => ({ source, trusted, now: at, offsetMs }))(
+          clock.status(),
+        ),
         devicesOnline: broker?.connectedDevices().length ?? 0,
         metrics: metrics.snapshot(),
       }),
@@ -170,8 +183,11 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     broker,
     http,
     metrics,
+    clock,
+    rollover,
     async stop() {
-      clearInterval(resetTimer);
+      rollover.stop();
+      clock.stop();
       board.stop();
       publisher.stop();
       await http.close();
@@ -182,7 +198,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
 }
 
 /** On a store with no account, an administrator with a generated password. */
-async function createFirstAdministrator(accounts: AccountStore): Promise<string | null> {
+async function createFirstAdministrator(accounts: AccountStore, now: number): Promise<string | null> {
   if (accounts.count() > 0) return null;
   const password = generatePassword();
   accounts.create(
@@ -192,7 +208,7 @@ async function createFirstAdministrator(accounts: AccountStore): Promise<string 
       role: 'admin',
       passwordHash: await hashPassword(password),
     },
-    Date.now(),
+    now,
   );
   return password;
 }

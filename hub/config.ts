@@ -37,6 +37,19 @@ export const hubConfigSchema = z.strictObject({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM" such as "00:00"')
     .default('00:00'),
+  /** The hub's trusted clock (hub/clock): its sources and what a clock jump may do to the day. */
+  clock: z
+    .strictObject({
+      /** Trust the system clock as it is, without NTP or RTC (development, a server with its own good clock). */
+      trustSystemClock: z.boolean().default(false),
+      /** sysfs directory of a battery-backed real-time clock (DS3231, Pi 5); "" reads none. */
+      rtc: z.string().max(200).default('/sys/class/rtc/rtc0'),
+      /** At the daily reset, live tickets issued less than this many minutes ago move to the new day. */
+      carryOverMinutes: z.number().int().min(0).max(1440).default(120),
+      /** How often the time sources are read, in seconds (a step of the system clock is noticed within 1 s). */
+      checkSeconds: z.number().int().min(1).max(3600).default(30),
+    })
+    .prefault({}),
   /**
    * Base URL printed in ticket QR codes, as citizens' phones reach the hub
    * (the listen address 0.0.0.0 is no use to them). Stored without a trailing slash.

@@ -115,6 +115,20 @@ export class AccountStore {
     return row ? fromRow(row) : null;
   }
 
+  /**
+   * The hub's clock stepped by `stepMs` (now is the time after the step):
+   * sessions that were live before it keep the real time they had left, so
+   * a confirmed time or NTP catching up does not sign everyone out (nor
+   * stretch a session when the clock steps back).
+   */
+  shiftSessions(stepMs: number, now: number): void {
+    this.db
+      .prepare(
+        'UPDATE sessions SET created_at = created_at + ?, expires_at = expires_at + ? WHERE expires_at > ?',
+      )
+      .run(stepMs, stepMs, now - stepMs);
+  }
+
   endSession(token: string): void {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token));
   }

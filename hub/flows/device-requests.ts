@@ -27,6 +27,8 @@ export interface DeviceRequestDeps {
   publish: (topic: string, payload: string) => Promise<void>;
   log: Logger;
   metrics: Metrics;
+  /** The hub's trusted clock (default Date.now, tests). */
+  now?: () => number;
   /**
    * When the service date that `now` belongs to ends (the next daily reset):
    * number leases end there. Default: midnight in Vietnam (tests).
@@ -46,6 +48,7 @@ function looseRequestId(payload: Buffer): string | null {
 
 export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
   const { service, devices, log, metrics } = deps;
+  const now = deps.now ?? Date.now;
 
   const send = (device: Device, reply: unknown) => {
     deps.publish(topics.deviceReply(device.id), encode(reply as object)).catch((error: unknown) => {
@@ -63,7 +66,7 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
   return function onDevicePublish({ device, topic, payload }: DevicePublish): void {
     if (topic.kind === 'deviceStatus') {
       const status = decodePayload(payload, deviceStatus);
-      if (status.ok) devices.recordStatus(device.id, status.value, Date.now());
+      if (status.ok) devices.recordStatus(device.id, status.value, now());
       return;
     }
     if (topic.kind !== 'deviceRequest') return;

@@ -6,6 +6,7 @@
 import type { Logger } from '../../shared/log/logger.js';
 import { encode, PROTOCOL_VERSION } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
+import type { TrustedClock } from '../clock/clock.js';
 import type { Change } from '../queue/types.js';
 import { ratingInvite } from '../ratings/invite.js';
 import { readAnnouncementSettings } from '../service/admin-settings.js';
@@ -18,6 +19,8 @@ export interface Publisher {
   publishAll(): Promise<void>;
   /** Publish the announcement wording again (an administrator changed it). */
   publishAnnouncementSettings(): Promise<void>;
+  /** Publish the hub status again (its clock changed). */
+  publishStatus(): Promise<void>;
   stop(): void;
 }
 
@@ -25,9 +28,10 @@ export function startPublisher(
   service: QueueService,
   publish: Publish,
   log: Logger,
-  options: { version: string; startedAt: number; summaryDelayMs?: number },
+  options: { version: string; startedAt: number; summaryDelayMs?: number; clock?: TrustedClock },
 ): Publisher {
-  const now = () => Date.now();
+  const { clock } = options;
+  const now = clock ? () => clock.now() : () => Date.now();
   const warn = (topic: string) => (error: unknown) => log.error('publish failed', { topic, error });
   let summaryTimer: NodeJS.Timeout | null = null;
 
@@ -118,25 +122,36 @@ export function startPublisher(
   service.on('changes', onChanges);
   service.on('rated', onRated);
 
+  const publishStatus = () => {
+    const c = clock?.status();
+    return publish(
+      topics.hubStatus,
+      encode({
+        v: PROTOCOL_VERSION,
+        state: 'online',
+        version: options.version,
+        startedAt: options.startedAt,
+        ...(c ? { clock: { source: c.source, trusted: c.trusted, offsetMs: c.offsetMs }, at: c.now } : {}),
+      }),
+      { retain: true },
+    );
+  };
+  // Devices learn at once when the hub's time becomes trusted or moves.
+  const onClock = () => void publishStatus().catch(warn(topics.hubStatus));
+  clock?.on('change', onClock);
+
   return {
     async publishAll() {
-      await publish(
-        topics.hubStatus,
-        encode({
-          v: PROTOCOL_VERSION,
-          state: 'online',
-          version: options.version,
-          startedAt: options.startedAt,
-        }),
-        { retain: true },
-      );
+      await publishStatus();
       await publish(topics.catalogue, encode(catalogueMessage(service.state, now())), { retain: true });
       await publishAnnouncementSettings();
       for (const id of service.state.counters.keys()) publishCounter(id);
       publishSummary();
     },
     publishAnnouncementSettings,
+    publishStatus,
     stop() {
+      clock?.off('change', onClock);
       service.off('changes', onChanges);
       service.off('rated', onRated);
       for (const timer of windowTimers.values()) clearTimeout(timer);

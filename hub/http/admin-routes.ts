@@ -224,7 +224,7 @@ function catalogueView(state: QueueState) {
 export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { service, accounts, devices, requireAdmin } = deps;
   const store = service.store;
-  const now = () => Date.now();
+  const now = () => deps.clock.now();
   const inTransaction = <T>(work: () => T): T => store.db.transaction(work)();
   const who = (request: FastifyRequest) => request.account!.username;
 

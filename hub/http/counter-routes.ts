@@ -34,9 +34,10 @@ function ticketIdOf(result: unknown): string | null {
 
 export function registerCounterRoutes(
   app: FastifyInstance,
-  deps: { service: QueueService; accounts: AccountStore; requireOfficer: Guard },
+  deps: { service: QueueService; accounts: AccountStore; requireOfficer: Guard; clock: { now(): number } },
 ): void {
   const { service, accounts, requireOfficer } = deps;
+  const now = () => deps.clock.now();
 
   const act = <R>(
     request: CounterRequest,
@@ -56,7 +57,7 @@ export function registerCounterRoutes(
           ticketId: ticketIdOf(result),
           detail,
         },
-        Date.now(),
+        now(),
       ),
     );
   };
@@ -153,7 +154,7 @@ export function registerCounterRoutes(
         act(request, `state-${request.body.state}`, (s, ctx) =>
           setCounterState(s, { counterId: request.params.id, state: request.body.state }, ctx),
         ),
-        (counter) => counterStateMessage(service.state, counter, Date.now()),
+        (counter) => counterStateMessage(service.state, counter, now()),
       ),
   );
 
@@ -176,7 +177,7 @@ export function registerCounterRoutes(
               ctx,
             ),
           ),
-          (counter) => counterStateMessage(service.state, counter, Date.now()),
+          (counter) => counterStateMessage(service.state, counter, now()),
         ),
     );
   }

@@ -53,11 +53,27 @@ function send(request: FastifyRequest, reply: FastifyReply, a: Asset, cache: str
 /** Page name → file in hub/web/pages (the ticket lookup page serves every /t/<id>). */
 export const PAGES = ['login', 'console', 'board', 'admin', 'reports', 'ticket'] as const;
 
-export function registerPages(app: FastifyInstance, webDir = join(appRoot(), 'hub', 'web')): void {
+export interface PagesOptions {
+  /** The office (hub config `site`): every page shows times in its zone, whatever the browser's. */
+  site?: { name: string; timeZone: string };
+  webDir?: string;
+}
+
+export function registerPages(app: FastifyInstance, options: PagesOptions = {}): void {
+  const webDir = options.webDir ?? join(appRoot(), 'hub', 'web');
   const pages = loadDir(join(webDir, 'pages'));
   const assets = loadDir(join(webDir, 'assets'));
   // The texts of shared/text/vi.ts for the browser, as an ES module.
   assets.set('text.js', asset(Buffer.from(`export default ${JSON.stringify(uiText)};\n`), TYPES['.js']!));
+  // The office's name and time zone, as an ES module the pages import before drawing anything.
+  const site = options.site ?? { name: '', timeZone: 'Asia/Ho_Chi_Minh' };
+  assets.set(
+    'site.js',
+    asset(
+      Buffer.from(`export default ${JSON.stringify({ name: site.name, timeZone: site.timeZone })};\n`),
+      TYPES['.js']!,
+    ),
+  );
 
   const page = (name: string) => {
     const a = pages.get(`${name}.html`);

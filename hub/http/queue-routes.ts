@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { estimateWait } from '../queue/estimate.js';
-import { waitingFor } from '../queue/ordering.js';
+import { lineOrder, waitingFor } from '../queue/ordering.js';
 import type { Counter, QueueState } from '../queue/types.js';
 import type { QueueService } from '../service/queue-service.js';
 import { catalogueMessage, counterStateMessage, queueSummary, ticketView } from '../service/views.js';
@@ -32,7 +32,7 @@ export function counterView(state: QueueState, counter: Counter, now: number) {
       count: waiting.length,
       priority: waiting.filter((t) => t.priority !== null).length,
       longestWaitSeconds: waiting.length
-        ? Math.round((now - Math.min(...waiting.map((t) => t.queuedAt))) / 1000)
+        ? Math.max(0, Math.round((now - Math.min(...waiting.map((t) => t.queuedAt))) / 1000))
         : 0,
       tickets: waiting.map(ticketView),
     },
@@ -41,9 +41,10 @@ export function counterView(state: QueueState, counter: Counter, now: number) {
 
 export function registerQueueRoutes(
   app: FastifyInstance,
-  deps: { service: QueueService; health: () => Record<string, unknown> },
+  deps: { service: QueueService; health: () => Record<string, unknown>; clock: { now(): number } },
 ): void {
   const { service } = deps;
+  const now = () => deps.clock.now();
   const state = () => service.state;
 
   app.get(
@@ -56,7 +57,7 @@ export function registerQueueRoutes(
     '/api/catalogue',
     { schema: { summary: 'Fields, procedures and priority categories' } },
     async () => ({
-      ...catalogueMessage(state(), Date.now()),
+      ...catalogueMessage(state(), now()),
       numbering: state().catalogue.fields.map((f) => ({ fieldId: f.id, ...f.numbering })),
     }),
   );
@@ -65,15 +66,15 @@ export function registerQueueRoutes(
     '/api/queue',
     { schema: { summary: 'Live queue: counters, waiting tickets, counts per field' } },
     async () => {
-      const now = Date.now();
+      const at = now();
       const s = state();
       return {
         serviceDate: s.serviceDate,
-        summary: queueSummary(s, now),
-        counters: [...s.counters.values()].map((c) => counterStateMessage(s, c, now)),
+        summary: queueSummary(s, at),
+        counters: [...s.counters.values()].map((c) => counterStateMessage(s, c, at)),
         waiting: [...s.tickets.values()]
           .filter((t) => t.status === 'waiting')
-          .sort((a, b) => a.queuedAt - b.queuedAt)
+          .sort(lineOrder)
           .map(ticketView),
       };
     },
@@ -83,8 +84,8 @@ export function registerQueueRoutes(
     '/api/counters',
     { schema: { summary: 'Every counter with what it serves and its waiting line' } },
     async () => {
-      const now = Date.now();
-      return [...state().counters.values()].map((c) => counterView(state(), c, now));
+      const at = now();
+      return [...state().counters.values()].map((c) => counterView(state(), c, at));
     },
   );
 
@@ -95,7 +96,7 @@ export function registerQueueRoutes(
       const counter = state().counters.get(request.params.id);
       if (!counter)
         return reply.code(404).send(errorBody('unknown_counter', `Không có quầy số ${request.params.id}.`));
-      return counterView(state(), counter, Date.now());
+      return counterView(state(), counter, now());
     },
   );
 

@@ -87,7 +87,7 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 
 export function registerReportRoutes(
   app: FastifyInstance,
-  deps: Pick<RouteDeps, 'service' | 'requireAdmin' | 'site'>,
+  deps: Pick<RouteDeps, 'service' | 'requireAdmin' | 'site' | 'clock'>,
 ): void {
   const { service, requireAdmin } = deps;
 
@@ -97,7 +97,11 @@ export function registerReportRoutes(
       reply.code(400).send(errorBody(parsed.code, parsed.message));
       return null;
     }
-    return buildReport(service.store, { ...parsed.value, timeZone: deps.site.timeZone });
+    return buildReport(service.store, {
+      ...parsed.value,
+      timeZone: deps.site.timeZone,
+      now: deps.clock.now(),
+    });
   };
 
   app.get<{ Querystring: ReportQuery }>(

@@ -3,11 +3,13 @@ import { Ajv } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../../shared/log/logger.js';
 import type { AccountStore } from '../auth/account-store.js';
+import type { TrustedClock } from '../clock/clock.js';
 import type { BoardFeed } from '../service/board.js';
 import type { QueueService } from '../service/queue-service.js';
 import type { DeviceStore } from '../store/device-store.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { type Guard, registerAuth } from './auth.js';
+import { registerClockRoutes } from './clock-routes.js';
 import { registerCounterRoutes } from './counter-routes.js';
 import { registerEvents } from './events.js';
 import { registerPages } from './pages.js';
@@ -22,6 +24,8 @@ export interface HttpDeps {
   board: BoardFeed;
   log: Logger;
   version: string;
+  /** The hub's trusted clock: every time the API stamps or compares comes from it. */
+  clock: TrustedClock;
   /** Ids of devices with a live MQTT connection. */
   connectedDevices: () => string[];
   health: () => Record<string, unknown>;
@@ -101,14 +105,19 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url}`)),
   );
 
-  const guards = registerAuth(app, { accounts: deps.accounts, log: log.child('auth') });
+  const guards = registerAuth(app, {
+    accounts: deps.accounts,
+    log: log.child('auth'),
+    now: () => deps.clock.now(),
+  });
   const routeDeps: RouteDeps = { ...deps, ...guards };
   registerQueueRoutes(app, routeDeps);
   registerCounterRoutes(app, routeDeps);
   registerAdminRoutes(app, routeDeps);
   registerReportRoutes(app, routeDeps);
+  registerClockRoutes(app, routeDeps);
   registerEvents(app, deps.board);
-  registerPages(app);
+  registerPages(app, { site: deps.site });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

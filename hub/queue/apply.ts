@@ -9,6 +9,7 @@ export function applyChanges(state: QueueState, changes: readonly Change[]): voi
     switch (change.kind) {
       case 'ticket':
         state.tickets.set(change.ticket.id, change.ticket);
+        state.lastSeq = Math.max(state.lastSeq, Math.floor(change.ticket.seq));
         break;
       case 'counter':
         state.counters.set(change.counter.id, change.counter);

@@ -10,7 +10,7 @@ import {
 } from '../../shared/text/vi.js';
 import { estimateWait, type WaitEstimate } from './estimate.js';
 import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
-import { pickNext } from './ordering.js';
+import { lineOrder, pickNext } from './ordering.js';
 import type {
   CallEvent,
   Change,
@@ -99,7 +99,9 @@ export function issueTicket(state: QueueState, input: IssueInput, ctx: Context):
     counterId: null,
     officer: null,
     issuedAt: ctx.now,
+    seq: state.lastSeq + 1,
     queuedAt: ctx.now,
+    clockUntrusted: ctx.clockTrusted === false,
     firstCalledAt: null,
     calledAt: null,
     serviceStartedAt: null,
@@ -320,7 +322,7 @@ export interface TransferInput {
 /**
  * Send the counter's current ticket back to the line, for another counter
  * (pinned to it) or another procedure (any counter serving it). The ticket
- * keeps its number and its place by issue time.
+ * keeps its number and its place in the line.
  */
 export function transfer(state: QueueState, input: TransferInput, ctx: Context): Decision<Ticket> {
   const counter = findCounter(state, input.counterId);
@@ -428,33 +430,80 @@ export function setCounterOfficer(
 
 // ---------------------------------------------------------------- day
 
+export interface DailyResetInput {
+  serviceDate: string;
+  /**
+   * Live tickets to keep (the caller's rule: issued a short while ago, or
+   * while the clock was not trusted): they move to the new date with their
+   * number and place, and their series count on from where they were.
+   */
+  carryOver?: ReadonlySet<string>;
+}
+
+export interface DailyResetResult {
+  cancelled: number;
+  carried: number;
+}
+
+const LIVE: ReadonlySet<Ticket['status']> = new Set(['waiting', 'called', 'serving']);
+
 /**
  * Start a new service date: every ticket still waiting, called or being
- * served is cancelled (kept for the reports), numbering starts again and
- * counters drop their current ticket.
+ * served is cancelled (kept for the reports) unless it is carried over,
+ * numbering starts again (except in series with a carried ticket, which
+ * count on) and counters drop their current ticket unless it is carried.
  */
 export function dailyReset(
   state: QueueState,
-  input: { serviceDate: string },
+  input: DailyResetInput,
   ctx: Context,
-): Decision<{ cancelled: number }> {
-  if (input.serviceDate === state.serviceDate) return { ok: true, changes: [], result: { cancelled: 0 } };
+): Decision<DailyResetResult> {
+  if (input.serviceDate === state.serviceDate)
+    return { ok: true, changes: [], result: { cancelled: 0, carried: 0 } };
+  const keep = input.carryOver ?? new Set<string>();
   const changes: Change[] = [];
+  const carried: Ticket[] = [];
+  let cancelled = 0;
   for (const t of state.tickets.values()) {
-    if (t.status === 'waiting' || t.status === 'called' || t.status === 'serving') {
-      const ticket: Ticket = { ...t, status: 'cancelled', finishedAt: ctx.now };
-      changes.push(
-        { kind: 'ticket', ticket },
-        event(t, 'cancelled', ctx.now, null, { reason: 'daily_reset' }),
-      );
+    if (!LIVE.has(t.status)) continue;
+    if (keep.has(t.id)) {
+      carried.push(t);
+      continue;
     }
+    const ticket: Ticket = { ...t, status: 'cancelled', finishedAt: ctx.now };
+    changes.push({ kind: 'ticket', ticket }, event(t, 'cancelled', ctx.now, null, { reason: 'daily_reset' }));
+    cancelled++;
   }
-  const cancelled = changes.length / 2;
+  const kept = new Set(carried.map((t) => t.id));
   for (const c of state.counters.values()) {
-    if (c.currentTicketId !== null || c.consecutivePriority !== 0) {
-      changes.push({ kind: 'counter', counter: { ...c, currentTicketId: null, consecutivePriority: 0 } });
+    const holdsKept = c.currentTicketId !== null && kept.has(c.currentTicketId);
+    if ((c.currentTicketId !== null && !holdsKept) || c.consecutivePriority !== 0) {
+      changes.push({
+        kind: 'counter',
+        counter: { ...c, currentTicketId: holdsKept ? c.currentTicketId : null, consecutivePriority: 0 },
+      });
     }
   }
+  // The new date clears tickets, sequences and leases; what is carried comes back after it.
   changes.push({ kind: 'serviceDate', serviceDate: input.serviceDate });
-  return { ok: true, changes, result: { cancelled } };
+  const counting = new Set<string>();
+  for (const t of carried.sort(lineOrder)) {
+    changes.push(
+      { kind: 'ticket', ticket: { ...t, serviceDate: input.serviceDate, clockUntrusted: false } },
+      event(t, 'carried_over', ctx.now, null, { from: state.serviceDate, to: input.serviceDate }),
+    );
+    const lease = state.leases.get(t.seriesKey)?.get(t.number);
+    if (lease && lease.ticketId === t.id) {
+      // Its number stays reserved from the sequence on the new date too.
+      changes.push({ kind: 'lease', lease: { ...lease, serviceDate: input.serviceDate } });
+    } else {
+      counting.add(t.seriesKey);
+    }
+  }
+  // Numbering counts on where a carried ticket came from the sequence: no number is given twice.
+  for (const seriesKey of counting) {
+    const last = state.sequences.get(seriesKey);
+    if (last !== undefined) changes.push({ kind: 'sequence', seriesKey, last });
+  }
+  return { ok: true, changes, result: { cancelled, carried: carried.length } };
 }

@@ -1,3 +1,4 @@
+import { lineOrder } from './ordering.js';
 import type { QueueState, Ticket } from './types.js';
 
 export interface WaitEstimate {
@@ -19,16 +20,14 @@ export function averageServiceSeconds(state: QueueState, procedureId: string): n
 
 function goesBefore(other: Ticket, ticket: Ticket): boolean {
   if ((other.priority !== null) !== (ticket.priority !== null)) return other.priority !== null;
-  return (
-    other.queuedAt < ticket.queuedAt || (other.queuedAt === ticket.queuedAt && other.number < ticket.number)
-  );
+  return lineOrder(other, ticket) < 0;
 }
 
 /**
  * Estimated wait for a waiting ticket. "Ahead" are the waiting tickets that
  * take the same counters' time before this one: any procedure served by a
  * counter (not closed) that serves this ticket's procedure, priority first,
- * then by issue time. The wait is their recent average service times added
+ * then by place in the line. The wait is their recent average service times added
  * up, divided by the open counters serving the procedure. It overestimates
  * a little when those counters are shared with others; a citizen would
  * rather be early than late. Tickets pinned to a counter by a transfer are

@@ -13,9 +13,12 @@
 //   used or not, and the range is used up when nothing else is left;
 // - a synced ticket is accepted only with a number leased to that kiosk for
 //   the current service date, once per (kiosk, requestId);
-// - it joins the line by its issue time on the kiosk, bounded by when the
-//   number was leased and by the hub's clock (a Pi without a clock battery
-//   can be far off after an outage);
+// - it joins the line where it was printed: right behind the last ticket
+//   the hub had issued by then (its issue time on the kiosk, bounded by when
+//   the number was leased and by the hub's clock, since a kiosk clock can be
+//   off), after any leased ticket already placed there. That place is a
+//   fraction between two whole places (Ticket.seq), fixed once given, so
+//   a clock jump afterwards never moves it;
 // - unused numbers expire with the day (applyChanges drops them on a new
 //   service date).
 
@@ -254,7 +257,9 @@ export function acceptLeasedTicket(
     counterId: null,
     officer: null,
     issuedAt: at,
+    seq: leasedPlace(state, at),
     queuedAt: at,
+    clockUntrusted: ctx.clockTrusted === false,
     firstCalledAt: null,
     calledAt: null,
     serviceStartedAt: null,
@@ -294,6 +299,33 @@ export function acceptLeasedTicket(
     );
   }
   return { ok: true, changes, result: { status: 'accepted', ticket, replaced } };
+}
+
+/** Leased tickets that can join behind one whole place (more share the last slot, ordered by number). */
+const LEASED_SLOTS = 1024;
+
+/**
+ * The place of a ticket printed from a lease at `at` (hub time): behind the
+ * last ticket of the day with a whole place that joined at or before `at`
+ * (before the first one if none did), after the leased tickets already
+ * placed behind it. k/1024 fractions are exact in a double, so places compare
+ * exactly and the next issued ticket (lastSeq + 1) still comes after.
+ */
+export function leasedPlace(state: QueueState, at: number): number {
+  let anchor = Number.NEGATIVE_INFINITY;
+  let first = Number.POSITIVE_INFINITY;
+  for (const t of state.tickets.values()) {
+    if (!Number.isInteger(t.seq)) continue;
+    first = Math.min(first, t.seq);
+    if (t.queuedAt <= at) anchor = Math.max(anchor, t.seq);
+  }
+  if (anchor === Number.NEGATIVE_INFINITY)
+    anchor = first === Number.POSITIVE_INFINITY ? state.lastSeq : first - 1;
+  let behind = 0;
+  for (const t of state.tickets.values()) {
+    if (!Number.isInteger(t.seq) && Math.floor(t.seq) === anchor) behind++;
+  }
+  return anchor + Math.min(behind + 1, LEASED_SLOTS - 1) / LEASED_SLOTS;
 }
 
 // ---------------------------------------------------------------- expiry

@@ -1,3 +1,9 @@
+// The order of the line. Tickets wait in the order of their place
+// (`Ticket.seq`), a number that only grows; a clock reading never decides
+// who goes first, so a clock that steps back (or forward) cannot reorder the
+// line. Waiting times still weigh a counter's preferences (weights), but
+// each is counted from a moment never earlier than that of a ticket ahead.
+
 import type { Counter, QueueState, Ticket } from './types.js';
 
 /** Can this counter call this waiting ticket at all? */
@@ -10,21 +16,26 @@ function weightOf(counter: Counter, ticket: Ticket): number {
   return counter.serves.find((s) => s.procedureId === ticket.procedureId)?.weight ?? 1;
 }
 
+/** Line order: place, then number (two tickets can share a place only in a very crowded lease gap). */
+export function lineOrder(a: Ticket, b: Ticket): number {
+  return a.seq - b.seq || a.number - b.number;
+}
+
 /**
  * Best of a set of waiting tickets for a counter: the longest wait, stretched
- * by the counter's weight for the procedure; ties go to the earlier ticket.
+ * by the counter's weight for the procedure; ties go to the ticket ahead in
+ * the line. A wait is counted from the latest `queuedAt` of the ticket and
+ * those ahead of it, so with equal weights the line order always wins, and
+ * a clock stepping back makes no later ticket look older.
  */
 function best(counter: Counter, tickets: Ticket[], now: number): Ticket | undefined {
   let chosen: Ticket | undefined;
   let chosenScore = -Infinity;
-  for (const t of tickets) {
-    const score = Math.max(0, now - t.queuedAt + 1) * weightOf(counter, t);
-    if (
-      chosen === undefined ||
-      score > chosenScore ||
-      (score === chosenScore &&
-        (t.queuedAt < chosen.queuedAt || (t.queuedAt === chosen.queuedAt && t.number < chosen.number)))
-    ) {
+  let since = -Infinity;
+  for (const t of tickets.sort(lineOrder)) {
+    since = Math.max(since, t.queuedAt);
+    const score = Math.max(0, now - since + 1) * weightOf(counter, t);
+    if (chosen === undefined || score > chosenScore) {
       chosen = t;
       chosenScore = score;
     }
@@ -55,9 +66,9 @@ export function pickNext(state: QueueState, counter: Counter, now: number): Tick
   return best(counter, normal, now);
 }
 
-/** Waiting tickets a counter could call now (what its console shows). */
+/** Waiting tickets a counter could call now (what its console shows), in line order. */
 export function waitingFor(state: QueueState, counter: Counter): Ticket[] {
   return [...state.tickets.values()]
     .filter((t) => t.status === 'waiting' && servesTicket(counter, t))
-    .sort((a, b) => a.queuedAt - b.queuedAt || a.number - b.number);
+    .sort(lineOrder);
 }

@@ -82,8 +82,21 @@ export interface Ticket {
   counterId: number | null;
   officer: string | null;
   issuedAt: number;
-  /** Order among waiting tickets; issue time, kept across transfers. */
+  /**
+   * Place in the line: a number that only grows, given by the hub as the
+   * ticket joins (whole for tickets the hub issues, a fraction between two
+   * of them for one printed from a lease that joins later). The line is
+   * ordered by it, never by a clock; kept across transfers and a carry-over.
+   */
+  seq: number;
+  /** When its wait started (the issue time, on the hub's clock); kept across transfers. Only weighs waits. */
   queuedAt: number;
+  /**
+   * Issued while the hub's clock was not trusted: its times and service date
+   * may be off. The next daily reset keeps it (on the new date, same number)
+   * instead of cancelling it, and clears this mark.
+   */
+  clockUntrusted: boolean;
   firstCalledAt: number | null;
   calledAt: number | null;
   serviceStartedAt: number | null;
@@ -115,6 +128,8 @@ export interface QueueState {
   recentServiceMs: Map<string, number[]>;
   /** Numbers leased to kiosks in advance for the current service date, per series key and number. */
   leases: Map<string, Map<number, Lease>>;
+  /** Highest whole place in the line (`Ticket.seq`) ever given, over all days: the next ticket gets one more. */
+  lastSeq: number;
 }
 
 /**
@@ -140,7 +155,9 @@ export type TicketEventType =
   | 'finished'
   | 'no_show'
   | 'transferred'
-  | 'cancelled';
+  | 'cancelled'
+  /** Kept by a daily reset: moved to the new service date with its number and place. */
+  | 'carried_over';
 
 export interface TicketEvent {
   ticketId: string;
@@ -197,6 +214,9 @@ export type Decision<R> = Accepted<R> | Refusal;
 
 /** What a command needs from the outside world, passed in to keep it pure. */
 export interface Context {
+  /** The hub's trusted clock (hub/clock): what every stamp and duration uses. */
   now: number;
   newId: () => string;
+  /** False while the hub's clock is not trusted (no sync, no RTC, nobody confirmed it); default true. */
+  clockTrusted?: boolean;
 }

@@ -4,6 +4,7 @@
 // that reconnects simply takes the next snapshot.
 
 import { EventEmitter } from 'node:events';
+import type { TrustedClock } from '../clock/clock.js';
 import type { CallEvent, Change } from '../queue/types.js';
 import type { QueueService } from './queue-service.js';
 import { counterStateMessage, queueSummary } from './views.js';
@@ -18,6 +19,8 @@ export interface BoardSnapshot {
   summary: ReturnType<typeof queueSummary>;
   /** Bumped on every change, so a client can tell a fresh snapshot. */
   revision: number;
+  /** Is the hub's time trusted? The consoles ask a person to confirm it when not. */
+  clock: { source: string; trusted: boolean };
 }
 
 export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
@@ -44,19 +47,23 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
     }, this.delayMs);
   };
 
+  private readonly onClock = () => this.onChanges([]);
+
   constructor(
     private readonly service: QueueService,
+    private readonly clock?: TrustedClock,
     private readonly delayMs = 50,
   ) {
     super();
     this.setMaxListeners(0); // one listener per open page
     this.lastCalls = service.store.recentCalls(service.state.serviceDate, LAST_CALLS);
     service.on('changes', this.onChanges);
+    clock?.on('change', this.onClock);
   }
 
   snapshot(): BoardSnapshot {
     const { state } = this.service;
-    const now = Date.now();
+    const now = this.clock ? this.clock.now() : Date.now();
     return {
       serviceDate: state.serviceDate,
       at: now,
@@ -64,11 +71,15 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
       lastCalls: this.lastCalls,
       summary: queueSummary(state, now),
       revision: this.revision,
+      clock: this.clock
+        ? { source: this.clock.status().source, trusted: this.clock.trusted }
+        : { source: 'system', trusted: true },
     };
   }
 
   stop(): void {
     this.service.off('changes', this.onChanges);
+    this.clock?.off('change', this.onClock);
     if (this.timer) clearTimeout(this.timer);
   }
 }

@@ -19,13 +19,13 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
   constructor(
     readonly store: QueueStore,
     readonly state: QueueState,
-    private readonly clock: { now: () => number; newId: () => string },
+    private readonly clock: { now: () => number; newId: () => string; trusted?: () => boolean },
   ) {
     super();
   }
 
   context(): Context {
-    return { now: this.clock.now(), newId: this.clock.newId };
+    return { now: this.clock.now(), newId: this.clock.newId, clockTrusted: this.clock.trusted?.() ?? true };
   }
 
   /**

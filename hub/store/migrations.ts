@@ -215,4 +215,19 @@ export const migrations: Migration[] = [
       DROP INDEX ticket_events_by_time;
     `,
   },
+  {
+    version: 5,
+    description: 'place in the line independent of the clock; tickets issued on an untrusted clock',
+    sql: `
+      -- The line is ordered by seq (a number that only grows), no longer by
+      -- queued_at (a clock reading). Existing tickets get their place in the
+      -- order they had: queued_at, then number.
+      ALTER TABLE tickets ADD COLUMN seq REAL NOT NULL DEFAULT 0;
+      UPDATE tickets SET seq = ranked.n
+        FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY queued_at, number, rowid) AS n FROM tickets) AS ranked
+        WHERE tickets.id = ranked.id;
+      -- 1: issued while the hub's clock was not trusted (the next daily reset keeps it).
+      ALTER TABLE tickets ADD COLUMN clock_untrusted INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -25,7 +25,9 @@ interface TicketRow {
   counter_id: number | null;
   officer: string | null;
   issued_at: number;
+  seq: number;
   queued_at: number;
+  clock_untrusted: number;
   first_called_at: number | null;
   called_at: number | null;
   service_started_at: number | null;
@@ -51,7 +53,9 @@ export function ticketFromRow(r: TicketRow): Ticket {
     counterId: r.counter_id,
     officer: r.officer,
     issuedAt: r.issued_at,
+    seq: r.seq,
     queuedAt: r.queued_at,
+    clockUntrusted: r.clock_untrusted === 1,
     firstCalledAt: r.first_called_at,
     calledAt: r.called_at,
     serviceStartedAt: r.service_started_at,
@@ -78,7 +82,9 @@ function ticketParams(t: Ticket) {
     counter_id: t.counterId,
     officer: t.officer,
     issued_at: t.issuedAt,
+    seq: t.seq,
     queued_at: t.queuedAt,
+    clock_untrusted: t.clockUntrusted ? 1 : 0,
     first_called_at: t.firstCalledAt,
     called_at: t.calledAt,
     service_started_at: t.serviceStartedAt,
@@ -287,8 +293,9 @@ export class QueueStore {
   loadState(settings: QueueSettings, fallbackServiceDate: string): QueueState {
     const serviceDate = this.getSetting<string>('serviceDate') ?? fallbackServiceDate;
     const tickets = this.db
-      .prepare('SELECT * FROM tickets WHERE service_date = ? ORDER BY issued_at')
+      .prepare('SELECT * FROM tickets WHERE service_date = ? ORDER BY seq, number')
       .all(serviceDate) as TicketRow[];
+    const { last } = this.db.prepare('SELECT max(seq) AS last FROM tickets').get() as { last: number | null };
     const sequences = this.db.prepare('SELECT series_key, last FROM sequences').all() as {
       series_key: string;
       last: number;
@@ -324,6 +331,7 @@ export class QueueStore {
       sequences: new Map(sequences.map((s) => [s.series_key, s.last])),
       recentServiceMs,
       leases,
+      lastSeq: Math.max(0, Math.floor(last ?? 0)),
     };
   }
 
@@ -436,7 +444,7 @@ export class QueueStore {
   /** Tickets a device's request (or press) produced, on any day, oldest first. */
   ticketsBySource(deviceId: string, requestId: string): Ticket[] {
     const rows = this.db
-      .prepare('SELECT * FROM tickets WHERE source_device = ? AND source_request = ? ORDER BY issued_at')
+      .prepare('SELECT * FROM tickets WHERE source_device = ? AND source_request = ? ORDER BY seq')
       .all(deviceId, requestId) as TicketRow[];
     return rows.map(ticketFromRow);
   }

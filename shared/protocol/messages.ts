@@ -292,11 +292,32 @@ export const queueSummary = z.object({
 });
 export type QueueSummary = z.infer<typeof queueSummary>;
 
+/** A year either way is more than any clock can be off: more is garbage. */
+const MAX_OFFSET_MS = 366 * 24 * 3600_000;
+
+/**
+ * The hub's clock (hub/clock). Devices take their time from the hub's system
+ * clock (NTP from the hub); the hub's trusted time is that plus `offsetMs`
+ * (not 0 when a person confirmed the time, or an RTC disagrees with the
+ * system clock). While `trusted` is false the time may be wrong: a kiosk
+ * prints no time on its tickets then.
+ */
+export const hubClock = z.object({
+  source: z.enum(['ntp', 'rtc', 'confirmed', 'system']),
+  trusted: z.boolean(),
+  offsetMs: z.number().int().min(-MAX_OFFSET_MS).max(MAX_OFFSET_MS),
+});
+export type HubClock = z.infer<typeof hubClock>;
+
 export const hubStatus = z.object({
   v: version,
   state: z.literal('online'),
   version: z.string(),
   startedAt: epochMs,
+  /** Absent from hubs before the trusted clock; republished whenever it changes. */
+  clock: hubClock.optional(),
+  /** Hub time of this message. */
+  at: epochMs.optional(),
 });
 export type HubStatus = z.infer<typeof hubStatus>;
 

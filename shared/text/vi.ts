@@ -3,6 +3,7 @@
 
 import { adminText } from './vi/admin.js';
 import { boardText } from './vi/board.js';
+import { clockText } from './vi/clock.js';
 import { common } from './vi/common.js';
 import { consoleText } from './vi/console.js';
 import { reportsText } from './vi/reports.js';
@@ -64,4 +65,5 @@ export const uiText = {
   board: boardText,
   ticket: ticketText,
   reports: reportsText,
+  clock: clockText,
 };

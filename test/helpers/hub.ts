@@ -8,11 +8,18 @@ import { join } from 'node:path';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { type Hub, startHub } from '../../hub/app.js';
 import { generatePassword, hashPassword } from '../../hub/auth/passwords.js';
+import type { ClockProbe } from '../../hub/clock/probe.js';
+import type { ClockOptions } from '../../hub/clock/setup.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
 import { connectMqtt } from '../../shared/mqtt/connect.js';
 import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
 import type { Role } from '../../shared/protocol/topics.js';
 import { topics } from '../../shared/protocol/topics.js';
+
+/** Time sources of a machine whose clock NTP keeps right (most tests do not care about the clock). */
+export const syncedProbe: ClockProbe = {
+  read: async () => ({ ntp: { synchronised: true, via: 'timedatectl' }, rtc: null }),
+};
 
 export function tempDir(prefix = 'qms-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -42,6 +49,8 @@ export async function startTestHub(
     /** Fixed ports, e.g. to restart a hub where open pages can find it again (default: any free port). */
     httpPort?: number;
     mqttPort?: number;
+    /** The hub's clock (default: the real system clock, taken as NTP-synchronised, no RTC). */
+    clock?: ClockOptions;
   } = {},
 ): Promise<TestHub> {
   const dir = options.dataDir ? null : tempDir();
@@ -54,6 +63,7 @@ export async function startTestHub(
       http: { host: '127.0.0.1', port: options.httpPort ?? 0 },
       site: { name: 'Test office', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
+      clock: { probe: syncedProbe, bootId: null, ...options.clock },
     },
     createLogger('hub', { sink: logs, level: 'debug', timestamps: false }),
   );

@@ -51,8 +51,10 @@ export const syncTicketsHandler = defineHandler({
         refused('ticket_id_taken', `ticket id ${t.ticketId} is already in use`);
         continue;
       }
-      const decision = service.run((state, c) =>
-        acceptLeasedTicket(
+      let receivedAt = 0;
+      const decision = service.run((state, c) => {
+        receivedAt = c.now;
+        return acceptLeasedTicket(
           state,
           {
             deviceId: device.id,
@@ -66,8 +68,8 @@ export const syncTicketsHandler = defineHandler({
             issuedAt: t.issuedAt,
           },
           c,
-        ),
-      );
+        );
+      });
       if (!decision.ok) {
         refused(decision.code, decision.message);
         continue;
@@ -85,7 +87,7 @@ export const syncTicketsHandler = defineHandler({
         procedure: ticket.procedureId,
         priority: ticket.priority ?? undefined,
         issuedAt: new Date(ticket.issuedAt).toISOString(),
-        lateMs: Date.now() - t.issuedAt,
+        lateMs: receivedAt - t.issuedAt,
       });
       if (replaced) {
         log.warn('ticket issued for the same press but never printed: cancelled', {

@@ -418,6 +418,7 @@ export const adminText = {
       'settings-announcements': 'Đổi cách đọc số',
       'device-add': 'Đăng ký thiết bị',
       'device-revoke': 'Thu hồi thiết bị',
+      'clock-confirm': 'Xác nhận giờ hệ thống',
     } as Record<string, string>,
   },
 } as const;

@@ -41,7 +41,7 @@ describe('dailyReset', () => {
     if (!d.ok) return;
     // Deciding changes nothing by itself.
     expect(state).toEqual(before);
-    expect(d.result).toEqual({ cancelled: 4 });
+    expect(d.result).toEqual({ cancelled: 4, carried: 0 });
     const cancelled = d.changes.flatMap((c) => (c.kind === 'ticket' ? [c.ticket] : []));
     expect(cancelled.map((t) => t.display).sort()).toEqual(['1003', '1004', 'C2001', 'C2002']);
     for (const t of cancelled) {
@@ -93,7 +93,7 @@ describe('dailyReset', () => {
     const { state, ctx } = busyDay();
     const before = snapshot(state);
     const d = dailyReset(state, { serviceDate: DAY }, ctx);
-    expect(d).toEqual({ ok: true, changes: [], result: { cancelled: 0 } });
+    expect(d).toEqual({ ok: true, changes: [], result: { cancelled: 0, carried: 0 } });
     applyChanges(state, d.ok ? d.changes : []);
     expect(state).toEqual(before);
     expect(callNext(state, { counterId: 2 }, ctx).ok).toBe(true);
@@ -105,7 +105,7 @@ describe('dailyReset', () => {
     expect(d).toEqual({
       ok: true,
       changes: [{ kind: 'serviceDate', serviceDate: TOMORROW }],
-      result: { cancelled: 0 },
+      result: { cancelled: 0, carried: 0 },
     });
   });
 });

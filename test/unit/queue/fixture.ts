@@ -29,6 +29,7 @@ export const MINUTE = 60 * SECOND;
 /** A Context whose clock only moves when the test says so and whose ids count up. */
 export class TestCtx implements Context {
   now: number;
+  clockTrusted = true;
   private seq = 0;
   readonly issuedIds: string[] = [];
 
@@ -149,6 +150,7 @@ export function makeState(opts: StateOptions = {}): QueueState {
     sequences: new Map(),
     recentServiceMs: new Map(),
     leases: new Map(),
+    lastSeq: 0,
   };
 }
 

@@ -1,0 +1,140 @@
+// When a new service day starts, and which live tickets it keeps.
+// - The day turns at the office's reset time on the hub's trusted clock, once
+//   per service date and only forward: a clock stepping back never brings
+//   an earlier day back nor resets twice.
+// - It is checked at the moment the day ends (a timer), every 30 s, and at
+//   once when the clock changes (confirmed, NTP took over, a step).
+// - A reset never cancels a ticket issued less than `carryOverMs` ago, nor
+//   one issued while the clock was not trusted: those move to the new date
+//   with their number and place, and numbering counts on after them. A clock
+//   that jumps forward across the reset (NTP after a night on fake-hwclock,
+//   an officer's confirmation) so never takes a citizen's place; an ordinary
+//   night still cancels yesterday's leftovers, issued hours ago.
+// - "Ago" is measured on the monotonic clock for tickets issued in this run
+//   (a step of the wall clock does not age them), on the trusted clock for
+//   older ones.
+
+import type { Logger } from '../../shared/log/logger.js';
+import type { TrustedClock } from '../clock/clock.js';
+import { type DailyResetResult, dailyReset } from '../queue/commands.js';
+import { serviceDayEnd } from '../queue/lease.js';
+import { serviceDateOf } from '../queue/service-date.js';
+import type { Change, Ticket } from '../queue/types.js';
+import type { QueueService } from './queue-service.js';
+
+const LIVE: ReadonlySet<Ticket['status']> = new Set(['waiting', 'called', 'serving']);
+const CHECK_EVERY_MS = 30_000;
+
+export interface DayRolloverOptions {
+  service: QueueService;
+  clock: TrustedClock;
+  timeZone: string;
+  /** The reset time now (an administrator may change it). */
+  resetTime: () => string;
+  /** Live tickets issued less than this long ago are carried to the new date. */
+  carryOverMs: number;
+  log: Logger;
+}
+
+export class DayRollover {
+  /** Monotonic moment each ticket of this run was issued. */
+  private readonly issuedMono = new Map<string, number>();
+  private interval: NodeJS.Timeout | null = null;
+  private boundary: NodeJS.Timeout | null = null;
+
+  private readonly onChanges = (changes: readonly Change[]) => {
+    for (const c of changes) {
+      if (c.kind === 'event' && c.event.type === 'issued') {
+        this.issuedMono.set(c.event.ticketId, this.options.clock.monotonic());
+      } else if (c.kind === 'serviceDate') {
+        // Only tickets of the current date can be carried again: forget the rest.
+        queueMicrotask(() => {
+          for (const id of this.issuedMono.keys())
+            if (!this.options.service.state.tickets.has(id)) this.issuedMono.delete(id);
+        });
+      }
+    }
+  };
+
+  private readonly onClock = () => {
+    this.check();
+    this.schedule();
+  };
+
+  constructor(private readonly options: DayRolloverOptions) {
+    options.service.on('changes', this.onChanges);
+  }
+
+  /** The service date the trusted clock is in now. */
+  today(): string {
+    return serviceDateOf(this.options.clock.now(), this.options.timeZone, this.options.resetTime());
+  }
+
+  /** How long ago a ticket was issued, as well as this hub can tell. */
+  ageMs(ticket: Ticket): number {
+    const mono = this.issuedMono.get(ticket.id);
+    if (mono !== undefined) return this.options.clock.monotonic() - mono;
+    return this.options.clock.now() - ticket.issuedAt;
+  }
+
+  /** Live tickets a reset now would keep. */
+  carryOver(): Set<string> {
+    const keep = new Set<string>();
+    for (const t of this.options.service.state.tickets.values()) {
+      if (!LIVE.has(t.status)) continue;
+      if (t.clockUntrusted || this.ageMs(t) < this.options.carryOverMs) keep.add(t.id);
+    }
+    return keep;
+  }
+
+  /** Start a new service date if the clock has reached it; null when it has not. */
+  check(): DailyResetResult | null {
+    const { service, log } = this.options;
+    const date = this.today();
+    // Only forward: a reset time moved later, or a clock stepping back, must not take the office back a day.
+    if (date <= service.state.serviceDate) return null;
+    const from = service.state.serviceDate;
+    const carryOver = this.carryOver();
+    const decision = service.run((s, ctx) => dailyReset(s, { serviceDate: date, carryOver }, ctx));
+    if (!decision.ok) return null;
+    log.info('daily reset', { from, serviceDate: date, ...decision.result });
+    return decision.result;
+  }
+
+  start(): void {
+    this.check();
+    this.interval = setInterval(() => this.guarded(), CHECK_EVERY_MS);
+    this.interval.unref();
+    this.options.clock.on('change', this.onClock);
+    this.schedule();
+  }
+
+  stop(): void {
+    if (this.interval) clearInterval(this.interval);
+    if (this.boundary) clearTimeout(this.boundary);
+    this.options.clock.off('change', this.onClock);
+    this.options.service.off('changes', this.onChanges);
+  }
+
+  private guarded(): void {
+    try {
+      this.check();
+    } catch (error) {
+      this.options.log.error('daily reset failed; will retry', { error });
+    }
+  }
+
+  /** A timer at the end of the current service day (re-armed after it, and on each clock change). */
+  private schedule(): void {
+    if (this.boundary) clearTimeout(this.boundary);
+    const now = this.options.clock.now();
+    const end = serviceDayEnd(now, this.options.timeZone, this.options.resetTime());
+    // Long timers are re-armed from the interval anyway; keep this one short enough to stay accurate.
+    const wait = Math.min(Math.max(0, end - now) + 50, 3600_000);
+    this.boundary = setTimeout(() => {
+      this.guarded();
+      this.schedule();
+    }, wait);
+    this.boundary.unref();
+  }
+}
