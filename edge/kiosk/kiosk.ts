@@ -11,6 +11,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { KioskConfig } from '../../shared/config/device-config.js';
 import { DeviceConnection } from '../../shared/device/connection.js';
+import { HubClock } from '../../shared/device/hub-clock.js';
 import {
   type GpioBackend,
   Led,
@@ -103,6 +104,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     private readonly led: Led | null,
     private readonly buzzer: Led | null,
     private readonly now: () => number,
+    /** The hub's clock: the time printed on tickets, and whether it can be printed at all. */
+    readonly hubClock: HubClock = new HubClock(now),
   ) {
     super();
     this.catalogue = state.cache.data.catalogue;
@@ -150,6 +153,10 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         this.state.setCatalogue(decoded.value).catch((error: unknown) => {
           log.warn('catalogue not cached', { error });
         });
+      } else if (topic === topics.hubStatus) {
+        if (!this.hubClock.update(payload)) log.warn('bad hub status ignored');
+        else if (this.hubClock.trusted === false)
+          log.warn("the hub's clock is not trusted: tickets show no time");
       } else if (topic === topics.queueSummary) {
         const decoded = decodePayload(payload, queueSummary);
         if (!decoded.ok) return;
@@ -289,6 +296,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   private viewOf(issued: Extract<Issued, { kind: 'online' | 'leased' }>): TicketView {
     const { config } = this;
     const base = { siteName: config.site.name, timeZone: config.site.timeZone };
+    // A time the hub does not trust (after a night on fake-hwclock, before anyone confirmed it) is not printed.
+    const timeOf = (ms: number) => (this.hubClock.trusted === false ? null : ms);
     if (issued.kind === 'online') {
       const t = issued.ticket;
       return {
@@ -297,7 +306,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         fieldName: t.fieldName,
         procedureName: t.procedureName,
         priorityName: t.priorityName,
-        issuedAt: t.issuedAt,
+        issuedAt: timeOf(t.issuedAt),
         ahead: t.ahead,
         estimatedWaitSeconds: t.estimatedWaitSeconds,
         counters: t.counters,
@@ -324,7 +333,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       priorityName: e.priority
         ? (this.catalogue?.priorityCategories.find((c) => c.id === e.priority)?.name ?? e.priority)
         : null,
-      issuedAt: e.issuedAt,
+      issuedAt: timeOf(e.issuedAt),
       ahead: waiting === undefined ? null : waiting + offlineBefore,
       estimatedWaitSeconds: null,
       counters: leased?.counters ?? [],
@@ -410,6 +419,9 @@ export class Kiosk extends EventEmitter<KioskEvents> {
 export async function startKiosk(config: KioskConfig, options: KioskOptions = {}): Promise<Kiosk> {
   const log = options.log ?? createLogger('kiosk');
   const now = options.now ?? Date.now;
+  // Tickets and the lease run on the hub's time; buttons and lights on this device's own.
+  const hubClock = new HubClock(now);
+  const hubNow = () => hubClock.now();
   const { hardware } = config;
   loadTicketFonts(); // fail at start, not at the first citizen
 
@@ -450,7 +462,7 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
     password: config.credentials.password,
     version: appVersion(),
     log: log.child('mqtt'),
-    subscriptions: [topics.catalogue, topics.queueSummary],
+    subscriptions: [topics.catalogue, topics.queueSummary, topics.hubStatus],
   });
 
   const issuer = new Issuer({
@@ -463,7 +475,7 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
       fieldIds: [...new Set(hardware.buttons.flatMap((b) => (b.fieldId ? [b.fieldId] : [])))],
       procedureIds: [...new Set(hardware.buttons.flatMap((b) => (b.procedureId ? [b.procedureId] : [])))],
     },
-    now,
+    now: hubNow,
   });
 
   let kiosk: Kiosk | null = null;
@@ -479,7 +491,21 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
     : null;
   const led = hardware.led ? new Led(gpio, hardware.led.gpio) : null;
   const buzzer = hardware.buzzer ? new Led(gpio, hardware.buzzer.gpio) : null;
-  kiosk = new Kiosk(config, log, gpio, connection, state, printer, issuer, panel, scanner, led, buzzer, now);
+  kiosk = new Kiosk(
+    config,
+    log,
+    gpio,
+    connection,
+    state,
+    printer,
+    issuer,
+    panel,
+    scanner,
+    led,
+    buzzer,
+    now,
+    hubClock,
+  );
   kiosk.start(options.statusPollMs ?? 15_000);
   log.info('kiosk ready', {
     buttons: hardware.buttons.length,

@@ -20,7 +20,8 @@ export interface TicketView {
   fieldName: string;
   procedureName: string;
   priorityName: string | null;
-  issuedAt: number;
+  /** When it was issued, on the hub's clock; null while the hub's time is not trusted (not printed). */
+  issuedAt: number | null;
   timeZone: string;
   /** Waiting before this ticket; null when unknown. */
   ahead: number | null;
@@ -314,8 +315,9 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
     row(kioskText.ahead, ahead),
     space(s.gap / 2),
     row(kioskText.wait, formatWait(view.estimatedWaitSeconds, view.offline)),
-    space(s.gap / 2),
-    row(kioskText.issuedAt, formatIssuedAt(view.issuedAt, view.timeZone)),
+    ...(view.issuedAt === null
+      ? []
+      : [space(s.gap / 2), row(kioskText.issuedAt, formatIssuedAt(view.issuedAt, view.timeZone))]),
     space(s.gap),
     { kind: 'rule', thickness: 1 },
     space(s.gap),

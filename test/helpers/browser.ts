@@ -25,12 +25,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh browser context (own cookies) at a given screen size. */
+/** A fresh browser context (own cookies) at a given screen size, in a time zone (default Hà Nội's). */
 export async function newPage(
   browser: Browser,
   viewport = { width: 1366, height: 768 },
+  timezoneId = 'Asia/Ho_Chi_Minh',
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId });
   const page = await context.newPage();
   // A script error on a page fails the test that opened it.
   const errors: string[] = [];

@@ -2,7 +2,21 @@
 // devices and the audit log, one tab each. Every change goes through the
 // hub's /api/admin/* routes; the hub checks everything again and its
 // Vietnamese message is shown in the form that sent it. Plain ES module.
-import { ApiError, api, currentAccount, fill, h, notify, T, toSignIn } from '/assets/common.js';
+import {
+  ApiError,
+  api,
+  clockBanner,
+  clockSeconds,
+  currentAccount,
+  dayText,
+  fill,
+  h,
+  notify,
+  officeDate,
+  officeParts,
+  T,
+  toSignIn,
+} from '/assets/common.js';
 
 const A = T.admin;
 const fmt = (template, params = {}) =>
@@ -89,16 +103,20 @@ const small = (label, onclick, extra = {}) =>
 const badge = (on, yes = A.active, no = A.inactive) =>
   h('span', { class: `badge ${on ? 'on' : 'off'}` }, on ? yes : no);
 const rangeText = (n) => `${n.prefix}${n.start}–${n.prefix}${n.end}`;
-const two = (n) => String(n).padStart(2, '0');
-/** "14:05:09" today, "27/11 14:05" another day of this year, with the year before that. */
+/** Hub time minus this browser's (from the hub's answers), so "today" is the office's. */
+let hubOffset = 0;
+/**
+ * In the office's time zone: "14:05:09" today, "27/11 14:05" another day of
+ * this year, with the year before that.
+ */
 function dateTime(ms) {
   if (!ms) return A.never;
-  const d = new Date(ms);
-  const today = new Date();
-  const time = `${two(d.getHours())}:${two(d.getMinutes())}`;
-  if (d.toDateString() === today.toDateString()) return `${time}:${two(d.getSeconds())}`;
-  const day = `${two(d.getDate())}/${two(d.getMonth() + 1)}`;
-  return d.getFullYear() === today.getFullYear() ? `${day} ${time}` : `${day}/${d.getFullYear()} ${time}`;
+  const now = Date.now() + hubOffset;
+  if (officeDate(ms) === officeDate(now)) return clockSeconds(ms);
+  const p = officeParts(ms);
+  const time = `${p.hour}:${p.minute}`;
+  const day = `${p.day}/${p.month}`;
+  return p.year === officeParts(now).year ? `${day} ${time}` : `${day}/${p.year} ${time}`;
 }
 
 /** "Căn cước công dân" → "can-cuoc-cong-dan" (a suggestion for an id). */
@@ -751,7 +769,7 @@ function renderAccounts() {
           h('td', {}, a.displayName),
           h('td', {}, A.accounts.roles[a.role]),
           h('td', {}, badge(!a.disabledAt, A.accounts.enabled, A.accounts.disabled)),
-          h('td', {}, new Date(a.createdAt).toLocaleDateString('vi-VN')),
+          h('td', {}, dayText(a.createdAt)),
           h(
             'td',
             { class: 'row-actions' },
@@ -1303,6 +1321,13 @@ async function start() {
   }
   if (!me) return toSignIn();
   data.me = me;
+  // Asks to confirm the hub's time while it is not trusted; also gives "today" in the office.
+  clockBanner();
+  api('GET', '/api/clock')
+    .then((c) => {
+      hubOffset = c.now - Date.now();
+    })
+    .catch(() => {});
   $('who').textContent = fmt(A.signedInAs, { name: me.displayName });
   show($('loading'), false);
   if (me.role !== 'admin') {

@@ -5,7 +5,7 @@
 // dropped), there is one clock timer, and highlights are CSS animations that
 // end by themselves.
 // `?zone=1,2,3` shows only those counters (and their calls).
-import { clock, followBoard, h, T } from '/assets/common.js';
+import { clock, followBoard, h, site, T, weekdayDate } from '/assets/common.js';
 
 const B = T.board;
 const serving = T.ticketStatus.serving.charAt(0).toUpperCase() + T.ticketStatus.serving.slice(1);
@@ -30,7 +30,8 @@ function parseZone(value) {
 const zone = parseZone(new URLSearchParams(location.search).get('zone'));
 
 document.title = `${B.title} · ${T.common.appName}`;
-$('app-name').textContent = T.common.appName;
+// The office's name over the title (the application's name when none is set).
+$('app-name').textContent = site.name || T.common.appName;
 $('title').textContent = B.title;
 $('counters-title').textContent = B.nowServing;
 $('last-title').textContent = B.lastCalls;
@@ -40,19 +41,14 @@ invite.textContent = B.welcome;
 
 // ------------------------------------------------------------------ clock
 
-/** Hub time minus this screen's time: a TV box without a clock battery may be wrong. */
+/**
+ * Hub time minus this screen's time: a TV box without a clock battery may be
+ * wrong. Shown in the office's time zone, whatever zone the box is set to.
+ */
 let clockOffset = 0;
-const dateFormat = new Intl.DateTimeFormat('vi-VN', {
-  weekday: 'long',
-  day: '2-digit',
-  month: '2-digit',
-  year: 'numeric',
-});
 function tick() {
   const now = Date.now() + clockOffset;
-  const date = dateFormat.format(now);
-  // "thứ hai, 12/05/2025" → "Thứ Hai, 12/05/2025"
-  $('date').textContent = date.replace(/(^|\s)(\p{L})/gu, (_, space, letter) => space + letter.toUpperCase());
+  $('date').textContent = weekdayDate(now);
   $('clock').textContent = clock(now);
 }
 tick();
@@ -219,6 +215,7 @@ let seen = null;
 
 function render(snapshot) {
   clockOffset = snapshot.at - Date.now();
+  tick(); // the hub's time at once, not at the next second
   const calls = zone ? snapshot.lastCalls.filter((c) => zone.has(c.counterId)) : snapshot.lastCalls;
   // A call not seen before is new: highlight the newest one of each counter.
   // The first snapshot only sets what is known, so opening the page flashes nothing.

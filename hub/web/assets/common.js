@@ -1,8 +1,81 @@
-// Shared by every page: texts, JSON calls to the hub API, the live event
-// stream, and small DOM helpers. Plain ES module, no build step.
+// Shared by every page: texts, the office (name, time zone), dates and times
+// in the office's zone, JSON calls to the hub API, the live event stream, the
+// banner asking to confirm the hub's time, and small DOM helpers. Plain ES
+// module, no build step.
+import SITE from '/assets/site.js';
 import T from '/assets/text.js';
 
 export { T };
+
+/** The office (hub config `site`): its name, and the time zone every page shows times in. */
+export const site = SITE;
+
+// ------------------------------------------------------------------ dates and times
+// Always in the office's zone, whatever the browser's (a TV box or phone left
+// in UTC would show 02:30 for 09:30 in Hà Nội). Built from parts, so every
+// browser prints the same text.
+
+const partsFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: SITE.timeZone,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  weekday: 'short',
+  hourCycle: 'h23',
+});
+const WEEKDAYS = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 0 };
+const WEEKDAY_NAMES = ['Chủ Nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
+
+/** { year, month, day, hour, minute, second, weekday (0 = Sunday) } in the office's zone. */
+export function officeParts(ms) {
+  const p = Object.fromEntries(partsFormat.formatToParts(ms).map((x) => [x.type, x.value]));
+  return {
+    year: p.year,
+    month: p.month,
+    day: p.day,
+    hour: p.hour,
+    minute: p.minute,
+    second: p.second,
+    weekday: WEEKDAYS[p.weekday] ?? 0,
+  };
+}
+
+/** "08:05" in the office's local time. */
+export function clock(ms) {
+  const p = officeParts(ms);
+  return `${p.hour}:${p.minute}`;
+}
+
+/** "08:05:09". */
+export function clockSeconds(ms) {
+  const p = officeParts(ms);
+  return `${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** "27/11/2026". */
+export function dayText(ms) {
+  const p = officeParts(ms);
+  return `${p.day}/${p.month}/${p.year}`;
+}
+
+/** "08:05 27/11/2026". */
+export function dateTime(ms) {
+  return `${clock(ms)} ${dayText(ms)}`;
+}
+
+/** "Thứ Năm, 27/11/2026". */
+export function weekdayDate(ms) {
+  return `${WEEKDAY_NAMES[officeParts(ms).weekday]}, ${dayText(ms)}`;
+}
+
+/** "2026-11-27": the office's calendar date (a service date, for the reports' ranges). */
+export function officeDate(ms) {
+  const p = officeParts(ms);
+  return `${p.year}-${p.month}-${p.day}`;
+}
 
 /** Error from the API, with the hub's code and a message for people. */
 export class ApiError extends Error {
@@ -107,11 +180,6 @@ export function minutes(seconds) {
   return `${Math.max(0, Math.round(seconds / 60))} ${T.common.minutes}`;
 }
 
-/** "08:05" in the office's local time. */
-export function clock(ms) {
-  return new Date(ms).toLocaleTimeString('vi-VN', { hour: '2-digit', minute: '2-digit', hour12: false });
-}
-
 /** A short message at the top of the page. */
 export function notify(message, kind = 'error') {
   let bar = document.getElementById('notice');
@@ -125,4 +193,83 @@ export function notify(message, kind = 'error') {
   notify.timer = setTimeout(() => {
     bar.className = 'notice hidden';
   }, 6000);
+}
+
+// ------------------------------------------------------------------ the hub's clock
+
+/**
+ * While the hub's clock is not trusted (no NTP, no RTC, nobody confirmed it),
+ * a banner under the page header shows the hub's time and this computer's,
+ * and lets the signed-in officer or administrator confirm this computer's
+ * with one click (the hub audits it). Call `check()` when something suggests
+ * the clock changed (the live feed says so); it also looks every 30 s.
+ */
+export function clockBanner(anchor = document.querySelector('header')) {
+  const K = T.clock;
+  const hubTime = h('strong', { id: 'clock-hub-time' });
+  const ownTime = h('strong', { id: 'clock-own-time' });
+  const why = h('p', { id: 'clock-why' });
+  const button = h('button', { id: 'clock-confirm', type: 'button', class: 'primary' }, K.confirm);
+  const banner = h(
+    'section',
+    { id: 'clock-banner', class: 'clock-banner hidden', role: 'alert', 'aria-labelledby': 'clock-title' },
+    h('h2', { id: 'clock-title' }, K.bannerTitle),
+    why,
+    h('p', {}, K.bannerKeepsWorking),
+    h(
+      'div',
+      { class: 'clock-times' },
+      h('span', {}, `${K.hubTime}: `, hubTime),
+      h('span', {}, `${K.yourTime}: `, ownTime),
+    ),
+    h('div', { class: 'clock-actions' }, button, h('span', { class: 'muted clock-hint' }, K.confirmHint)),
+  );
+  anchor.after(banner);
+
+  let status = null;
+  let offset = 0;
+  const draw = () => {
+    if (!status || status.trusted) return;
+    hubTime.textContent = `${clockSeconds(Date.now() + offset)} · ${weekdayDate(Date.now() + offset)}`;
+    ownTime.textContent = `${clockSeconds(Date.now())} · ${weekdayDate(Date.now())}`;
+  };
+  const show = (s) => {
+    status = s;
+    offset = s.now - Date.now();
+    banner.classList.toggle('hidden', s.trusted);
+    document.body.classList.toggle('clock-untrusted', !s.trusted);
+    why.textContent = K.bannerWhy[s.reason] ?? K.bannerWhy.not_synchronised;
+    draw();
+  };
+  const check = async () => {
+    try {
+      show(await api('GET', '/api/clock'));
+    } catch {
+      // The hub is away: the page says so elsewhere; look again later.
+    }
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const result = await api('POST', '/api/clock/confirm', { now: Date.now() });
+      show(result);
+      notify(result.message, 'ok');
+    } catch (e) {
+      if (e.status === 401) toSignIn();
+      else notify(e.message, 'error');
+      await check();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  setInterval(draw, 1000);
+  setInterval(check, 30_000);
+  check();
+  return {
+    check,
+    /** A live snapshot's `clock` ({ trusted }): look again when it differs from what is shown. */
+    seen(clockState) {
+      if (clockState && (!status || clockState.trusted !== status.trusted)) check();
+    },
+  };
 }

@@ -1,7 +1,18 @@
 // The officer's counter console: pick a counter, call and serve citizens,
 // follow the queue live. Every action goes to the hub, which decides; the page
 // shows the hub's answer and refetches the counter after each change anywhere.
-import { api, clock, currentAccount, fill, followBoard, h, notify, T, toSignIn } from '/assets/common.js';
+import {
+  api,
+  clock,
+  clockBanner,
+  currentAccount,
+  fill,
+  followBoard,
+  h,
+  notify,
+  T,
+  toSignIn,
+} from '/assets/common.js';
 
 const C = T.console;
 const STORE_KEY = 'qms.console.counterId';
@@ -587,6 +598,8 @@ async function start() {
     return;
   }
   $('officer-name').textContent = page.account.displayName;
+  // While the hub's time is not trusted, a banner asks to confirm it.
+  const banner = clockBanner();
   $('live-text').textContent = C.live;
   $('live-dot').classList.add('online');
   try {
@@ -610,7 +623,10 @@ async function start() {
   }
 
   followBoard(
-    () => scheduleRefresh(),
+    (snapshot) => {
+      banner.seen(snapshot.clock);
+      scheduleRefresh();
+    },
     (online) => setOnline(online),
   );
 }

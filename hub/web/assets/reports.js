@@ -3,7 +3,7 @@
 // distribution) and the tables per procedure, counter and officer, each
 // with a CSV download of the same numbers. The hub computes every number
 // (GET /api/reports); this page only lays them out.
-import { ApiError, api, currentAccount, fill, h, T, toSignIn } from '/assets/common.js';
+import { ApiError, api, currentAccount, fill, h, officeDate, T, toSignIn } from '/assets/common.js';
 
 const R = T.reports;
 const C = R.columns;
@@ -46,15 +46,18 @@ const fill1 = (template, params) =>
 
 // ------------------------------------------------------------------ dates
 
-/** Today's date in the browser's local time (the office's), YYYY-MM-DD. */
-function localDate(d = new Date()) {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+/** Hub time minus this browser's, from the last report (its generatedAt). */
+let hubOffset = 0;
+
+/** Today in the office's time zone (on the hub's clock), YYYY-MM-DD, whatever the browser's zone. */
+function localDate() {
+  return officeDate(Date.now() + hubOffset);
 }
 
+/** The office's date `days` before today: calendar arithmetic on the date itself. */
 function daysBefore(days) {
-  const d = new Date();
-  d.setDate(d.getDate() - days);
-  return localDate(d);
+  const [y, m, d] = localDate().split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
 }
 
 // ------------------------------------------------------------------ charts
@@ -347,6 +350,7 @@ async function load(params) {
     const query = q.toString();
     const report = await api('GET', query ? `/api/reports?${query}` : '/api/reports');
     if (mine !== loading) return;
+    hubOffset = report.generatedAt - Date.now();
     showError('');
     form.from.value = report.from;
     form.to.value = report.to;

@@ -2,7 +2,7 @@
 // read on a citizen's phone: number, procedure, status, people ahead and
 // estimated wait, and the counter once it is called. Follows the board's
 // live feed and fetches the ticket again (debounced) after each change.
-import { api, clock, fill, followBoard, h, minutes, T } from '/assets/common.js';
+import { api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
 
 const K = T.ticket;
 /** After a burst of changes, one fetch; spread a little so a room of phones does not ask at once. */
@@ -14,6 +14,7 @@ const ticketId = decodeURIComponent(location.pathname.slice(location.pathname.la
 
 document.title = `${K.title} · ${T.common.appName}`;
 $('app-name').textContent = K.title;
+$('site-name').textContent = site.name;
 $('loading').textContent = T.common.loading;
 $('not-found-title').textContent = K.notFound;
 $('not-found-hint').textContent = K.notFoundHint;
@@ -24,6 +25,8 @@ let priorities = new Map();
 /** From the latest board snapshot: counter names and today's service date. */
 let counterNames = new Map();
 let serviceDate = null;
+/** Hub time minus this phone's (from the live feed). */
+let hubOffset = 0;
 let stopFollowing = null;
 
 const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -182,7 +185,7 @@ function schedule() {
 let online = false;
 function setUpdated() {
   $('live-text').textContent = online
-    ? `${K.online} · ${fillIn(K.updatedAt, { time: clock(Date.now()) })}`
+    ? `${K.online} · ${fillIn(K.updatedAt, { time: clock(Date.now() + hubOffset) })}`
     : K.offline;
 }
 
@@ -195,6 +198,7 @@ function setStatus(isOnline) {
 function onSnapshot(snapshot) {
   counterNames = new Map(snapshot.counters.map((c) => [c.counterId, c.name]));
   serviceDate = snapshot.serviceDate;
+  hubOffset = snapshot.at - Date.now();
   schedule();
 }
 
