@@ -144,10 +144,10 @@ export class TrustedClock extends EventEmitter<{ change: [ClockChange] }> {
     this.drift = this.system() - this.mono();
   }
 
-  /** The hub's time (ms since 1970). */
+  /** The hub's time (whole ms since 1970: it is stored in INTEGER columns). */
   now(): number {
     const a = this.anchor;
-    return a ? a.wall + (this.mono() - a.mono) : this.system();
+    return a ? Math.round(a.wall + (this.mono() - a.mono)) : this.system();
   }
 
   /** A clock that only goes forward, for measuring how long ago something happened in this run. */

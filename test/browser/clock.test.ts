@@ -112,7 +112,9 @@ describe('the hub clock on the pages', () => {
     await context.close();
   });
 
-  it('every page shows the same times in a browser set to UTC and one set to Hà Nội', { timeout: 90_000 }, async () => {
+  it('every page shows the same times in a browser set to UTC and one set to Hà Nội', {
+    timeout: 90_000,
+  }, async () => {
     // 09:30 in Hà Nội is 02:30 UTC: a page formatting in the browser's zone would show 02:30.
     const src = new TestTimeSources(hanoi(2026, 11, 27, 9, 30)).synced(true);
     const { t, k } = await hubAt(src);

@@ -163,7 +163,13 @@ export interface HubProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnHub(dataDir: string, mqttPort: number, httpPort: number): Promise<HubProcess> {
+export async function spawnHub(
+  dataDir: string,
+  mqttPort: number,
+  httpPort: number,
+  /** More environment (a config file, a faked clock), and how long to wait for "ready" (default 15 s). */
+  options: { env?: Record<string, string>; readyMs?: number } = {},
+): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
     env: {
       ...process.env,
@@ -171,6 +177,7 @@ export async function spawnHub(dataDir: string, mqttPort: number, httpPort: numb
       QMS_MQTT_PORT: String(mqttPort),
       QMS_HTTP_PORT: String(httpPort),
       QMS_LOG_LEVEL: 'info',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -182,7 +189,8 @@ export async function spawnHub(dataDir: string, mqttPort: number, httpPort: numb
     output += d;
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub not ready in 15 s:\n${output}`)), 15_000);
+    const readyMs = options.readyMs ?? 15_000;
+    const timer = setTimeout(() => reject(new Error(`hub not ready in ${readyMs} ms:\n${output}`)), readyMs);
     const check = () => {
       if (/ready /.test(output)) {
         clearTimeout(timer);

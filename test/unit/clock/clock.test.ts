@@ -135,6 +135,16 @@ describe('TrustedClock: confirmed by a person', () => {
     expect(await clock.refresh()).toMatchObject({ source: 'confirmed', trusted: true });
   });
 
+  it('gives whole milliseconds even on a fractional monotonic clock (the store keeps integers)', async () => {
+    const src = new TestTimeSources(YESTERDAY_EVENING);
+    const { clock } = make(src, { monotonicNow: () => src.mono + 0.3712 });
+    await clock.refresh();
+    clock.confirm(TODAY_MORNING, 'canbo1');
+    src.advance(1234.5678);
+    expect(Number.isInteger(clock.now())).toBe(true);
+    expect(clock.now()).toBe(TODAY_MORNING + 1235);
+  });
+
   it('gives way to NTP when it appears, and forgets the confirmation', async () => {
     const src = new TestTimeSources(YESTERDAY_EVENING);
     const { clock, saved, changes } = make(src);
