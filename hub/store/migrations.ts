@@ -215,4 +215,14 @@ export const migrations: Migration[] = [
       DROP INDEX ticket_events_by_time;
     `,
   },
+  {
+    version: 5,
+    description: 'leased numbers a kiosk no longer holds are spent for the day',
+    sql: `
+      -- Set when a kiosk's lease request no longer lists the number among
+      -- those it holds: never leased or issued again that day (a ticket
+      -- printed with it may still be synced).
+      ALTER TABLE leases ADD COLUMN spent_at INTEGER;
+    `,
+  },
 ];
