@@ -38,7 +38,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '5' },
     /** Flooding processes (from the same address): one Node process opens only a few thousand sockets a second. */
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1' },
     only: { type: 'string' },
   },
 });
