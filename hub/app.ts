@@ -9,6 +9,7 @@ import { appVersion } from '../shared/version.js';
 import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
+import type { MqttLimits } from './broker/limits.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
 import { startPublisher } from './flows/publisher.js';
@@ -27,7 +28,8 @@ import { QueueStore } from './store/queue-store.js';
 
 export interface HubOptions {
   dataDir: string;
-  mqtt: { host: string; port: number };
+  /** `limits`: front-door limits; what is left out keeps its default. */
+  mqtt: { host: string; port: number; limits?: Partial<MqttLimits> };
   http: { host: string; port: number };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
@@ -108,6 +110,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   broker = await startBroker({
     host: options.mqtt.host,
     port: options.mqtt.port,
+    ...(options.mqtt.limits ? { limits: options.mqtt.limits } : {}),
     devices,
     log: log.child('broker'),
     metrics,
@@ -135,6 +138,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
         startedAt,
         serviceDate: service.state.serviceDate,
         devicesOnline: broker?.connectedDevices().length ?? 0,
+        mqttConnections: broker?.connections(),
         metrics: metrics.snapshot(),
       }),
     },

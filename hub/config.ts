@@ -14,17 +14,22 @@ import {
   validate,
 } from '../shared/config/config-file.js';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../shared/config/device-config.js';
+import { mqttLimitsSchema } from './broker/limits.js';
 
 export { ConfigError } from '../shared/config/config-file.js';
 
 /** Port 0 asks the OS for a free port (tests run many hubs at once). */
-const listen = (defaultPort: number) =>
-  z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(defaultPort) }).prefault({});
+const listenShape = (defaultPort: number) => ({
+  host: nonEmpty.default('0.0.0.0'),
+  port: port.default(defaultPort),
+});
+const listen = (defaultPort: number) => z.strictObject(listenShape(defaultPort)).prefault({});
 
 export const hubConfigSchema = z.strictObject({
   /** SQLite database and exports; relative to the working directory. */
   dataDir: nonEmpty.default('./data'),
-  mqtt: listen(1883),
+  /** `limits`: what the MQTT front door lets in (hub/broker/limits.ts, README). */
+  mqtt: z.strictObject({ ...listenShape(1883), limits: mqttLimitsSchema }).prefault({}),
   http: listen(8080),
   site: z
     .strictObject({

@@ -153,7 +153,13 @@ export interface HubProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnHub(dataDir: string, mqttPort: number, httpPort: number): Promise<HubProcess> {
+export async function spawnHub(
+  dataDir: string,
+  mqttPort: number,
+  httpPort: number,
+  /** `env`: more variables (e.g. QMS_CONFIG); `cwd`: another source tree to run the hub from. */
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
     env: {
       ...process.env,
@@ -161,7 +167,9 @@ export async function spawnHub(dataDir: string, mqttPort: number, httpPort: numb
       QMS_MQTT_PORT: String(mqttPort),
       QMS_HTTP_PORT: String(httpPort),
       QMS_LOG_LEVEL: 'info',
+      ...options.env,
     },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
