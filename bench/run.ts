@@ -123,9 +123,25 @@ function stopper(child: ChildProcess) {
 }
 
 async function startHub(dataDir: string): Promise<RunningHub> {
+  // Every simulated device connects from 127.0.0.1, where an office has one
+  // address per device: lift the per-address caps of the MQTT front door.
+  const config = join(dataDir, 'bench-hub.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mqtt: {
+        limits: {
+          maxConnections: 5000,
+          maxConnectionsPerAddress: 5000,
+          maxUnauthenticated: 5000,
+          maxUnauthenticatedPerAddress: 5000,
+        },
+      },
+    }),
+  );
   const { child, readyMs, out } = await spawnUntil(
     ['dist/hub/main.js'],
-    { QMS_DATA_DIR: dataDir, QMS_MQTT_PORT: '0', QMS_HTTP_PORT: '0' },
+    { QMS_DATA_DIR: dataDir, QMS_MQTT_PORT: '0', QMS_HTTP_PORT: '0', QMS_CONFIG: config },
     ' ready ',
   );
   const mqttPort = reportedPort(out, 'mqttPort');

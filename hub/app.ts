@@ -9,6 +9,7 @@ import { appVersion } from '../shared/version.js';
 import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
+import type { MqttLimits } from './broker/limits.js';
 import type { TrustedClock } from './clock/clock.js';
 import { type ClockOptions, createClock, DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
@@ -29,7 +30,8 @@ import { QueueStore } from './store/queue-store.js';
 
 export interface HubOptions {
   dataDir: string;
-  mqtt: { host: string; port: number };
+  /** `limits`: front-door limits; what is left out keeps its default. */
+  mqtt: { host: string; port: number; limits?: Partial<MqttLimits> };
   http: { host: string; port: number };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
@@ -116,6 +118,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   broker = await startBroker({
     host: options.mqtt.host,
     port: options.mqtt.port,
+    ...(options.mqtt.limits ? { limits: options.mqtt.limits } : {}),
     devices,
     log: log.child('broker'),
     metrics,
@@ -148,6 +151,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
           clock.status(),
         ),
         devicesOnline: broker?.connectedDevices().length ?? 0,
+        mqttConnections: broker?.connections(),
         metrics: metrics.snapshot(),
       }),
     },

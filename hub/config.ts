@@ -14,17 +14,23 @@ import {
   validate,
 } from '../shared/config/config-file.js';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../shared/config/device-config.js';
+import { mqttLimitsSchema } from './broker/limits.js';
+import { DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
 
 export { ConfigError } from '../shared/config/config-file.js';
 
 /** Port 0 asks the OS for a free port (tests run many hubs at once). */
-const listen = (defaultPort: number) =>
-  z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(defaultPort) }).prefault({});
+const listenShape = (defaultPort: number) => ({
+  host: nonEmpty.default('0.0.0.0'),
+  port: port.default(defaultPort),
+});
+const listen = (defaultPort: number) => z.strictObject(listenShape(defaultPort)).prefault({});
 
 export const hubConfigSchema = z.strictObject({
   /** SQLite database and exports; relative to the working directory. */
   dataDir: nonEmpty.default('./data'),
-  mqtt: listen(1883),
+  /** `limits`: what the MQTT front door lets in (hub/broker/limits.ts, README). */
+  mqtt: z.strictObject({ ...listenShape(1883), limits: mqttLimitsSchema }).prefault({}),
   http: listen(8080),
   site: z
     .strictObject({
@@ -41,13 +47,13 @@ export const hubConfigSchema = z.strictObject({
   clock: z
     .strictObject({
       /** Trust the system clock as it is, without NTP or RTC (development, a server with its own good clock). */
-      trustSystemClock: z.boolean().default(false),
+      trustSystemClock: z.boolean().default(DEFAULT_CLOCK_SETTINGS.trustSystemClock),
       /** sysfs directory of a battery-backed real-time clock (DS3231, Pi 5); "" reads none. */
-      rtc: z.string().max(200).default('/sys/class/rtc/rtc0'),
+      rtc: z.string().max(200).default(DEFAULT_CLOCK_SETTINGS.rtc),
       /** At the daily reset, live tickets issued less than this many minutes ago move to the new day. */
-      carryOverMinutes: z.number().int().min(0).max(1440).default(120),
+      carryOverMinutes: z.number().int().min(0).max(1440).default(DEFAULT_CLOCK_SETTINGS.carryOverMinutes),
       /** How often the time sources are read, in seconds (a step of the system clock is noticed within 1 s). */
-      checkSeconds: z.number().int().min(1).max(3600).default(30),
+      checkSeconds: z.number().int().min(1).max(3600).default(DEFAULT_CLOCK_SETTINGS.checkSeconds),
     })
     .prefault({}),
   /**

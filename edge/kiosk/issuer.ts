@@ -197,9 +197,12 @@ export class Issuer extends EventEmitter<IssuerEvents> {
     if (leaseSize === 0 || !connection.connected) return;
     if (scope.procedureIds.length === 0 && scope.fieldIds.length === 0) return;
     try {
+      // What the kiosk still holds: the hub keeps exactly these for it and
+      // never hands out again any other number it leased to this kiosk today
+      // (one printed and then lost with a damaged state file included).
       const reply = await connection.request(
         'request-lease',
-        { ...scope, count: leaseSize },
+        { ...scope, count: leaseSize, held: state.heldForLease() },
         this.options.backgroundTimeoutMs ?? 5000,
       );
       if (!reply.ok) {

@@ -11,6 +11,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { KioskConfig } from '../../shared/config/device-config.js';
 import { DeviceConnection } from '../../shared/device/connection.js';
+import { joinFaults, stateFaultOf, stateFaultText } from '../../shared/device/fault.js';
 import { HubClock } from '../../shared/device/hub-clock.js';
 import {
   type GpioBackend,
@@ -176,7 +177,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       }, 30_000),
     );
     for (const t of this.timers) t.unref();
-    this.showLed();
+    this.report();
   }
 
   /** After (re)connecting: send the outbox, in order, then top the lease up. */
@@ -368,12 +369,20 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.report();
   }
 
-  /** The retained status: printer state and the current fault in words. */
+  /**
+   * The retained status: printer state and the current faults in words (a
+   * damaged state file at start stays listed until the program restarts).
+   */
   private report(): void {
     const state: PrinterState | undefined = this.printer.state ?? undefined;
     const printerFault =
       state && !canPrint(state) ? kioskFaultText[state as keyof typeof kioskFaultText] : null;
-    this.connection.setStatus({ printer: state, fault: printerFault ?? this.pressFault ?? null });
+    const damage = this.state.damage;
+    this.connection.setStatus({
+      printer: state,
+      fault: joinFaults([printerFault ?? this.pressFault, damage && stateFaultText(damage)]),
+      ...(damage ? { stateFault: stateFaultOf(damage) } : {}),
+    });
     this.showLed();
   }
 
@@ -425,7 +434,11 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
   const { hardware } = config;
   loadTicketFonts(); // fail at start, not at the first citizen
 
-  const state = await LocalState.open(resolve(config.dataDir), log.child('state'));
+  // A damaged state file is salvaged, never a reason not to start (a crash loop under systemd).
+  const state = await LocalState.open(resolve(config.dataDir), {
+    deviceId: config.deviceId,
+    log: log.child('state'),
+  });
   if (state.outbox.length)
     log.info('tickets printed offline wait for the hub', { count: state.outbox.length });
 

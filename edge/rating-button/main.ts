@@ -1,8 +1,8 @@
 // The rating device at a counter: `npm run rating -- --config rating.json`
 // from source, `node dist/edge/rating-button/main.js --config /etc/qms/rating.json`
 // on a Pi. A citizen presses one key after the service; the press becomes a
-// rating event with its own id, is written to the outbox (lowdb, in
-// dataDir) and sent to the hub with `submit-rating`; the hub ties it to the
+// rating event with its own id, is written to the outbox (a durable JSON
+// file in dataDir) and sent to the hub with `submit-rating`; the hub ties it to the
 // ticket served last at this counter and its officer. LEDs invite a rating
 // (from the counter's retained state), confirm what the hub accepted and
 // show a refusal or an unreachable hub. An optional serial LED board shows
@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, type RatingConfig } from '../../shared/config/device-config.js';
 import { DeviceConnection } from '../../shared/device/connection.js';
+import { joinFaults, stateFaultOf, stateFaultText } from '../../shared/device/fault.js';
 import { mainIfEntry } from '../../shared/device/program.js';
 import { type GpioBackend, OnoffBackend, SimulatedGpio } from '../../shared/hardware/gpio.js';
 import { createLogger, type Logger } from '../../shared/log/logger.js';
@@ -94,7 +95,10 @@ export async function startRating(config: RatingConfig, options: RatingOptions =
   const counterId = hardware.counterId;
   // A display without a serial path on a real device is refused before anything starts.
   const sink = options.displaySink ?? displaySink(config, log.child('display'));
-  const outbox = await RatingOutbox.open(resolve(config.dataDir, OUTBOX_FILE), log);
+  // A damaged outbox is salvaged (every whole press kept) and shown in the status; the device runs on.
+  const outbox = await RatingOutbox.open(resolve(config.dataDir, OUTBOX_FILE), log.child('outbox'), {
+    deviceId: config.deviceId,
+  });
   const gpio = options.gpio ?? (await gpioBackend(config, log));
   const keys = new RatingKeys(gpio, hardware.keys, {
     debounceMs: hardware.debounceMs,
@@ -127,6 +131,14 @@ export async function startRating(config: RatingConfig, options: RatingOptions =
   });
   const events = new EventEmitter<RatingDeviceEvents>();
   let invite: InviteState = null;
+
+  if (outbox.damage) {
+    // Shown in the device list on the hub until the program restarts.
+    connection.setStatus({
+      fault: joinFaults([stateFaultText(outbox.damage)]),
+      stateFault: stateFaultOf(outbox.damage),
+    });
+  }
 
   leds.setUnreachable(true); // until the first connection
   connection.on('connected', () => leds.setUnreachable(false));
@@ -194,6 +206,12 @@ export async function startRating(config: RatingConfig, options: RatingOptions =
     });
   });
   sender.kick(); // anything left from before a restart
+  log.info('rating device ready', {
+    counter: counterId,
+    keys: hardware.keys.length,
+    waiting: outbox.events.length,
+    simulate: config.simulate,
+  });
 
   const device = Object.assign(events, {
     config,
@@ -238,6 +256,13 @@ mainIfEntry(import.meta.url, {
   name: 'rating',
   folder: 'rating-button',
   start: (config, log) => startRating(config, { log }),
+  // `press satisfied` presses the key of that level.
+  input: (device, line) => {
+    const m = /^press\s+(\S+)$/.exec(line);
+    if (!m) throw new Error('expected "press <level>"');
+    device.press(m[1] as RatingLevel);
+    return `key ${m[1]} pressed`;
+  },
   describe: (config, device) =>
     device
       ? { waiting: device.outbox.events.length }

@@ -1,5 +1,6 @@
-// Rating events that the hub has not acknowledged yet, in a lowdb file in the
-// device's data directory, and the sender that delivers them in order.
+// Rating events that the hub has not acknowledged yet, in a durable JSON
+// state file in the device's data directory, and the sender that delivers
+// them in order.
 //
 // A press is appended (and on disk) before it is sent, so a rating survives
 // a hub or network outage and a restart of the device. The sender sends the
@@ -10,17 +11,19 @@
 // after a back-off: the hub counts each id once.
 
 import { EventEmitter } from 'node:events';
-import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Adapter, Low } from 'lowdb';
 import { z } from 'zod';
 import { RequestTimeout } from '../../shared/device/connection.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { type RatingResult, type Reply, ratingResult } from '../../shared/protocol/messages.js';
 import type { RequestAction } from '../../shared/protocol/topics.js';
 import { RATING_LEVELS, type RatingLevel } from '../../shared/ratings.js';
+import {
+  countKey,
+  JsonStateFile,
+  pickEntries,
+  type StateFileDamage,
+} from '../../shared/storage/json-state-file.js';
 
 export interface RatingEvent {
   /** Made once at the press; the requestId of every send of this event. */
@@ -30,92 +33,86 @@ export interface RatingEvent {
   pressedAt: number;
 }
 
+/** Strict: a salvage takes only whole events. */
+const ratingEventSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+  level: z.enum(RATING_LEVELS),
+  pressedAt: z.number().int().nonnegative(),
+});
+
 const outboxFile = z.object({
-  events: z.array(
-    z.object({
-      id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
-      level: z.enum(RATING_LEVELS),
-      pressedAt: z.number().int().nonnegative(),
-    }),
-  ),
+  /** The device that wrote the file (absent in files of older versions). */
+  deviceId: z.string().optional(),
+  events: z.array(ratingEventSchema),
 });
 type OutboxData = z.infer<typeof outboxFile>;
 
-/**
- * lowdb's JSONFile writes a temporary file and renames it over the old one,
- * but does not fsync: after a power cut the rename may be on disk and the data
- * not. This adapter syncs the file before the rename and the folder after it.
- */
-export class DurableJsonFile<T> implements Adapter<T> {
-  constructor(private readonly path: string) {}
-
-  async read(): Promise<T | null> {
-    try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as T;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-
-  async write(data: T): Promise<void> {
-    const temp = join(dirname(this.path), `.${basename(this.path)}.tmp`);
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(`${JSON.stringify(data, null, 1)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, this.path);
-    const dir = openSync(dirname(this.path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  }
+/** Rebuild a damaged outbox from its whole events, oldest press first. */
+export function salvageRatingEvents(
+  input: { text: string; objects: readonly unknown[] },
+  deviceId?: string,
+): { data: OutboxData; recovered: number; lost: number } {
+  const events = pickEntries(input.objects, ratingEventSchema, (e) => e.id).sort(
+    (a, b) => a.pressedAt - b.pressedAt,
+  );
+  return {
+    data: { ...(deviceId ? { deviceId } : {}), events },
+    recovered: events.length,
+    lost: Math.max(0, countKey(input.text, 'id') - events.length),
+  };
 }
 
+/**
+ * The outbox file (shared/storage/json-state-file.ts): each add or remove is
+ * one atomic, fsynced write, one after the other. A damaged file is salvaged
+ * (every whole event kept), kept aside, and shown in the device status.
+ */
 export class RatingOutbox {
-  private constructor(private readonly db: Low<OutboxData>) {}
+  private constructor(private readonly file: JsonStateFile<OutboxData>) {}
 
-  /** Open (or create) the outbox file. A file that cannot be read is kept aside and a new one started. */
-  static async open(path: string, log: Logger): Promise<RatingOutbox> {
-    await mkdir(dirname(path), { recursive: true });
-    const db = new Low<OutboxData>(new DurableJsonFile<OutboxData>(path), { events: [] });
-    try {
-      await db.read();
-      const checked = outboxFile.safeParse(db.data);
-      if (!checked.success) throw new Error(checked.error.issues[0]?.message ?? 'bad outbox file');
-      db.data = checked.data;
-    } catch (error) {
-      const aside = `${path}.bad-${Date.now()}`;
-      log.error('rating outbox unreadable: kept aside, starting a new one', { path, aside, error });
-      try {
-        renameSync(path, aside);
-      } catch {
-        // nothing to keep
-      }
-      db.data = { events: [] };
+  static async open(path: string, log: Logger, options: { deviceId?: string } = {}): Promise<RatingOutbox> {
+    const { deviceId } = options;
+    const file = await JsonStateFile.open<OutboxData>({
+      path,
+      schema: outboxFile,
+      empty: () => ({ ...(deviceId ? { deviceId } : {}), events: [] }),
+      salvage: (input) => salvageRatingEvents(input, deviceId),
+      // Another device's presses would be counted for this counter's officer.
+      foreignOwner: (data) =>
+        deviceId && data.deviceId !== undefined && data.deviceId !== deviceId ? data.deviceId : null,
+      count: (data) => data.events.length,
+      log,
+    });
+    if (deviceId && file.data.deviceId === undefined && file.damage === null) {
+      // A file of an older version: this device's from now on (written with the next press if not now).
+      await file
+        .update((d) => {
+          d.deviceId = deviceId;
+        })
+        .catch((error: unknown) => log.warn('outbox not written', { error }));
     }
-    if (db.data.events.length) log.info('ratings waiting from before', { count: db.data.events.length });
-    return new RatingOutbox(db);
+    if (file.data.events.length) log.info('ratings waiting from before', { count: file.data.events.length });
+    return new RatingOutbox(file);
+  }
+
+  /** What was wrong with the file at start (null: nothing). */
+  get damage(): StateFileDamage | null {
+    return this.file.damage;
   }
 
   get events(): readonly RatingEvent[] {
-    return this.db.data.events;
+    return this.file.data.events;
   }
 
   /** On disk when this resolves. */
   add(event: RatingEvent): Promise<void> {
-    return this.db.update((data) => {
+    return this.file.update((data) => {
       data.events.push(event);
     });
   }
 
   remove(id: string): Promise<void> {
-    return this.db.update((data) => {
+    return this.file.update((data) => {
       data.events = data.events.filter((e) => e.id !== id);
     });
   }

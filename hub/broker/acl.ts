@@ -9,8 +9,18 @@ export interface DeviceIdentity {
   counterId: number | null;
 }
 
-export function mayPublish(device: DeviceIdentity, topic: string): boolean {
+/**
+ * A device publishes its own status and its own role's requests. Only the
+ * status may be retained (it is the device's presence, replaced by its last
+ * will): a retained request would stay in the broker after the device left.
+ */
+export function mayPublish(
+  device: DeviceIdentity,
+  topic: string,
+  options: { retain?: boolean } = {},
+): boolean {
   if (topic === topics.deviceStatus(device.id)) return true;
+  if (options.retain) return false;
   return REQUEST_ACTIONS[device.role].some((action) => topic === topics.deviceRequest(device.id, action));
 }
 

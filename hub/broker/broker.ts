@@ -3,9 +3,13 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } f
 import type { Logger } from '../../shared/log/logger.js';
 import { decodePayload, deviceStatus } from '../../shared/protocol/messages.js';
 import { type ParsedTopic, parseTopic } from '../../shared/protocol/topics.js';
+import { SignInLimiter } from '../auth/rate-limit.js';
 import type { Metrics } from '../metrics.js';
 import type { Device, DeviceStore } from '../store/device-store.js';
 import { mayPublish, maySubscribe } from './acl.js';
+import { FrontDoor, GuardedConnection } from './front-door.js';
+import { DEFAULT_MQTT_LIMITS, type MqttLimits } from './limits.js';
+import { maskUsername, RefusalLog } from './refusal-log.js';
 
 export interface DevicePublish {
   device: Device;
@@ -21,6 +25,8 @@ export interface HubBroker {
   /** Cut a device off at once (after its credential was revoked). */
   disconnect(deviceId: string): void;
   connectedDevices(): string[];
+  /** Open MQTT connections, and how many of them have not authenticated yet. */
+  connections(): { total: number; unauthenticated: number; addresses: number };
   close(): Promise<void>;
 }
 
@@ -33,6 +39,8 @@ export interface BrokerOptions {
   /** Called for every accepted publish of a device (requests and status). */
   onDevicePublish: (message: DevicePublish) => void;
   onDeviceConnection?: (device: Device, connected: boolean) => void;
+  /** Front-door limits (limits.ts); what is left out keeps its default. */
+  limits?: Partial<MqttLimits>;
   now?: () => number;
 }
 
@@ -48,13 +56,60 @@ function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
+/** The per-address key of a client's connection (its conn is the front door's guard). */
+function addressOf(client: Client | null | undefined): string {
+  const conn = client?.conn;
+  return conn instanceof GuardedConnection ? conn.address : 'unknown';
+}
+
 export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
   const { devices, log, metrics } = options;
   const now = options.now ?? Date.now;
+  const limits: MqttLimits = { ...DEFAULT_MQTT_LIMITS, ...options.limits };
   // Live clients per device (a device and possibly a technician's side client).
   const clients = new Map<string, Set<DeviceClient>>();
+  // Waits and log windows are durations: a monotonic clock, so a wall-clock
+  // jump (a Pi without RTC setting its time) neither lengthens a wait nor
+  // holds a summary back.
+  const monotonic = () => performance.now();
+  // Refused logins, per address: a few answered at once, then each refusal
+  // waits longer (doubling, bounded). The connection waits with its place in
+  // the unauthenticated caps taken, so one address cannot guess faster than
+  // maxUnauthenticatedPerAddress / authMaxDelayMs a second. Only refusals
+  // wait: a correct credential is answered at once, from any address.
+  const failures = new SignInLimiter(
+    limits.authFailuresBeforeDelay + 1,
+    limits.authDelayMs,
+    limits.authMaxDelayMs,
+  );
+  const refusals = new RefusalLog(log, { now: monotonic });
+  const waitingRefusals = new Set<NodeJS.Timeout>();
+
+  const refuseLogin = (
+    client: Client,
+    reason: 'bad_credentials' | 'client_id_not_device',
+    details: Record<string, unknown>,
+    error: AuthenticateError,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ) => {
+    metrics.inc('mqtt_auth_refused');
+    const address = addressOf(client);
+    failures.fail(address, monotonic());
+    const wait = Math.min(failures.waitMs(address, monotonic()), limits.authMaxDelayMs);
+    refusals.note(address, reason, { ...details, ...(wait > 0 ? { delayMs: wait } : {}) });
+    if (wait <= 0) return done(error, false);
+    metrics.inc('mqtt_auth_delayed');
+    const timer = setTimeout(() => {
+      waitingRefusals.delete(timer);
+      done(error, false);
+    }, wait);
+    waitingRefusals.add(timer);
+  };
 
   const aedes = await Aedes.createBroker({
+    // The front door closes a connection without a complete CONNECT first;
+    // this is only aedes' own back-stop.
+    connectTimeout: limits.connectTimeoutMs * 2,
     // No anonymous clients: the username is the device id, the password its
     // token, and the MQTT client id is the device id (or "<device id>:<anything>"
     // for a technician's second client, e.g. mosquitto_sub beside mosquitto_pub),
@@ -63,22 +118,28 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
       const deviceId = username ?? '';
       const device = password ? devices.verify(deviceId, password.toString('utf8')) : null;
       if (!device) {
-        metrics.inc('mqtt_auth_refused');
-        log.warn('connection refused: bad credentials', {
-          clientId: client.id,
-          username: deviceId || undefined,
-        });
-        return done(authError('bad username or password', 4), false);
+        // Neither the username nor the client id is logged in full: either
+        // may be a password typed into the wrong field.
+        return refuseLogin(
+          client,
+          'bad_credentials',
+          { username: maskUsername(deviceId), clientId: maskUsername(client.id) },
+          authError('bad username or password', 4),
+          done,
+        );
       }
       if (!clientIdBelongsTo(client.id, device.id)) {
-        metrics.inc('mqtt_auth_refused');
-        log.warn('connection refused: client id must be the device id', {
-          clientId: client.id,
-          device: device.id,
-        });
-        return done(authError('client id must be the device id', 2), false);
+        return refuseLogin(
+          client,
+          'client_id_not_device',
+          { device: device.id, clientId: maskUsername(client.id) },
+          authError('client id must be the device id', 2),
+          done,
+        );
       }
+      failures.succeed(addressOf(client));
       (client as DeviceClient).device = device;
+      if (client.conn instanceof GuardedConnection) client.conn.markAuthenticated();
       done(null, true);
     },
     authorizePublish(client, packet, done) {
@@ -87,6 +148,16 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
         metrics.inc('mqtt_publish_refused');
         log.warn('publish refused: outside the device role', { device: device?.id, topic: packet.topic });
         return done(new Error(`publish to ${packet.topic} is not allowed`));
+      }
+      // Retained messages stay in the broker after the device has gone: only
+      // its presence (status) may be kept, never a request.
+      if (packet.retain && !mayPublish(device, packet.topic, { retain: true })) {
+        metrics.inc('mqtt_publish_refused');
+        log.warn('publish refused: retained outside the status topic', {
+          device: device.id,
+          topic: packet.topic,
+        });
+        return done(new Error(`retained publish to ${packet.topic} is not allowed`));
       }
       // A status is retained and shown to administrators: refuse a bad one
       // rather than keep it.
@@ -147,12 +218,23 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
     log.info('device disconnected', { device: client.device.id, clientId: client.id });
     options.onDeviceConnection?.(client.device, false);
   });
+  // A refused CONNECT comes back here as an error carrying its CONNACK code:
+  // it was counted and logged by authenticate() already.
+  const isRefusedConnect = (error: Error) => (error as { errorCode?: number }).errorCode !== undefined;
   aedes.on('clientError', (client: DeviceClient, error: Error) => {
-    log.warn('client error', { device: client.device?.id ?? client.id, error: error.message });
+    if (isRefusedConnect(error)) return;
+    if (client.device) {
+      log.warn('client error', { device: client.device.id, error: error.message });
+      return;
+    }
+    // Not a device (yet): anyone on the LAN can cause this, so it is summarised per address.
+    metrics.inc('mqtt_connection_error');
+    refusals.note(addressOf(client), 'protocol_error', { error: error.message });
   });
   aedes.on('connectionError', (client: DeviceClient, error: Error) => {
+    if (isRefusedConnect(error)) return;
     metrics.inc('mqtt_connection_error');
-    log.warn('connection error', { clientId: client?.id, error: error.message });
+    refusals.note(addressOf(client), 'protocol_error', { error: error.message });
   });
   aedes.on('publish', (packet: AedesPublishPacket, client: DeviceClient | null) => {
     if (!client?.device) return;
@@ -166,12 +248,21 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
     }
   });
 
+  const frontDoor = new FrontDoor({
+    limits,
+    metrics,
+    refusals,
+    admit: (connection) => aedes.handle(connection),
+  });
   // Small request/reply messages: Nagle's algorithm would hold each reply back
   // waiting for the client's delayed ACK (~40 ms per round trip).
-  const server: Server = createServer({ noDelay: true }, aedes.handle);
+  const server: Server = createServer({ noDelay: true }, frontDoor.accept);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    // A deep accept queue: during a connection flood a burst must not fill
+    // it, or a device's own SYN is dropped and retried only a second later.
+    // (Linux caps it at net.core.somaxconn, 4096 by default.)
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -201,8 +292,13 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
       for (const client of clients.get(deviceId) ?? []) client.close();
     },
     connectedDevices: () => [...clients.keys()],
+    connections: () => frontDoor.counts(),
     async close() {
+      for (const timer of waitingRefusals) clearTimeout(timer);
+      waitingRefusals.clear();
+      refusals.close();
       for (const set of clients.values()) for (const client of set) client.close();
+      frontDoor.closeAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },

@@ -9,6 +9,7 @@ import {
   decodePayload,
   deviceStatus,
   encode,
+  MAX_PAYLOAD_BYTES,
   PROTOCOL_VERSION,
   type Reply,
 } from '../../shared/protocol/messages.js';
@@ -36,8 +37,24 @@ export interface DeviceRequestDeps {
   serviceDayEnd?: (now: number) => number;
 }
 
-/** The requestId of a payload we could not accept, if it has a usable one. */
-function looseRequestId(payload: Buffer): string | null {
+/**
+ * How far into an oversized payload its requestId is looked for. Devices
+ * write `{"v":1,"requestId":"…"` first (shared/device/connection.ts).
+ */
+const REQUEST_ID_PREFIX_BYTES = 256;
+const LEADING_REQUEST_ID = /^\s*\{[^{}[\]]*?"requestId"\s*:\s*"([A-Za-z0-9_.:-]{1,64})"/;
+
+/**
+ * The requestId of a payload we could not accept, if it has a usable one.
+ * An oversized payload is never parsed (a 200 MB JSON text takes ~900 MB to
+ * parse): its id is taken only from a top-level "requestId" string in its
+ * first bytes, otherwise the reply carries none (docs/protocol.md).
+ */
+export function looseRequestId(payload: Buffer): string | null {
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    const prefix = payload.subarray(0, REQUEST_ID_PREFIX_BYTES).toString('latin1');
+    return LEADING_REQUEST_ID.exec(prefix)?.[1] ?? null;
+  }
   try {
     const id = (JSON.parse(payload.toString()) as { requestId?: unknown }).requestId;
     return typeof id === 'string' && id.length <= 64 ? id : null;

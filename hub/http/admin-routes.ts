@@ -183,6 +183,8 @@ function deviceView(d: Device, online: ReadonlySet<string>) {
     version: d.status?.version ?? null,
     printer: d.status?.printer ?? null,
     fault: d.status?.fault ?? null,
+    /** A damaged state file the device salvaged at start (docs/kiosk.md, docs/rating.md). */
+    stateFault: d.status?.stateFault ?? null,
     lastSeen: d.lastSeen,
     createdAt: d.createdAt,
     revokedAt: d.revokedAt,

@@ -19,6 +19,13 @@
 //   off), after any leased ticket already placed there. That place is a
 //   fraction between two whole places (Ticket.seq), fixed once given, so
 //   a clock jump afterwards never moves it;
+// - a kiosk's lease request says which unused numbers it still holds; every
+//   other number leased to it that day and not synced is SPENT: never
+//   leased, re-listed or issued again that day, though a ticket printed with
+//   it is still accepted when it is synced. So a kiosk that lost its outbox
+//   (a damaged state file) cannot print a number twice: what it printed and
+//   lost is not in what it holds. An older kiosk that sends no list gets
+//   every unused, unspent number leased to it, as before;
 // - unused numbers expire with the day (applyChanges drops them on a new
 //   service date).
 
@@ -43,6 +50,11 @@ export interface LeaseInput {
   count: number;
   /** When the lease ends (the next daily reset), passed in by the caller. */
   validUntil: number;
+  /**
+   * The unused numbers the kiosk says it holds (null: none). Undefined: an
+   * older kiosk that does not say; nothing is spent then.
+   */
+  held?: { serviceDate: string; series: readonly { seriesKey: string; numbers: readonly number[] }[] } | null;
 }
 
 export interface LeasedSeries {
@@ -66,13 +78,43 @@ export interface LeaseResult {
   skipped: string[];
   /** Numbers newly leased by this grant. */
   granted: number;
+  /** Numbers of the kiosk marked spent by this grant (no longer held by it). */
+  spent: number;
 }
 
-/** The unused numbers of a series leased to a device, oldest grant first, each grant downward. */
+/** The unused, unspent numbers of a series leased to a device, oldest grant first, each grant downward. */
 export function heldNumbers(state: QueueState, seriesKey: string, deviceId: string): Lease[] {
   return [...(state.leases.get(seriesKey)?.values() ?? [])]
-    .filter((l) => l.deviceId === deviceId && l.ticketId === null)
+    .filter((l) => l.deviceId === deviceId && l.ticketId === null && l.spentAt === null)
     .sort((a, b) => a.leasedAt - b.leasedAt || b.number - a.number);
+}
+
+/**
+ * The leases of a device that its list of held numbers no longer names (or
+ * names for another service date, or in a series it no longer asks for):
+ * spent from now on. `wantedSeries`: the series this grant answers for.
+ */
+function spentBy(
+  state: QueueState,
+  deviceId: string,
+  held: NonNullable<LeaseInput['held']>,
+  wantedSeries: ReadonlySet<string>,
+): Lease[] {
+  const kept = new Set<string>();
+  if (held.serviceDate === state.serviceDate) {
+    for (const s of held.series) {
+      if (!wantedSeries.has(s.seriesKey)) continue;
+      for (const n of s.numbers) kept.add(`${s.seriesKey}\u0000${n}`);
+    }
+  }
+  const spent: Lease[] = [];
+  for (const [seriesKey, series] of state.leases) {
+    for (const l of series.values()) {
+      if (l.deviceId !== deviceId || l.ticketId !== null || l.spentAt !== null) continue;
+      if (!kept.has(`${seriesKey}\u0000${l.number}`)) spent.push(l);
+    }
+  }
+  return spent;
 }
 
 /**
@@ -97,9 +139,10 @@ function freeFromTop(state: QueueState, seriesKey: string, numbering: Numbering,
 /**
  * Top the kiosk's unused numbers up to `count` per series of the procedures
  * it offers, taking them from the top of each range downward (the ascending
- * sequence is left alone). Answers with all of them, so asking again changes
- * nothing. A series with no free number left gives what it has (possibly
- * none).
+ * sequence is left alone). With `held`, the numbers the kiosk no longer
+ * holds are spent first, and it keeps only what it listed. Answers with all
+ * it now holds, so asking again with the answer changes nothing. A series
+ * with no free number left gives what it has (possibly none).
  */
 export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): Decision<LeaseResult> {
   const { catalogue } = state;
@@ -125,11 +168,25 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
   const procedures: LeaseResult['procedures'] = [];
   let granted = 0;
 
-  for (const procedure of catalogue.procedures) {
-    if (!wanted.has(procedure.id)) continue;
+  const wantedProcedures = catalogue.procedures.flatMap((procedure) => {
+    if (!wanted.has(procedure.id)) return [];
     const found = seriesFor(state, procedure);
-    if (!found) continue;
-    const { seriesKey, numbering } = found;
+    return found ? [{ procedure, ...found }] : [];
+  });
+  // Spent before the draw below: a spent number is neither kept nor handed out again.
+  const spent =
+    input.held === undefined
+      ? []
+      : spentBy(
+          state,
+          input.deviceId,
+          input.held ?? { serviceDate: '', series: [] },
+          new Set(wantedProcedures.map((w) => w.seriesKey)),
+        );
+  const spentKeys = new Set(spent.map((l) => `${l.seriesKey}\u0000${l.number}`));
+  for (const lease of spent) changes.push({ kind: 'lease', lease: { ...lease, spentAt: ctx.now } });
+
+  for (const { procedure, seriesKey, numbering } of wantedProcedures) {
     procedures.push({
       procedureId: procedure.id,
       fieldId: procedure.fieldId,
@@ -140,7 +197,9 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
     });
     // Procedures sharing a series draw from it once, so the state is all a draw needs to see.
     if (series.has(seriesKey)) continue;
-    const numbers = heldNumbers(state, seriesKey, input.deviceId).map((l) => l.number);
+    const numbers = heldNumbers(state, seriesKey, input.deviceId)
+      .filter((l) => !spentKeys.has(`${seriesKey}\u0000${l.number}`))
+      .map((l) => l.number);
     const fresh = freeFromTop(state, seriesKey, numbering, input.count - numbers.length);
     for (const number of fresh) {
       const lease: Lease = {
@@ -151,6 +210,7 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
         deviceId: input.deviceId,
         leasedAt: ctx.now,
         ticketId: null,
+        spentAt: null,
       };
       changes.push({ kind: 'lease', lease });
       numbers.push(number);
@@ -169,6 +229,7 @@ export function grantLease(state: QueueState, input: LeaseInput, ctx: Context): 
       procedures,
       skipped,
       granted,
+      spent: spent.length,
     },
   };
 }

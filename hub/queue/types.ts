@@ -145,6 +145,13 @@ export interface Lease {
   leasedAt: number;
   /** The ticket printed with it, once the kiosk has synced it; null while unused. */
   ticketId: string | null;
+  /**
+   * When the kiosk's lease request no longer listed it among the numbers it
+   * holds (it printed it, or lost it with its state file): from then on it is
+   * never leased or handed out again that day, but a ticket printed with it
+   * may still be synced. Null while the kiosk holds it.
+   */
+  spentAt: number | null;
 }
 
 export type TicketEventType =

@@ -217,6 +217,16 @@ export const migrations: Migration[] = [
   },
   {
     version: 5,
+    description: 'leased numbers a kiosk no longer holds are spent for the day',
+    sql: `
+      -- Set when a kiosk's lease request no longer lists the number among
+      -- those it holds: never leased or issued again that day (a ticket
+      -- printed with it may still be synced).
+      ALTER TABLE leases ADD COLUMN spent_at INTEGER;
+    `,
+  },
+  {
+    version: 6,
     description: 'place in the line independent of the clock; tickets issued on an untrusted clock',
     sql: `
       -- The line is ordered by seq (a number that only grows), no longer by

@@ -161,10 +161,11 @@ export class QueueStore {
     );
     this.clearSequences = db.prepare('DELETE FROM sequences');
     this.upsertLease = db.prepare(
-      `INSERT INTO leases (service_date, series_key, number, display, device_id, leased_at, ticket_id)
-       VALUES (@serviceDate, @seriesKey, @number, @display, @deviceId, @leasedAt, @ticketId)
+      `INSERT INTO leases (service_date, series_key, number, display, device_id, leased_at, ticket_id, spent_at)
+       VALUES (@serviceDate, @seriesKey, @number, @display, @deviceId, @leasedAt, @ticketId, @spentAt)
        ON CONFLICT(service_date, series_key, number) DO UPDATE SET display = excluded.display,
-         device_id = excluded.device_id, leased_at = excluded.leased_at, ticket_id = excluded.ticket_id`,
+         device_id = excluded.device_id, leased_at = excluded.leased_at, ticket_id = excluded.ticket_id,
+         spent_at = excluded.spent_at`,
     );
     this.insertEvent = db.prepare(
       'INSERT INTO ticket_events (ticket_id, type, at, counter_id, officer, detail) VALUES (?, ?, ?, ?, ?, ?)',
@@ -339,7 +340,7 @@ export class QueueStore {
   leasesOf(serviceDate: string): Lease[] {
     const rows = this.db
       .prepare(
-        `SELECT service_date, series_key, number, display, device_id, leased_at, ticket_id
+        `SELECT service_date, series_key, number, display, device_id, leased_at, ticket_id, spent_at
          FROM leases WHERE service_date = ? ORDER BY leased_at, number`,
       )
       .all(serviceDate) as {
@@ -350,6 +351,7 @@ export class QueueStore {
       device_id: string;
       leased_at: number;
       ticket_id: string | null;
+      spent_at: number | null;
     }[];
     return rows.map((r) => ({
       serviceDate: r.service_date,
@@ -359,6 +361,7 @@ export class QueueStore {
       deviceId: r.device_id,
       leasedAt: r.leased_at,
       ticketId: r.ticket_id,
+      spentAt: r.spent_at,
     }));
   }
 

@@ -3,6 +3,7 @@
 // cleanly on SIGTERM (systemd) or SIGINT (Ctrl+C).
 
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -52,6 +53,28 @@ export interface DeviceProgram<R extends Role, D extends { stop(): Promise<void>
   start(config: Extract<DeviceConfig, { role: R }>, log: Logger): Promise<D>;
   /** Extra fields for the "starting" and "stopping" log lines. */
   describe?: (config: Extract<DeviceConfig, { role: R }>, device?: D) => Record<string, unknown>;
+  /**
+   * Simulate mode only: a line typed on stdin (`press 0`), as a finger on a
+   * simulated button would. Returns what was done, for the log; throws on a
+   * line it does not understand. Under systemd stdin is empty: nothing happens.
+   */
+  input?: (device: D, line: string) => string;
+}
+
+/** Simulate mode: feed stdin lines to the program's `input`, one log line each. */
+function readSimulatedInput<D>(log: Logger, device: D, input: (device: D, line: string) => string): void {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', (raw) => {
+    const line = raw.trim();
+    if (line === '') return;
+    try {
+      log.info('simulated input', { line, done: input(device, line) });
+    } catch (error) {
+      log.warn('simulated input not understood', { line, reason: (error as Error).message });
+    }
+  });
+  // The program does not wait for stdin: the device connection keeps it running.
+  process.stdin.unref?.();
 }
 
 /** The `main` of an edge program: `--config <file>` (or QMS_<NAME>_CONFIG, or /etc/qms/<name>.json). */
@@ -93,6 +116,7 @@ export async function runDeviceProgram<R extends Role, D extends { stop(): Promi
   });
   log.debug('config', { config: redactDeviceConfig(own) });
   const device = await program.start(own, log);
+  if (own.simulate && program.input) readSimulatedInput(log, device, program.input);
   stopOnSignals(
     log,
     () => device.stop(),

@@ -32,7 +32,27 @@ export const deviceStatus = z.object({
   version: z.string().max(40).optional(),
   at: epochMs,
   printer: printerState.optional(),
+  /** Current faults in words, for staff. */
   fault: z.string().max(200).nullable().optional(),
+  /**
+   * The device's state file was damaged at start and salvaged (it runs on);
+   * set until the program restarts. Older hubs ignore it (`fault` says it
+   * in words too).
+   */
+  stateFault: z
+    .object({
+      file: z.string().max(100),
+      problem: z.enum(['empty', 'not_json', 'wrong_shape', 'foreign', 'unreadable']),
+      /** Entries recovered into the new file. */
+      recovered: z.number().int().nonnegative(),
+      /** Entries seen but not recovered (an estimate where the file was cut). */
+      lost: z.number().int().nonnegative(),
+      /** Where the damaged file was kept, next to the state file. */
+      keptAs: z.string().max(200).nullable(),
+      at: epochMs,
+    })
+    .nullable()
+    .optional(),
 });
 export type DeviceStatus = z.infer<typeof deviceStatus>;
 
@@ -64,6 +84,23 @@ export const requestLeaseRequest = z.object({
   fieldIds: z.array(id).max(100).default([]),
   /** Unused numbers to hold per series. */
   count: z.number().int().min(1).max(50),
+  /**
+   * The unused numbers the kiosk still holds from its lease (null: none, e.g.
+   * after losing its state file). The hub keeps these for it, counts every
+   * other number it leased to the kiosk that day as spent (never leased or
+   * issued again that day; a ticket printed with it may still be synced), and
+   * tops up with fresh numbers. Absent (older kiosks): the hub answers with
+   * every number it leased to the kiosk and has not seen used.
+   */
+  held: z
+    .object({
+      serviceDate,
+      series: z
+        .array(z.object({ seriesKey, numbers: z.array(z.number().int().nonnegative()).max(50) }))
+        .max(100),
+    })
+    .nullable()
+    .optional(),
 });
 export type RequestLeaseRequest = z.infer<typeof requestLeaseRequest>;
 

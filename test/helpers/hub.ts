@@ -167,8 +167,11 @@ export async function spawnHub(
   dataDir: string,
   mqttPort: number,
   httpPort: number,
-  /** More environment (a config file, a faked clock), and how long to wait for "ready" (default 15 s). */
-  options: { env?: Record<string, string>; readyMs?: number } = {},
+  /**
+   * `env`: more variables (e.g. QMS_CONFIG, a faked clock); `cwd`: another source tree to run the hub
+   * from; `readyMs`: how long to wait for "ready" (default 15 s).
+   */
+  options: { env?: Record<string, string>; cwd?: string; readyMs?: number } = {},
 ): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
     env: {
@@ -179,6 +182,7 @@ export async function spawnHub(
       QMS_LOG_LEVEL: 'info',
       ...options.env,
     },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,7 @@
-// A kiosk asks for numbers in advance (docs/protocol.md, request-lease): the
-// hub tops its unused numbers up to `count` per series, commits them, and
-// answers with every number the kiosk holds, so a repeat changes nothing.
+// A kiosk asks for numbers in advance (docs/protocol.md, request-lease): it
+// says which unused numbers it still holds; the hub spends the others it had
+// leased to it, tops up to `count` per series, commits, and answers with
+// every number the kiosk now holds, so a repeat changes nothing.
 
 import { type LeaseGrant, requestLeaseRequest } from '../../../shared/protocol/messages.js';
 import { grantLease } from '../../queue/lease.js';
@@ -19,12 +20,21 @@ export const requestLeaseHandler = defineHandler({
           fieldIds: request.fieldIds,
           count: request.count,
           validUntil: ctx.serviceDayEnd(c.now),
+          held: request.held,
         },
         c,
       ),
     );
     if (!decision.ok) return ctx.fail(decision.code, decision.message);
-    const { granted, ...grant } = decision.result;
+    const { granted, spent, ...grant } = decision.result;
+    if (spent > 0) {
+      // Numbers the kiosk printed (not synced yet) or lost, e.g. with a damaged state file.
+      ctx.metrics.inc('leased_numbers_spent', spent);
+      ctx.log.info('leased numbers no longer held by the kiosk: spent for the day', {
+        device: device.id,
+        spent,
+      });
+    }
     if (granted > 0) {
       ctx.metrics.inc('numbers_leased', granted);
       ctx.log.info('numbers leased', {

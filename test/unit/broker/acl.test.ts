@@ -23,6 +23,18 @@ describe('per-role ACL', () => {
   });
 
   it.each([
+    [kiosk, 'qms/device/kiosk-01/status', true],
+    [kiosk, 'qms/device/kiosk-01/request/issue-ticket', false],
+    [kiosk, 'qms/device/kiosk-02/status', false],
+    [rating, 'qms/device/rating-03/request/submit-rating', false],
+    [speaker, 'qms/device/speaker-01/status', true],
+  ] as const)('%o may publish %s retained: %s', (device, topic, allowed) => {
+    expect(mayPublish(device, topic, { retain: true })).toBe(allowed);
+    // Without the retain flag every own topic is allowed.
+    expect(mayPublish(device, topic, { retain: false })).toBe(topic.includes(`/${device.id}/`));
+  });
+
+  it.each([
     [kiosk, 'qms/device/kiosk-01/reply', true],
     [kiosk, 'qms/hub/catalogue', true],
     [kiosk, 'qms/hub/queue', true],

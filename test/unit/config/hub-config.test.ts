@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MQTT_LIMITS } from '../../../hub/broker/limits.js';
 import { ConfigError, loadHubConfig } from '../../../hub/config.js';
 
 let dir: string;
@@ -31,10 +32,55 @@ describe('loadHubConfig', () => {
   it('has a default for everything', async () => {
     expect(await loadHubConfig({})).toEqual({
       dataDir: './data',
-      mqtt: { host: '0.0.0.0', port: 1883 },
+      mqtt: { host: '0.0.0.0', port: 1883, limits: DEFAULT_MQTT_LIMITS },
       http: { host: '0.0.0.0', port: 8080 },
       site: { name: 'Công an tỉnh Thanh Hóa – Bộ phận một cửa', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
+      clock: { trustSystemClock: false, rtc: '/sys/class/rtc/rtc0', carryOverMinutes: 120, checkSeconds: 30 },
+    });
+    expect(DEFAULT_MQTT_LIMITS).toMatchObject({
+      maxPacketBytesBeforeAuth: 4096,
+      maxPacketBytes: 65_536,
+      connectTimeoutMs: 5000,
+    });
+  });
+
+  it('reads clock, keeping the default of each setting left out, and refuses nonsense', async () => {
+    const path = await writeConfig('clock.json', { clock: { rtc: '', carryOverMinutes: 0 } });
+    expect((await loadHubConfig({ QMS_CONFIG: path })).clock).toEqual({
+      trustSystemClock: false,
+      rtc: '',
+      carryOverMinutes: 0,
+      checkSeconds: 30,
+    });
+    for (const clock of [
+      { carryOverMinutes: -1 },
+      { checkSeconds: 0 },
+      { trustSystemClock: 'yes' },
+      { ntp: true },
+    ]) {
+      const bad = await writeConfig('bad-clock.json', { clock });
+      await expect(loadHubConfig({ QMS_CONFIG: bad })).rejects.toThrow(/clock/);
+    }
+  });
+
+  it('reads mqtt.limits, keeping the default of each limit left out', async () => {
+    const path = await writeConfig('limits.json', {
+      mqtt: {
+        port: 1884,
+        limits: { maxPacketBytes: 32_768, maxConnectionsPerAddress: 8, authMaxDelayMs: 0 },
+      },
+    });
+    const config = await loadHubConfig({ QMS_CONFIG: path, QMS_MQTT_PORT: '1885' });
+    expect(config.mqtt).toEqual({
+      host: '0.0.0.0',
+      port: 1885,
+      limits: {
+        ...DEFAULT_MQTT_LIMITS,
+        maxPacketBytes: 32_768,
+        maxConnectionsPerAddress: 8,
+        authMaxDelayMs: 0,
+      },
     });
   });
 
@@ -46,7 +92,7 @@ describe('loadHubConfig', () => {
       publicUrl: 'http://192.168.1.10:8080/',
     });
     const config = await loadHubConfig({ QMS_CONFIG: path });
-    expect(config.mqtt).toEqual({ host: '0.0.0.0', port: 1884 });
+    expect(config.mqtt).toEqual({ host: '0.0.0.0', port: 1884, limits: DEFAULT_MQTT_LIMITS });
     expect(config.site).toEqual({ name: 'UBND phường Điện Biên', timeZone: 'Asia/Ho_Chi_Minh' });
     expect(config.dailyResetTime).toBe('23:30');
     expect(config.publicUrl).toBe('http://192.168.1.10:8080');
@@ -97,6 +143,22 @@ describe('loadHubConfig', () => {
       'publicUrl: expected a http:// or https:// URL such as "http://192.168.1.10:8080"',
     ],
     [{ mqtt: { prot: 1 } }, 'mqtt.prot: unknown key (check the spelling)'],
+    [
+      { mqtt: { limits: { maxPacketBytes: 1024 } } },
+      'mqtt.limits.maxPacketBytes: expected a number between 17408 and 16777216',
+    ],
+    [
+      { mqtt: { limits: { maxConnections: '500' } } },
+      'mqtt.limits.maxConnections: expected a number between 1 and 100000',
+    ],
+    [
+      { mqtt: { limits: { connectTimeoutMs: 2.5 } } },
+      'mqtt.limits.connectTimeoutMs: expected a whole number',
+    ],
+    [
+      { mqtt: { limits: { maxPacketSize: 4096 } } },
+      'mqtt.limits.maxPacketSize: unknown key (check the spelling)',
+    ],
     [{ dataDir: '' }, 'dataDir: must not be empty'],
   ])('names the bad field in %j', async (value, problem) => {
     const path = await writeConfig('bad.json', value);

@@ -188,9 +188,10 @@ describe('Issuer', () => {
     });
     expect(issuer.leaseLow()).toBe(true);
     await issuer.refreshLease();
+    // No lease yet: it holds nothing (the hub spends whatever it had leased to it).
     expect(connection.sent[0]).toMatchObject({
       action: 'request-lease',
-      body: { fieldIds: ['cc'], procedureIds: [], count: 3 },
+      body: { fieldIds: ['cc'], procedureIds: [], count: 3, held: null },
     });
     expect(state.data.lease).toMatchObject({
       serviceDate: DAY,
@@ -198,6 +199,29 @@ describe('Issuer', () => {
     });
     expect(issuer.leaseLow()).toBe(false);
     expect(issuer.leaseLow('2025-11-29')).toBe(true);
+  });
+
+  it('tells the hub which leased numbers it still holds', async () => {
+    const grant: LeaseGrant = {
+      serviceDate: DAY,
+      validUntil: NOW + 3600_000,
+      series: [{ seriesKey: 'field:cc', prefix: 'A', numbers: [8, 9, 6] }],
+      procedures: [{ procedureId: 'cc-01', fieldId: 'cc', seriesKey: 'field:cc', counters: [] }],
+      skipped: [],
+    };
+    const { issuer, state, connection } = await setup({
+      'issue-ticket': () => 'timeout',
+      'request-lease': (_b, id) => ok('request-lease', id, grant),
+    });
+    await state.setLease(lease([7, 8, 9]));
+    await issuer.issue({ procedureId: 'cc-01', priority: null }); // prints A7
+    await issuer.refreshLease(true);
+    const sent = connection.sent.find((s) => s.action === 'request-lease')!;
+    expect(sent.body.held).toEqual({
+      serviceDate: DAY,
+      series: [{ seriesKey: 'field:cc', numbers: [8, 9] }],
+    });
+    expect(state.data.lease!.series['field:cc']!.numbers).toEqual([8, 9, 6]);
   });
 
   it('sends the outbox oldest first in batches and keeps what the hub has not settled', async () => {

@@ -187,6 +187,102 @@ describe('grantLease', () => {
   });
 });
 
+const held = (numbers: number[], seriesKey = 'field:cc', serviceDate = DAY): LeaseInput['held'] => ({
+  serviceDate,
+  series: [{ seriesKey, numbers }],
+});
+
+describe('grantLease with the numbers the kiosk holds', () => {
+  it('keeps what the kiosk holds, spends what it no longer holds, tops up below', () => {
+    const { state, ctx } = office();
+    accept(state, grantLease(state, lease({ held: null }), ctx)); // 1999, 1998, 1997
+    ctx.advance(MINUTE);
+    // It printed 1999 offline and has not synced it yet.
+    const grant = accept(state, grantLease(state, lease({ held: held([1998, 1997]) }), ctx));
+    expect(grant.series[0]!.numbers).toEqual([1998, 1997, 1996]);
+    expect(grant).toMatchObject({ granted: 1, spent: 1 });
+    expect(state.leases.get('field:cc')!.get(1999)).toMatchObject({ ticketId: null, spentAt: ctx.now });
+    // Asking again with the answer changes nothing.
+    const again = grantLease(state, lease({ held: held([1998, 1997, 1996]) }), ctx);
+    expect(again).toMatchObject({ ok: true, changes: [], result: { granted: 0, spent: 0 } });
+    // The printed ticket still syncs.
+    expect(accept(state, sync(state, ctx, { number: 1999 })).status).toBe('accepted');
+    expect(state.leases.get('field:cc')!.get(1999)).toMatchObject({
+      ticketId: 't-1999',
+      spentAt: expect.any(Number),
+    });
+  });
+
+  it('a kiosk that lost its state holds nothing: nothing it had is handed out again that day', () => {
+    const { state, ctx } = office({ ccNumbering: numbering('', 1, 8) });
+    accept(state, grantLease(state, lease({ held: null }), ctx)); // 8, 7, 6
+    // 8 and 7 printed offline, then the state file is lost; the kiosk asks with nothing held.
+    const after = accept(state, grantLease(state, lease({ held: null }), ctx));
+    expect(after.series[0]!.numbers).toEqual([5, 4, 3]);
+    expect(after.spent).toBe(3);
+    // Not to it, not to an older kiosk that sends no list, not by the sequence, not to another kiosk.
+    expect(accept(state, grantLease(state, lease({ held: undefined }), ctx)).series[0]!.numbers).toEqual([
+      5, 4, 3,
+    ]);
+    expect(issue(state, ctx, 'cc-cap').display).toBe('1');
+    expect(
+      accept(state, grantLease(state, lease({ deviceId: 'kiosk-2', count: 5 }), ctx)).series[0]!.numbers,
+    ).toEqual([2]);
+    expectRefusal(state, 'range_exhausted', (s) => issueTicket(s, { procedureId: 'cc-cap' }, ctx));
+    // A list naming a spent number does not bring it back (a state file restored from an old copy).
+    const stale = accept(state, grantLease(state, lease({ held: held([8, 7, 6, 5, 4, 3]) }), ctx));
+    expect(stale.series[0]!.numbers).toEqual([5, 4, 3]);
+    // Tickets printed with the spent numbers before the loss are still accepted when they arrive.
+    expect(accept(state, sync(state, ctx, { number: 8 })).status).toBe('accepted');
+  });
+
+  it('keeps only numbers leased to this kiosk, unused, of the service date and a series it asks for', () => {
+    const { state, ctx } = office();
+    accept(state, grantLease(state, lease({ held: null, fieldIds: ['cc', 'ct'], count: 2 }), ctx)); // cc 1999,1998; ct 2999,2998
+    accept(state, grantLease(state, lease({ deviceId: 'kiosk-2', held: null, count: 2 }), ctx)); // 1997, 1996
+    accept(state, sync(state, ctx, { number: 1999 }));
+    const grant = accept(
+      state,
+      grantLease(
+        state,
+        lease({
+          // Only "Căn cước" now; it claims 1999 (used), 1997 (kiosk-2's), 1500 (never leased) and 1998.
+          held: {
+            serviceDate: DAY,
+            series: [
+              { seriesKey: 'field:cc', numbers: [1999, 1997, 1500, 1998] },
+              { seriesKey: 'field:ct', numbers: [2999, 2998] },
+            ],
+          },
+          count: 2,
+        }),
+        ctx,
+      ),
+    );
+    expect(grant.series).toEqual([{ seriesKey: 'field:cc', prefix: '', numbers: [1998, 1995] }]);
+    // "Cư trú" (two series) is no longer asked for: the kiosk drops its numbers, so they are spent.
+    expect(grant.spent).toBe(4);
+    expect(state.leases.get('procedure:ct-lt')!.get(99)!.spentAt).not.toBeNull();
+    expect(state.leases.get('field:ct')!.get(2999)!.spentAt).not.toBeNull();
+    expect(state.leases.get('field:cc')!.get(1997)).toMatchObject({ deviceId: 'kiosk-2', spentAt: null });
+    // A list of another service date holds nothing of today.
+    const old = accept(
+      state,
+      grantLease(state, lease({ held: held([1998, 1995], 'field:cc', '2025-09-30'), count: 2 }), ctx),
+    );
+    expect(old.series[0]!.numbers).toEqual([1994, 1993]);
+    expect(old.spent).toBe(2);
+  });
+
+  it('an older kiosk (no list) keeps getting its unused numbers, as before', () => {
+    const { state, ctx } = office();
+    accept(state, grantLease(state, lease(), ctx));
+    const again = accept(state, grantLease(state, lease(), ctx));
+    expect(again).toMatchObject({ granted: 0, spent: 0 });
+    expect(again.series[0]!.numbers).toEqual([1999, 1998, 1997]);
+  });
+});
+
 describe('acceptLeasedTicket', () => {
   it('accepts a leased ticket once and puts it in line by its issue time', () => {
     const { state, ctx } = office();

@@ -205,6 +205,7 @@ function leaseNumbers(state: QueueState, seriesKey: string, numbers: number[], u
       deviceId: 'kiosk-1',
       leasedAt: 0,
       ticketId: used.includes(number) ? `t-${number}` : null,
+      spentAt: null,
     });
   }
   state.leases.set(seriesKey, series);

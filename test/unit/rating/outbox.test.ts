@@ -4,7 +4,7 @@
 // hub does not answer or the link is down.
 
 import { EventEmitter } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,12 +83,58 @@ describe('rating outbox', () => {
     expect(b.events).toEqual([event(1), event(3)]);
   });
 
-  it('an unreadable file is kept aside and a new outbox started', async () => {
-    writeFileSync(file, '{"events": [ {"id": 5} ');
+  it('add() and remove() at the same moment both succeed, and the file holds the right events', async () => {
+    const outbox = await RatingOutbox.open(file, log);
+    await outbox.add(event(0));
+    const results = [];
+    for (let i = 1; i <= 50; i++) {
+      // The sender removes the event just answered while a new press is added.
+      results.push(...(await Promise.allSettled([outbox.add(event(i)), outbox.remove(`ev-${i - 1}`)])));
+    }
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(outbox.events).toEqual([event(50)]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).events).toEqual([event(50)]);
+    // Many at once, in any mix.
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => outbox.add(event(100 + i))),
+      outbox.remove('ev-50'),
+      outbox.remove('ev-105'),
+    ]);
+    const ids = Array.from({ length: 20 }, (_, i) => `ev-${100 + i}`).filter((id) => id !== 'ev-105');
+    expect(outbox.events.map((e) => e.id)).toEqual(ids);
+    expect((await RatingOutbox.open(file, log)).events.map((e) => e.id)).toEqual(ids);
+    expect(readdirSync(dir.path)).toEqual(['rating-outbox.json']);
+  });
+
+  it('a damaged file: every whole press is salvaged, the file kept aside, the damage reported', async () => {
+    const a = await RatingOutbox.open(file, log, { deviceId: 'rating-1' });
+    for (let i = 1; i <= 4; i++) await a.add(event(i));
+    const text = readFileSync(file, 'utf8');
+    // Cut inside the last event, as a non-atomic editor or a power cut would leave it.
+    writeFileSync(file, text.slice(0, text.indexOf('"ev-4"') + 3));
     const sink = memorySink();
-    const o = await RatingOutbox.open(file, createLogger('t', { sink, timestamps: false }));
+    const b = await RatingOutbox.open(file, createLogger('t', { sink, timestamps: false }), {
+      deviceId: 'rating-1',
+    });
+    expect(b.events).toEqual([event(1), event(2), event(3)]);
+    expect(b.damage).toMatchObject({ problem: 'not_json', recovered: 3, lost: 1 });
+    expect(sink.lines.join('\n')).toMatch(/kept aside, 3 entries recovered/);
+    expect(readdirSync(dir.path).filter((f) => f.startsWith('rating-outbox.json.damaged-'))).toHaveLength(1);
+    // One bad event among good ones.
+    writeFileSync(
+      file,
+      JSON.stringify({ events: [event(1), { id: 'ev-2', level: 'meh', pressedAt: 5 }, event(3)] }),
+    );
+    const c = await RatingOutbox.open(file, log, { deviceId: 'rating-1' });
+    expect(c.events).toEqual([event(1), event(3)]);
+    expect(c.damage).toMatchObject({ problem: 'wrong_shape', recovered: 2, lost: 1 });
+  });
+
+  it('never sends the presses of another device (a copied data folder)', async () => {
+    writeFileSync(file, JSON.stringify({ deviceId: 'rating-7', events: [event(1)] }));
+    const o = await RatingOutbox.open(file, log, { deviceId: 'rating-1' });
     expect(o.events).toEqual([]);
-    expect(sink.lines.join('\n')).toMatch(/kept aside/);
+    expect(o.damage).toMatchObject({ problem: 'foreign', lost: 1 });
   });
 
   it('sends in order, removes on an answer, keeps and resends on no answer, drops a refusal', async () => {
