@@ -13,10 +13,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { AccountStore } from '../hub/auth/account-store.js';
-import { generatePassword, hashPassword } from '../hub/auth/passwords.js';
-import { openDb } from '../hub/store/db.js';
-import { DeviceStore } from '../hub/store/device-store.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { reply } from '../shared/protocol/messages.js';
 import { topics } from '../shared/protocol/topics.js';
@@ -42,29 +38,44 @@ interface Run {
 
 async function setup(): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'qms-probe-'));
-  const db = openDb(join(dir, 'data'));
-  const kiosk = new DeviceStore(db).register('kiosk-1', 'kiosk', null, Date.now());
-  const officer = generatePassword();
-  new AccountStore(db).create(
-    {
-      username: 'canbo1',
-      displayName: 'Cán bộ 1',
-      role: 'officer',
-      passwordHash: await hashPassword(officer),
-    },
-    Date.now(),
-  );
-  db.close();
   return {
     dir,
     ft: new FakeTime(dir),
     mqtt: await freePort(),
     http: await freePort(),
-    kiosk,
-    officer,
+    kiosk: '',
+    officer: '',
     out: '',
     n: 0,
   };
+}
+
+/** On the first start: the kiosk and the officer, through the tree's own admin API (its store, its schema). */
+async function register(r: Run, adminPassword: string): Promise<void> {
+  const base = `http://127.0.0.1:${r.http}`;
+  const session = await fetch(`${base}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: adminPassword }),
+  });
+  const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { token?: string };
+  };
+  r.kiosk = (await post('/api/admin/devices', { id: 'kiosk-1', role: 'kiosk' })).token!;
+  r.officer = 'probe-officer-password';
+  await post('/api/admin/accounts', {
+    username: 'canbo1',
+    displayName: 'Cán bộ 1',
+    role: 'officer',
+    password: r.officer,
+  });
 }
 
 async function start(r: Run): Promise<void> {
@@ -87,11 +98,13 @@ async function start(r: Run): Promise<void> {
   child.stderr!.on('data', (d) => {
     r.out += d;
   });
+  const first = !r.kiosk;
   const deadline = Date.now() + 60_000;
-  while (!/ready /.test(r.out)) {
+  while (!/ready /.test(r.out) || (first && !/shown only now\): \S+/.test(r.out))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`hub not ready:\n${r.out}`);
     await sleep(100);
   }
+  if (first) await register(r, /shown only now\): (\S+)/.exec(r.out)![1]!);
 }
 
 async function stop(r: Run): Promise<void> {
@@ -170,7 +183,7 @@ async function officer(r: Run) {
 }
 
 function rows(r: Run) {
-  const db = new Database(join(r.dir, 'data', 'qms.db'), { readonly: true });
+  const db = new Database(join(r.dir, 'data', 'qms.sqlite'), { readonly: true });
   try {
     return (
       db.prepare('SELECT display, service_date, status FROM tickets ORDER BY rowid').all() as {
@@ -203,31 +216,43 @@ async function probe(name: string, body: (r: Run) => Promise<void>) {
 async function main() {
   console.log(`clock probes against ${tree}`);
 
-  await probe('night', async (r) => {
-    r.ft.at(hanoi(2026, 11, 26, 15, 0)).synced(true);
-    await start(r);
-    await issue(r);
-    await issue(r);
-    await stop(r);
-    r.ft.at(hanoi(2026, 11, 26, 18, 0)).synced(false);
-    await start(r);
-    const morning = [await issue(r), await issue(r)];
-    console.log(`1. boot on yesterday 18:00, no sync: morning tickets ${morning.join(', ')} → ${rows(r)}`);
-    const call = await officer(r);
-    const clock = await call('GET', '/api/clock');
-    const confirm = await call('POST', '/api/clock/confirm', { now: hanoi(2026, 11, 27, 7, 30) });
-    console.log(
-      `   GET /api/clock → ${clock.status} ${clock.body ? `trusted=${clock.body.trusted}` : ''}; officer confirms 07:30 → ${confirm.status}`,
-    );
-    if (confirm.status !== 200) {
-      // The old way out: NTP (or a technician's date -s) sets the clock.
-      r.ft.at(hanoi(2026, 11, 27, 8, 5)).synced(true);
-      await sleep(31_000);
-      console.log('   no confirmation possible; NTP sets the clock to 08:05 instead');
-    }
-    const next = await issue(r);
-    console.log(`   after: ${resets(r)}; next ticket ${next}; tickets ${rows(r)}`);
-  });
+  // 1a: an officer confirms the time (where the tree can); 1b: NTP sets the clock later instead.
+  for (const way of ['confirm', 'ntp'] as const) {
+    await probe(`night-${way}`, async (r) => {
+      r.ft.at(hanoi(2026, 11, 26, 15, 0)).synced(true);
+      await start(r);
+      await issue(r);
+      await issue(r);
+      await stop(r);
+      r.ft.at(hanoi(2026, 11, 26, 18, 0)).synced(false);
+      await start(r);
+      const morning = [await issue(r), await issue(r)];
+      const label = way === 'confirm' ? '1a' : '1b';
+      console.log(
+        `${label}. boot on yesterday 18:00, no sync: morning tickets ${morning.join(', ')} → ${rows(r)}`,
+      );
+      const call = await officer(r);
+      const clock = await call('GET', '/api/clock');
+      console.log(
+        `   GET /api/clock → ${clock.status}${clock.body?.trusted === undefined ? '' : ` trusted=${clock.body.trusted}`}`,
+      );
+      let confirmed = false;
+      if (way === 'confirm') {
+        const c = await call('POST', '/api/clock/confirm', { now: hanoi(2026, 11, 27, 7, 30) });
+        console.log(`   an officer confirms 07:30 today → ${c.status}`);
+        confirmed = c.status === 200;
+      }
+      if (!confirmed) {
+        // NTP (or a technician's date -s) sets the clock; the old hub looks every 30 s.
+        r.ft.at(hanoi(2026, 11, 27, 8, 5)).synced(true);
+        console.log('   NTP sets the clock to 08:05 today');
+        const deadline = Date.now() + 40_000;
+        while (!/daily reset/.test(r.out) && Date.now() < deadline) await sleep(200);
+      }
+      const next = await issue(r);
+      console.log(`   after: ${resets(r)}; next ticket ${next}; tickets ${rows(r)}`);
+    });
+  }
 
   await probe('ntp', async (r) => {
     r.ft.at(hanoi(2026, 11, 26, 18, 0)).synced(false);
