@@ -55,9 +55,56 @@ export interface InstallScriptInput {
   bundleName: string | undefined;
   bundleUrl: string | undefined;
   nodeTarball: string | undefined;
+  /** A real-time clock model (--rtc), e.g. ds3231: fake-hwclock goes at first boot. */
+  rtc?: string;
   /** For the header comment. */
   writtenAt: string;
 }
+
+// ---------------------------------------------------------------- real-time clock
+
+/**
+ * Models the Raspberry Pi `i2c-rtc` overlay knows that `--rtc` accepts; the
+ * DS3231 (temperature-compensated, a few seconds a month) is the one the
+ * deployment guide recommends for the hub.
+ */
+export const RTC_MODELS = ['ds3231', 'ds1307', 'pcf8523', 'pcf85063a', 'mcp7940x'] as const;
+export type RtcModel = (typeof RTC_MODELS)[number];
+
+const RTC_MARK = '# QMS: battery-backed real-time clock (scripts/flash --rtc)';
+
+/**
+ * config.txt with the RTC overlay, as the Raspberry Pi documentation says:
+ * I²C on, `dtoverlay=i2c-rtc,<model>`, in an [all] section at the end so no
+ * model filter above applies to it. Written again on a card flashed before,
+ * it replaces its own lines (and any other i2c-rtc overlay) rather than
+ * adding a second one.
+ */
+export function configTxtWithRtc(configTxt: string, model: RtcModel): string {
+  const kept: string[] = [];
+  const lines = configTxt.replace(/\r\n/g, '\n').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === RTC_MARK) {
+      // Our block: the mark, [all], dtparam and dtoverlay lines.
+      while (i + 1 < lines.length && /^(\[all\]|dtparam=i2c_arm=on|dtoverlay=i2c-rtc.*)$/.test(lines[i + 1]!))
+        i++;
+      continue;
+    }
+    if (/^\s*dtoverlay=i2c-rtc\b/.test(line)) continue;
+    kept.push(line);
+  }
+  const text = kept.join('\n').replace(/\n*$/, '\n');
+  return `${text}\n${RTC_MARK}\n[all]\ndtparam=i2c_arm=on\ndtoverlay=i2c-rtc,${model}\n`;
+}
+
+/**
+ * sed -E program that comments out the early exit of Debian's
+ * /lib/udev/hwclock-set under systemd, so udev sets the system clock from
+ * the RTC as soon as its driver loads (Raspberry Pi documentation, "Add a
+ * real-time clock").
+ */
+export const HWCLOCK_SET_SED = String.raw`/^if \[ -e \/run\/systemd\/system \] ?; then/,/^fi/ s/^/#/`;
 
 export function installScript(input: InstallScriptInput): string {
   const who = input.deviceId ? `${input.deviceId} (${input.role})` : 'the hub';
@@ -85,6 +132,7 @@ ${assign('TIME_SERVER', input.timeServer)}
 ${assign('BUNDLE_NAME', input.bundleName)}
 ${assign('BUNDLE_URL', input.bundleUrl)}
 ${assign('NODE_TARBALL', input.nodeTarball)}
+${assign('RTC', input.rtc)}
 ${assign('EXTRA_GROUPS', ROLE_GROUPS[input.role].join(' '))}
 NODE_MAJOR=20
 NODE_MIN_MINOR=19
@@ -111,7 +159,23 @@ fetch() {
   fi
 }
 
+use_rtc() {
+  # A real-time clock keeps the time over a power cut: fake-hwclock would set
+  # it back to the last shutdown at every boot, so it goes (Raspberry Pi
+  # documentation), and udev sets the system clock from the RTC at boot.
+  systemctl disable fake-hwclock.service >/dev/null 2>&1 || true
+  if dpkg -s fake-hwclock >/dev/null 2>&1; then
+    apt-get -y -qq remove fake-hwclock >/dev/null 2>&1 || dpkg --remove fake-hwclock >/dev/null 2>&1 ||
+      log "warning: could not remove fake-hwclock"
+  fi
+  update-rc.d -f fake-hwclock remove >/dev/null 2>&1 || true
+  local hwclock_set=/lib/udev/hwclock-set
+  if [ -f "$hwclock_set" ]; then sed -i -E '${HWCLOCK_SET_SED}' "$hwclock_set"; fi
+  log "real-time clock $RTC (dtoverlay=i2c-rtc,$RTC): fake-hwclock removed; the clock is set from the RTC at boot"
+}
+
 stage() {
+  if [ -n "$RTC" ]; then use_rtc; fi
   if [ "$ROLE" != hub ] && [ -n "$TIME_SERVER" ]; then
     mkdir -p /etc/systemd/timesyncd.conf.d
     printf '# QMS: take the time from the hub\\n[Time]\\nNTP=%s\\n' "$TIME_SERVER" \\

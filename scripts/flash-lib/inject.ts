@@ -14,6 +14,7 @@ import {
   type Convention,
   cloudInitFiles,
   cmdlineWithFirstrun,
+  configTxtWithRtc,
   detectConvention,
   firstrunScript,
   installScript,
@@ -67,7 +68,12 @@ export async function planInjection(
     const fstab = await readExt4File(target, root.offset, '/etc/fstab');
     bootMount = (fstab && bootMountPoint(fstab.toString('utf8'))) || bootMount;
   }
-  return { convention, bootMount, files: bootFiles(convention, bootMount, cmdline, input) };
+  // --rtc: the overlay goes into the image's own config.txt.
+  const configTxt =
+    input.options.rtc && names.some((n) => n.toLowerCase() === 'config.txt')
+      ? await fat.readText('config.txt')
+      : '';
+  return { convention, bootMount, files: bootFiles(convention, bootMount, cmdline, input, configTxt) };
 }
 
 export function bootFiles(
@@ -75,6 +81,8 @@ export function bootFiles(
   bootMount: string,
   cmdline: string,
   input: InjectionInput,
+  /** The image's config.txt, read when --rtc is given. */
+  configTxt = '',
 ): BootFile[] {
   const { options, files, secret, writtenAt } = input;
   const label = options.deviceId ? `${options.deviceId} (${options.role})` : 'the hub';
@@ -91,6 +99,7 @@ export function bootFiles(
       bundleName: options.bundle.kind === 'file' ? BUNDLE_NAME : undefined,
       bundleUrl: options.bundle.kind === 'url' ? options.bundle.url : undefined,
       nodeTarball: options.nodeTarball ? basename(options.nodeTarball) : undefined,
+      rtc: options.rtc,
       writtenAt,
     }),
   });
@@ -119,6 +128,13 @@ export function bootFiles(
       path: `qms/${basename(options.nodeTarball)}`,
       what: 'Node.js, installed offline',
       local: options.nodeTarball,
+    });
+  }
+  if (options.rtc) {
+    out.push({
+      path: 'config.txt',
+      what: `+ dtoverlay=i2c-rtc,${options.rtc} (real-time clock; fake-hwclock removed at first boot)`,
+      data: configTxtWithRtc(configTxt, options.rtc),
     });
   }
   const setup: SystemSetup = {

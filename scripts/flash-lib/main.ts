@@ -123,6 +123,11 @@ function printPlan(
     out(
       `  hub        ${options.hub.host} (MQTT ${options.hub.mqttPort}, HTTP ${options.hub.httpPort}; also the time server)`,
     );
+  out(
+    options.rtc
+      ? `  clock      real-time clock ${options.rtc} on I²C (dtoverlay=i2c-rtc,${options.rtc}; fake-hwclock removed)`
+      : `  clock      no real-time clock (${options.role === 'hub' ? 'NTP, or an officer confirms the time after a power cut; --rtc ds3231 recommended' : 'the hub is the time server'})`,
+  );
   const cred = options.credential;
   if (cred?.kind === 'file') out(`  credential ${cred.path}`);
   else if (cred) {

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE, RATING_LEVELS } from '../../shared/config/device-config.js';
 import { DEVICE_ID_PATTERN } from '../../shared/protocol/topics.js';
 import { UsageError } from './errors.js';
+import { RTC_MODELS, type RtcModel } from './first-boot.js';
 
 export const FLASH_ROLES = ['kiosk', 'rating', 'speaker', 'hub'] as const;
 export type FlashRole = (typeof FLASH_ROLES)[number];
@@ -55,6 +56,8 @@ export interface FlashOptions {
   hardware: Record<string, unknown> | undefined;
   /** Rating: the counter (in the config and when registering on the hub). */
   counterId: number | undefined;
+  /** A battery-backed real-time clock on I²C (any role; recommended for the hub). */
+  rtc: RtcModel | undefined;
   yes: boolean;
   dryRun: boolean;
   allowNonRemovable: boolean;
@@ -102,6 +105,7 @@ const OPTIONS = {
   'audio-device': { type: 'string' },
   volume: { type: 'string' },
   zone: { type: 'string' },
+  rtc: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   'dry-run': { type: 'boolean', short: 'n' },
   'allow-non-removable': { type: 'boolean' },
@@ -186,6 +190,9 @@ Hardware, speaker
       --zone N,N            counters this speaker announces (default all)
 Any role
       --hardware FILE       JSON of the whole "hardware" section; the flags above override it
+      --rtc MODEL           a battery-backed real-time clock on I²C, recommended for the hub:
+                            ${RTC_MODELS.join(', ')} (the DS3231 is the one to buy). Sets
+                            dtoverlay=i2c-rtc,MODEL in config.txt; first boot removes fake-hwclock
 
 Examples
   npm run bundle
@@ -640,6 +647,17 @@ export function parseFlashArgs(argv: string[], context: ParseContext): FlashOpti
     );
   }
 
+  let rtc: RtcModel | undefined;
+  if (v.rtc !== undefined) {
+    const model = v.rtc.trim().toLowerCase();
+    if (!(RTC_MODELS as readonly string[]).includes(model)) {
+      throw new UsageError(
+        `--rtc: expected one of ${RTC_MODELS.join(', ')} (a DS3231 module: ds3231), got "${v.rtc}"`,
+      );
+    }
+    rtc = model as RtcModel;
+  }
+
   const hardware = role === 'hub' ? undefined : buildHardware(role, v, counterId);
   if (role === 'rating' && counterId === undefined)
     counterId = (hardware?.counterId as number | undefined) ?? undefined;
@@ -664,6 +682,7 @@ export function parseFlashArgs(argv: string[], context: ParseContext): FlashOpti
     firstBoot,
     hardware,
     counterId,
+    rtc,
     yes: Boolean(v.yes),
     dryRun: Boolean(v['dry-run']),
     allowNonRemovable: Boolean(v['allow-non-removable']),

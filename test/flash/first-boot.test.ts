@@ -10,8 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   cloudInitFiles,
   cmdlineWithFirstrun,
+  configTxtWithRtc,
   detectConvention,
   firstrunScript,
+  HWCLOCK_SET_SED,
   installScript,
   ROLE_GROUPS,
   type SystemSetup,
@@ -103,6 +105,73 @@ describe('install.sh', () => {
     expect(bash(`${assignment}; printf %s "$BUNDLE_URL"`)).toBe(
       "http://hub.local:8000/qms-bundle.tar.gz?a=1&b='2'",
     );
+  });
+});
+
+describe('a real-time clock (--rtc)', () => {
+  const CONFIG =
+    '# For more options see http://rptl.io/configtxt\ndtparam=audio=on\n[cm4]\notg_mode=1\n[all]\n';
+
+  it('config.txt gets I²C and the overlay in an [all] section at the end, once', () => {
+    const once = configTxtWithRtc(CONFIG, 'ds3231');
+    expect(once.startsWith(CONFIG)).toBe(true);
+    expect(once.slice(CONFIG.length)).toBe(
+      '\n# QMS: battery-backed real-time clock (scripts/flash --rtc)\n[all]\ndtparam=i2c_arm=on\ndtoverlay=i2c-rtc,ds3231\n',
+    );
+    // Flashed again, or with another model: still one overlay.
+    expect(configTxtWithRtc(once, 'ds3231')).toBe(once);
+    const other = configTxtWithRtc(once, 'pcf8523');
+    expect(other.match(/dtoverlay=i2c-rtc/g)).toEqual(['dtoverlay=i2c-rtc']);
+    expect(other).toContain('dtoverlay=i2c-rtc,pcf8523');
+    // An overlay someone added by hand goes too.
+    expect(configTxtWithRtc(`${CONFIG}dtoverlay=i2c-rtc,ds1307\n`, 'ds3231').match(/i2c-rtc/g)).toHaveLength(
+      1,
+    );
+  });
+
+  it('install.sh removes fake-hwclock and lets udev set the clock from the RTC, as the Raspberry Pi documentation says', () => {
+    const script = installScript({
+      role: 'hub',
+      deviceId: undefined,
+      configName: 'hub.json',
+      secretName: undefined,
+      timeServer: undefined,
+      bundleName: 'qms-bundle.tar.gz',
+      bundleUrl: undefined,
+      nodeTarball: undefined,
+      rtc: 'ds3231',
+      writtenAt: '2026-11-27T21:00:00Z',
+    });
+    bashN(script);
+    expect(script).toContain("RTC='ds3231'");
+    expect(script).toContain('if [ -n "$RTC" ]; then use_rtc; fi');
+    expect(script).toContain('apt-get -y -qq remove fake-hwclock');
+    // Debian's /lib/udev/hwclock-set exits early under systemd; the program comments that out.
+    const hwclockSet = join(dir, 'hwclock-set');
+    writeFileSync(
+      hwclockSet,
+      '#!/bin/sh\n# Reset the System Clock to UTC if the hardware clock from which it\n# was copied by the kernel was in localtime.\n\ndev=$1\n\nif [ -e /run/systemd/system ] ; then\n    exit 0\nfi\n\n/sbin/hwclock --rtc=$dev --systz\n/sbin/hwclock --rtc=$dev --hctosys\n',
+    );
+    execFileSync('sed', ['-i', '-E', HWCLOCK_SET_SED, hwclockSet]);
+    const patched = execFileSync('cat', [hwclockSet], { encoding: 'utf8' });
+    expect(patched).toContain('#if [ -e /run/systemd/system ] ; then\n#    exit 0\n#fi\n');
+    expect(patched).toContain('\n/sbin/hwclock --rtc=$dev --hctosys\n');
+    // Twice is harmless.
+    execFileSync('sed', ['-i', '-E', HWCLOCK_SET_SED, hwclockSet]);
+    expect(execFileSync('cat', [hwclockSet], { encoding: 'utf8' })).toBe(patched);
+    // Without --rtc nothing of it runs.
+    const plain = installScript({
+      role: 'hub',
+      deviceId: undefined,
+      configName: 'hub.json',
+      secretName: undefined,
+      timeServer: undefined,
+      bundleName: undefined,
+      bundleUrl: undefined,
+      nodeTarball: undefined,
+      writtenAt: 'now',
+    });
+    expect(plain).toContain("RTC=''");
   });
 });
 

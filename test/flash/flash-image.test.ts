@@ -501,5 +501,42 @@ describe('hub role from a plain .img', () => {
     expect(install).toContain("ROLE='hub'");
     expect(install).toContain("SECRET_NAME=''");
     expect(install).toContain("TIME_SERVER=''");
+    expect(install).toContain("RTC=''");
+    expect(run.stdout).toMatch(/clock +no real-time clock \(NTP, or an officer confirms the time/);
+  }, 60_000);
+
+  it('with --rtc ds3231: the overlay in config.txt, fake-hwclock removed at first boot', async () => {
+    const target = join(dir.path, 'hub-rtc.img');
+    const run = await flash([
+      '-i',
+      firstrunImage.img,
+      '-t',
+      target,
+      '-r',
+      'hub',
+      '--rtc',
+      'ds3231',
+      '--bundle',
+      bundle,
+      '--ssh-key',
+      sshKeyFile,
+    ]);
+    expect(run.stderr + run.stdout).not.toMatch(/flash: /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /clock +real-time clock ds3231 on I²C \(dtoverlay=i2c-rtc,ds3231; fake-hwclock removed\)/,
+    );
+    expectOutsideBootUnchanged(firstrunImage, target);
+    await expectOtherBootFilesUnchanged(firstrunImage, target, ['cmdline.txt', 'config.txt']);
+    const read = async (path: string) => (await fatRead(target, firstrunImage.bootOffset, path)).toString();
+    const original = firstrunImage.bootFiles.get('config.txt')!.toString();
+    const config = await read('config.txt');
+    expect(config.startsWith(original)).toBe(true);
+    expect(config.slice(original.length)).toBe(
+      '\n# QMS: battery-backed real-time clock (scripts/flash --rtc)\n[all]\ndtparam=i2c_arm=on\ndtoverlay=i2c-rtc,ds3231\n',
+    );
+    const install = await read('qms/install.sh');
+    expect(install).toContain("RTC='ds3231'");
+    expect(install).toContain('use_rtc');
   }, 60_000);
 });

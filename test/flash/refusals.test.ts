@@ -217,6 +217,16 @@ describe('bad arguments: exit 2, nothing written', () => {
     expectRefused(run3, 2, /--password-file: .*empty\.secret is empty/, empty);
   });
 
+  it.concurrent('an RTC model the overlay does not know', async () => {
+    const target = freshTarget();
+    expectRefused(
+      await flash([...kiosk(target), '--rtc', 'ds3232x']),
+      2,
+      /--rtc: expected one of ds3231, ds1307, pcf8523, pcf85063a, mcp7940x \(a DS3231 module: ds3231\), got "ds3232x"/,
+      target,
+    );
+  });
+
   it.concurrent('no credential at all, or two', async () => {
     const target = freshTarget();
     const args = kiosk(target).filter((a) => a !== '--password-file' && a !== secret);
