@@ -49,6 +49,7 @@ export function applyChanges(state: QueueState, changes: readonly Change[]): voi
         break;
       case 'event':
       case 'call':
+      case 'timesShifted':
         break; // stored and published, not part of the live state
     }
   }

@@ -430,12 +430,50 @@ export function setCounterOfficer(
 
 // ---------------------------------------------------------------- day
 
+/**
+ * The hub's clock was off by `byMs` while these tickets were issued and
+ * handled (it was not trusted, and has just been set right by a person or
+ * NTP): every time stamped on them, and on their events and calls, moves by
+ * it, so their waits, the board and the reports come out right. Their
+ * place in the line and their numbers do not change.
+ */
+export function shiftTimes(
+  state: QueueState,
+  input: { ticketIds: readonly string[]; byMs: number },
+  _ctx: Context,
+): Decision<{ shifted: number }> {
+  const move = (v: number | null) => (v === null ? null : v + input.byMs);
+  const changes: Change[] = [];
+  const ids: string[] = [];
+  for (const id of input.ticketIds) {
+    const t = state.tickets.get(id);
+    if (!t) continue;
+    ids.push(id);
+    changes.push({
+      kind: 'ticket',
+      ticket: {
+        ...t,
+        issuedAt: t.issuedAt + input.byMs,
+        queuedAt: t.queuedAt + input.byMs,
+        firstCalledAt: move(t.firstCalledAt),
+        calledAt: move(t.calledAt),
+        serviceStartedAt: move(t.serviceStartedAt),
+        finishedAt: move(t.finishedAt),
+      },
+    });
+  }
+  if (ids.length === 0 || input.byMs === 0) return { ok: true, changes: [], result: { shifted: 0 } };
+  changes.push({ kind: 'timesShifted', ticketIds: ids, byMs: input.byMs });
+  return { ok: true, changes, result: { shifted: ids.length } };
+}
+
 export interface DailyResetInput {
   serviceDate: string;
   /**
-   * Live tickets to keep (the caller's rule: issued a short while ago, or
-   * while the clock was not trusted): they move to the new date with their
-   * number and place, and their series count on from where they were.
+   * Tickets to keep (the caller's rule: live ones issued a short while ago,
+   * and any issued while the clock was not trusted, whose day was never
+   * known): they move to the new date with their number, place and status,
+   * and their series count on from where they were.
    */
   carryOver?: ReadonlySet<string>;
 }
@@ -465,11 +503,11 @@ export function dailyReset(
   const carried: Ticket[] = [];
   let cancelled = 0;
   for (const t of state.tickets.values()) {
-    if (!LIVE.has(t.status)) continue;
     if (keep.has(t.id)) {
       carried.push(t);
       continue;
     }
+    if (!LIVE.has(t.status)) continue;
     const ticket: Ticket = { ...t, status: 'cancelled', finishedAt: ctx.now };
     changes.push({ kind: 'ticket', ticket }, event(t, 'cancelled', ctx.now, null, { reason: 'daily_reset' }));
     cancelled++;

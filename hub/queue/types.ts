@@ -203,7 +203,13 @@ export type Change =
   /** An administrator's edit of the queue settings (e.g. the priority cap). */
   | { kind: 'settings'; settings: QueueSettings }
   /** A closed counter with no live ticket, removed by an administrator. */
-  | { kind: 'counterRemoved'; counterId: number };
+  | { kind: 'counterRemoved'; counterId: number }
+  /**
+   * The times of these tickets' events and calls move by `byMs` (the ticket
+   * rows themselves come as 'ticket' changes): they were stamped by a clock
+   * that turned out to be off by that much.
+   */
+  | { kind: 'timesShifted'; ticketIds: string[]; byMs: number };
 
 export interface Refusal {
   ok: false;

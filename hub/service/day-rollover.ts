@@ -13,10 +13,16 @@
 // - "Ago" is measured on the monotonic clock for tickets issued in this run
 //   (a step of the wall clock does not age them), on the trusted clock for
 //   older ones.
+// - When a clock that was not trusted steps (a person confirms the time, NTP
+//   sets it), the times stamped on the tickets issued in this run since then
+//   move by the same step first (shiftTimes): the system clock ran at the
+//   right rate, only from the wrong start, so that makes them right. The
+//   tickets of that untrusted stretch then move to the new date whatever
+//   their state, since their day was never known.
 
 import type { Logger } from '../../shared/log/logger.js';
-import type { TrustedClock } from '../clock/clock.js';
-import { type DailyResetResult, dailyReset } from '../queue/commands.js';
+import type { ClockChange, TrustedClock } from '../clock/clock.js';
+import { type DailyResetResult, dailyReset, shiftTimes } from '../queue/commands.js';
 import { serviceDayEnd } from '../queue/lease.js';
 import { serviceDateOf } from '../queue/service-date.js';
 import type { Change, Ticket } from '../queue/types.js';
@@ -39,6 +45,8 @@ export interface DayRolloverOptions {
 export class DayRollover {
   /** Monotonic moment each ticket of this run was issued. */
   private readonly issuedMono = new Map<string, number>();
+  /** Tickets issued in this run while the clock was not trusted: their times move with its next step. */
+  private readonly untrusted = new Set<string>();
   private interval: NodeJS.Timeout | null = null;
   private boundary: NodeJS.Timeout | null = null;
 
@@ -46,18 +54,25 @@ export class DayRollover {
     for (const c of changes) {
       if (c.kind === 'event' && c.event.type === 'issued') {
         this.issuedMono.set(c.event.ticketId, this.options.clock.monotonic());
+        if (!this.options.clock.trusted) this.untrusted.add(c.event.ticketId);
       } else if (c.kind === 'serviceDate') {
         // Only tickets of the current date can be carried again: forget the rest.
         queueMicrotask(() => {
-          for (const id of this.issuedMono.keys())
-            if (!this.options.service.state.tickets.has(id)) this.issuedMono.delete(id);
+          const live = this.options.service.state.tickets;
+          for (const id of this.issuedMono.keys()) if (!live.has(id)) this.issuedMono.delete(id);
+          for (const id of this.untrusted) if (!live.has(id)) this.untrusted.delete(id);
         });
       }
     }
   };
 
-  private readonly onClock = () => {
-    this.check();
+  private readonly onClock = (change: ClockChange) => {
+    try {
+      if (!change.previous.trusted) this.shift(change);
+    } catch (error) {
+      this.options.log.error('ticket times not moved with the clock', { error });
+    }
+    this.guarded();
     this.schedule();
   };
 
@@ -77,14 +92,31 @@ export class DayRollover {
     return this.options.clock.now() - ticket.issuedAt;
   }
 
-  /** Live tickets a reset now would keep. */
+  /** Tickets a reset now would keep: live ones issued a short while ago, and any issued on an untrusted clock. */
   carryOver(): Set<string> {
     const keep = new Set<string>();
     for (const t of this.options.service.state.tickets.values()) {
-      if (!LIVE.has(t.status)) continue;
-      if (t.clockUntrusted || this.ageMs(t) < this.options.carryOverMs) keep.add(t.id);
+      if (t.clockUntrusted || (LIVE.has(t.status) && this.ageMs(t) < this.options.carryOverMs))
+        keep.add(t.id);
     }
     return keep;
+  }
+
+  /** An untrusted clock stepped: this run's tickets stamped by it move by the step. */
+  private shift(change: ClockChange): void {
+    const ids = [...this.untrusted].filter((id) => this.options.service.state.tickets.has(id));
+    if (change.stepMs !== 0 && ids.length > 0) {
+      const decision = this.options.service.run((s, ctx) =>
+        shiftTimes(s, { ticketIds: ids, byMs: change.stepMs }, ctx),
+      );
+      if (decision.ok && decision.result.shifted > 0) {
+        this.options.log.info('ticket times moved with the clock', {
+          tickets: decision.result.shifted,
+          byMs: change.stepMs,
+        });
+      }
+    }
+    if (change.status.trusted) this.untrusted.clear();
   }
 
   /** Start a new service date if the clock has reached it; null when it has not. */

@@ -417,6 +417,18 @@ export class QueueStore {
       case 'counterRemoved':
         this.db.prepare('DELETE FROM counters WHERE id = ?').run(change.counterId);
         break;
+      case 'timesShifted': {
+        const shiftEvents = this.db.prepare('UPDATE ticket_events SET at = at + ? WHERE ticket_id = ?');
+        const shiftCalls = this.db.prepare(
+          `UPDATE calls SET at = at + ?, payload = json_set(payload, '$.at', json_extract(payload, '$.at') + ?)
+           WHERE ticket_id = ?`,
+        );
+        for (const id of change.ticketIds) {
+          shiftEvents.run(change.byMs, id);
+          shiftCalls.run(change.byMs, change.byMs, id);
+        }
+        break;
+      }
     }
   }
 

@@ -151,6 +151,18 @@ describe('the hub after a night without a trusted clock', () => {
       { display: '1003', date: TODAY, status: 'waiting', untrusted: 0 },
       { display: '1004', date: TODAY, status: 'waiting', untrusted: 0 },
     ]);
+    // They were issued a moment ago: their times moved with the clock (events too), so waits come out right.
+    const issued = t.hub.db
+      .prepare(
+        "SELECT t.display, t.issued_at AS issuedAt, e.at AS eventAt FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.type = 'issued' WHERE t.display IN ('1003', '1004') ORDER BY t.seq",
+      )
+      .all();
+    const confirmedAt = hanoi(2026, 11, 27, 7, 30);
+    expect(issued).toEqual([
+      { display: '1003', issuedAt: confirmedAt, eventAt: confirmedAt },
+      { display: '1004', issuedAt: confirmedAt, eventAt: confirmedAt },
+    ]);
+    expect(t.logs.lines.join('\n')).toMatch(/ticket times moved with the clock tickets=2 byMs=48300000/);
     // Numbering counts on; new tickets carry today and the time as confirmed.
     const next = await k.issue('can-cuoc-01');
     expect(next).toMatchObject({ display: '1005', serviceDate: TODAY, issuedAt: hanoi(2026, 11, 27, 7, 30) });

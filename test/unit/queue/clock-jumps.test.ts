@@ -7,10 +7,12 @@ import {
   acceptLeasedTicket,
   callNext,
   dailyReset,
+  finishService,
   grantLease,
   issueTicket,
   leasedPlace,
   markNoShow,
+  shiftTimes,
   startService,
   transfer,
   waitingFor,
@@ -216,6 +218,17 @@ describe('dailyReset with tickets carried over', () => {
     ]);
   });
 
+  it('moves a finished ticket too when asked (its day was never known), and its series counts on', () => {
+    const { state, ctx } = office();
+    const a = issue(state, ctx, 'cc-cap'); // 1001
+    expect(next(state, ctx, 1)).toBe('1001');
+    accept(state, startService(state, { counterId: 1 }, ctx));
+    accept(state, finishService(state, { counterId: 1 }, ctx));
+    accept(state, dailyReset(state, { serviceDate: TOMORROW, carryOver: new Set([a.id]) }, ctx));
+    expect(state.tickets.get(a.id)).toMatchObject({ status: 'done', serviceDate: TOMORROW });
+    expect(issue(state, ctx, 'cc-cap').display).toBe('1002');
+  });
+
   it('clears the untrusted-clock mark of a carried ticket (it is carried once)', () => {
     const { state, ctx } = office();
     ctx.clockTrusted = false;
@@ -261,5 +274,33 @@ describe('dailyReset with tickets carried over', () => {
     });
     // The sequence restarts (the leased number came from the top) and steps over 1999 when it gets there.
     expect(issue(state, ctx, 'cc-cap').display).toBe('1001');
+  });
+});
+
+describe('shiftTimes', () => {
+  it('moves every time stamped on the tickets, and their events and calls, by the clock step; nothing else', () => {
+    const { state, ctx } = office();
+    const a = issue(state, ctx, 'cc-cap');
+    const b = issue(state, ctx, 'cc-cap');
+    expect(next(state, ctx, 1)).toBe('1001');
+    const called = state.tickets.get(a.id)!;
+    const step = 13.5 * 3600_000;
+    const d = shiftTimes(state, { ticketIds: [a.id, 'gone'], byMs: step }, ctx);
+    expect(d.ok && d.result).toEqual({ shifted: 1 });
+    expect(d.ok && d.changes.at(-1)).toEqual({ kind: 'timesShifted', ticketIds: [a.id], byMs: step });
+    accept(state, d);
+    expect(state.tickets.get(a.id)).toEqual({
+      ...called,
+      issuedAt: called.issuedAt + step,
+      queuedAt: called.queuedAt + step,
+      firstCalledAt: called.firstCalledAt! + step,
+      calledAt: called.calledAt! + step,
+    });
+    expect(state.tickets.get(b.id)).toEqual(b);
+    expect(shiftTimes(state, { ticketIds: [b.id], byMs: 0 }, ctx)).toEqual({
+      ok: true,
+      changes: [],
+      result: { shifted: 0 },
+    });
   });
 });

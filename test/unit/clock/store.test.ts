@@ -1,4 +1,4 @@
-// Schema version 6: a store written before the line had places gets them in
+// The store side of the clock. Schema version 6: a store written before the line had places gets them in
 // the order it had (queued_at, then number), and the hub counts on from the
 // highest.
 
@@ -46,6 +46,38 @@ describe('migration 6 (the line ordered by place)', () => {
     );
     expect(state.lastSeq).toBe(4);
     expect([...state.tickets.values()].map((t) => t.display)).toEqual(['1001', '1002', '1004', '1003']);
+    db.close();
+  });
+});
+
+describe('timesShifted in the store', () => {
+  it('moves the events and calls (payload too) of the given tickets only', () => {
+    const db = openDb(join(dir.path, 'shift'));
+    const store = new QueueStore(db);
+    db.prepare(
+      "INSERT INTO ticket_events (ticket_id, type, at) VALUES ('a', 'issued', 1000), ('b', 'issued', 1000)",
+    ).run();
+    const payload = (id: string) => JSON.stringify({ callId: id, display: '1001', at: 2000 });
+    db.prepare(
+      'INSERT INTO calls (id, ticket_id, counter_id, recall, at, payload) VALUES (?, ?, 1, 0, 2000, ?)',
+    ).run('c-a', 'a', payload('c-a'));
+    db.prepare(
+      'INSERT INTO calls (id, ticket_id, counter_id, recall, at, payload) VALUES (?, ?, 1, 0, 2000, ?)',
+    ).run('c-b', 'b', payload('c-b'));
+    store.persist([{ kind: 'timesShifted', ticketIds: ['a'], byMs: 500 }]);
+    expect(db.prepare('SELECT ticket_id, at FROM ticket_events ORDER BY ticket_id').all()).toEqual([
+      { ticket_id: 'a', at: 1500 },
+      { ticket_id: 'b', at: 1000 },
+    ]);
+    const calls = db.prepare('SELECT id, at, payload FROM calls ORDER BY id').all() as {
+      id: string;
+      at: number;
+      payload: string;
+    }[];
+    expect(calls.map((c) => [c.id, c.at, JSON.parse(c.payload).at])).toEqual([
+      ['c-a', 2500, 2500],
+      ['c-b', 2000, 2000],
+    ]);
     db.close();
   });
 });
