@@ -1,6 +1,6 @@
-// The store side of the clock. Schema version 6: a store written before the line had places gets them in
-// the order it had (queued_at, then number), and the hub counts on from the
-// highest.
+// The store side of the clock. Schema version 6: a store written before the
+// line had places gets them in the order it had (queued_at, then number),
+// and the hub counts on from the highest. And times moved with a clock step.
 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
