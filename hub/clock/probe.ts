@@ -109,15 +109,15 @@ export function systemProbe(options: SystemProbeOptions = {}): ClockProbe {
   const rtcPath = options.rtcPath === undefined ? '/sys/class/rtc/rtc0' : options.rtcPath;
 
   const ntp = async (): Promise<NtpReading> => {
-    const chrony = await run('chronyc', ['-n', '-c', 'tracking'], timeoutMs).then(
-      parseChronyTracking,
-      () => null,
-    );
+    // Both at once: a slow D-Bus at boot costs one time-out, not two.
+    const [chrony, kernel] = await Promise.all([
+      run('chronyc', ['-n', '-c', 'tracking'], timeoutMs).then(parseChronyTracking, () => null),
+      run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], timeoutMs).then(
+        parseTimedatectl,
+        () => null,
+      ),
+    ]);
     if (chrony) return chrony;
-    const kernel = await run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], timeoutMs).then(
-      parseTimedatectl,
-      () => null,
-    );
     if (kernel !== null) return { synchronised: kernel, via: 'timedatectl' };
     const timesyncd = await access(timesyncFile).then(
       () => true,
