@@ -166,7 +166,15 @@ const EXAMPLES: Record<string, unknown> = {
     serviceDate: '2025-11-28',
     fields: [{ fieldId: 'can-cuoc', name: 'Căn cước', waiting: 7 }],
   },
-  hubStatus: { v: 1, state: 'online', version: '0.1.0', startedAt: 1764291600000 },
+  hubStatus: {
+    v: 1,
+    state: 'online',
+    version: '0.1.0',
+    startedAt: 1764291600000,
+    clock: { source: 'confirmed', trusted: true, offsetMs: 48_600_000 },
+    at: 1764291660000,
+  },
+  hubClock: { source: 'ntp', trusted: true, offsetMs: 0 },
   printerState: 'paper_out',
 };
 
