@@ -12,6 +12,7 @@ import { type HubBroker, startBroker } from './broker/broker.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
 import { startPublisher } from './flows/publisher.js';
+import type { HttpLimits } from './http/limits.js';
 import { startHttp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { dailyReset } from './queue/commands.js';
@@ -28,7 +29,8 @@ import { QueueStore } from './store/queue-store.js';
 export interface HubOptions {
   dataDir: string;
   mqtt: { host: string; port: number };
-  http: { host: string; port: number };
+  /** `limits`: connections, time-outs and event streams (defaults: hub/http/limits.ts). */
+  http: { host: string; port: number; limits?: HttpLimits };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
 }
@@ -140,6 +142,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     },
     options.http.host,
     options.http.port,
+    options.http.limits,
   );
 
   log.info('ready', {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadHubConfig } from '../../../hub/config.js';
+import { defaultHttpLimits } from '../../../hub/http/limits.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -32,9 +33,43 @@ describe('loadHubConfig', () => {
     expect(await loadHubConfig({})).toEqual({
       dataDir: './data',
       mqtt: { host: '0.0.0.0', port: 1883 },
-      http: { host: '0.0.0.0', port: 8080 },
+      http: {
+        host: '0.0.0.0',
+        port: 8080,
+        limits: {
+          maxConnections: 1500,
+          maxConnectionsPerAddress: 64,
+          headersTimeoutMs: 10_000,
+          requestTimeoutMs: 15_000,
+          keepAliveTimeoutMs: 5_000,
+          idleTimeoutMs: 120_000,
+          maxEventStreams: 1000,
+          maxEventStreamsPerAddress: 10,
+          maxEventBacklogBytes: 16 * 1024 * 1024,
+        },
+      },
       site: { name: 'Công an tỉnh Thanh Hóa – Bộ phận một cửa', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
+    });
+  });
+
+  it('reads http.limits, keeping the defaults of the keys it leaves out', async () => {
+    const path = await writeConfig('limits.json', {
+      http: {
+        port: 80,
+        limits: { maxEventStreams: 300, maxEventStreamsPerAddress: 4, headersTimeoutMs: 5000 },
+      },
+    });
+    const config = await loadHubConfig({ QMS_CONFIG: path });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 80,
+      limits: {
+        ...defaultHttpLimits,
+        maxEventStreams: 300,
+        maxEventStreamsPerAddress: 4,
+        headersTimeoutMs: 5000,
+      },
     });
   });
 
@@ -97,6 +132,27 @@ describe('loadHubConfig', () => {
       'publicUrl: expected a http:// or https:// URL such as "http://192.168.1.10:8080"',
     ],
     [{ mqtt: { prot: 1 } }, 'mqtt.prot: unknown key (check the spelling)'],
+    [
+      { http: { limits: { maxEventStreams: 0 } } },
+      'http.limits.maxEventStreams: expected a number between 1 and 100000',
+    ],
+    [
+      { http: { limits: { headersTimeoutMs: '10s' } } },
+      'http.limits.headersTimeoutMs: expected a number between 1000 and 300000',
+    ],
+    [{ http: { limits: { maxStreams: 10 } } }, 'http.limits.maxStreams: unknown key (check the spelling)'],
+    [
+      { http: { limits: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } } },
+      'http.limits.headersTimeoutMs: must not be longer than requestTimeoutMs',
+    ],
+    [
+      { http: { limits: { idleTimeoutMs: 15_000 } } },
+      'http.limits.idleTimeoutMs: must be longer than the 20 s event heartbeat',
+    ],
+    [
+      { http: { limits: { maxEventStreams: 2000 } } },
+      'http.limits.maxEventStreams: must be less than maxConnections',
+    ],
     [{ dataDir: '' }, 'dataDir: must not be empty'],
   ])('names the bad field in %j', async (value, problem) => {
     const path = await writeConfig('bad.json', value);
