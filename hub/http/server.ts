@@ -14,6 +14,7 @@ import { limitConnections } from './connection-limits.js';
 import { registerCounterRoutes } from './counter-routes.js';
 import { EventStreams } from './event-streams.js';
 import { registerEvents } from './events.js';
+import { requireJsonBodies } from './json-only.js';
 import { defaultHttpLimits, type HttpLimits } from './limits.js';
 import { registerPages } from './pages.js';
 import { registerQueueRoutes } from './queue-routes.js';
@@ -135,6 +136,9 @@ export async function buildHttp(
         .code(500)
         .send(errorBody('hub_error', 'the hub could not complete the request; try again'));
     }
+    if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return reply.code(400).send(errorBody('empty_body', httpText.emptyJson));
+    }
     // Fastify's own client errors (bad JSON, body too large, wrong content type).
     return reply.code(status).send(errorBody(error.code?.toLowerCase() ?? 'bad_request', error.message));
   });
@@ -145,6 +149,8 @@ export async function buildHttp(
   const connections = limitConnections(app.server, limits, log.child('limits'));
   const streams = new EventStreams(limits, log.child('events'));
   const guards = registerAuth(app, { accounts: deps.accounts, log: log.child('auth') });
+  // After the cross-site check, so a refused cross-site request says why.
+  requireJsonBodies(app);
   const routeDeps: RouteDeps = {
     ...deps,
     ...guards,

@@ -83,16 +83,20 @@ export async function startTestHub(
       return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     },
     as(cookie) {
-      return (path, init = {}) =>
-        fetch(`${httpUrl}${path}`, {
-          method: init.method ?? 'GET',
+      return (path, init = {}) => {
+        const method = init.method ?? 'GET';
+        // The hub takes state-changing requests only as JSON: `{}` when there is no data.
+        const body = init.body === undefined && method !== 'GET' ? {} : init.body;
+        return fetch(`${httpUrl}${path}`, {
+          method,
           headers: {
             cookie,
             origin: httpUrl,
-            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
+      };
     },
     async stop() {
       await hub.stop();
@@ -153,7 +157,13 @@ export interface HubProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnHub(dataDir: string, mqttPort: number, httpPort: number): Promise<HubProcess> {
+/** `env` adds to the hub's environment, e.g. QMS_CONFIG for a config file. */
+export async function spawnHub(
+  dataDir: string,
+  mqttPort: number,
+  httpPort: number,
+  env: Record<string, string> = {},
+): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
     env: {
       ...process.env,
@@ -161,6 +171,7 @@ export async function spawnHub(dataDir: string, mqttPort: number, httpPort: numb
       QMS_MQTT_PORT: String(mqttPort),
       QMS_HTTP_PORT: String(httpPort),
       QMS_LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

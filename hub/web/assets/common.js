@@ -13,9 +13,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Call the hub's JSON API; throws ApiError with the hub's message on failure. */
+/**
+ * Call the hub's JSON API; throws ApiError with the hub's message on failure.
+ * A state-changing call always sends a JSON body (`{}` when it has no data):
+ * the hub refuses anything else.
+ */
 export async function api(method, path, body) {
   const init = { method, headers: {}, credentials: 'same-origin' };
+  if (body === undefined && method !== 'GET' && method !== 'HEAD') body = {};
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
