@@ -37,6 +37,8 @@ export function registerEvents(app: FastifyInstance, feed: BoardFeed, streams: E
   app.get(
     '/api/events',
     {
+      // A HEAD request would hold a stream slot with nothing to read.
+      exposeHeadRoute: false,
       schema: {
         summary:
           'Server-sent events: `board` snapshots. Refused with 503 when the hub has its maximum of ' +
