@@ -13,6 +13,7 @@ import type { MqttLimits } from './broker/limits.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
 import { startPublisher } from './flows/publisher.js';
+import type { HttpLimits } from './http/limits.js';
 import { startHttp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { dailyReset } from './queue/commands.js';
@@ -30,7 +31,8 @@ export interface HubOptions {
   dataDir: string;
   /** `limits`: front-door limits; what is left out keeps its default. */
   mqtt: { host: string; port: number; limits?: Partial<MqttLimits> };
-  http: { host: string; port: number };
+  /** `limits`: connections, time-outs and event streams (defaults: hub/http/limits.ts). */
+  http: { host: string; port: number; limits?: HttpLimits };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
 }
@@ -144,6 +146,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     },
     options.http.host,
     options.http.port,
+    options.http.limits,
   );
 
   log.info('ready', {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   ConfigError,
+  intRange,
   nonEmpty,
   parseJsonText,
   port,
@@ -15,6 +16,7 @@ import {
 } from '../shared/config/config-file.js';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../shared/config/device-config.js';
 import { mqttLimitsSchema } from './broker/limits.js';
+import { defaultHttpLimits as D, limitConflicts } from './http/limits.js';
 
 export { ConfigError } from '../shared/config/config-file.js';
 
@@ -23,14 +25,34 @@ const listenShape = (defaultPort: number) => ({
   host: nonEmpty.default('0.0.0.0'),
   port: port.default(defaultPort),
 });
-const listen = (defaultPort: number) => z.strictObject(listenShape(defaultPort)).prefault({});
+
+const ms = (min: number, max: number, fallback: number) => intRange(min, max).default(fallback);
+
+/** What HTTP clients may hold of the hub (hub/http/limits.ts explains each key; README lists them). */
+const httpLimits = z
+  .strictObject({
+    maxConnections: intRange(20, 100_000).default(D.maxConnections),
+    maxConnectionsPerAddress: intRange(4, 100_000).default(D.maxConnectionsPerAddress),
+    headersTimeoutMs: ms(1_000, 300_000, D.headersTimeoutMs),
+    requestTimeoutMs: ms(1_000, 600_000, D.requestTimeoutMs),
+    keepAliveTimeoutMs: ms(1_000, 600_000, D.keepAliveTimeoutMs),
+    idleTimeoutMs: ms(1_000, 3_600_000, D.idleTimeoutMs),
+    maxEventStreams: intRange(1, 100_000).default(D.maxEventStreams),
+    maxEventStreamsPerAddress: intRange(1, 10_000).default(D.maxEventStreamsPerAddress),
+    maxEventBacklogBytes: intRange(64 * 1024, 1024 * 1024 * 1024).default(D.maxEventBacklogBytes),
+  })
+  .superRefine((limits, ctx) => {
+    for (const { key, message } of limitConflicts(limits))
+      ctx.addIssue({ code: 'custom', path: [key], message });
+  })
+  .prefault({});
 
 export const hubConfigSchema = z.strictObject({
   /** SQLite database and exports; relative to the working directory. */
   dataDir: nonEmpty.default('./data'),
   /** `limits`: what the MQTT front door lets in (hub/broker/limits.ts, README). */
   mqtt: z.strictObject({ ...listenShape(1883), limits: mqttLimitsSchema }).prefault({}),
-  http: listen(8080),
+  http: z.strictObject({ ...listenShape(8080), limits: httpLimits }).prefault({}),
   site: z
     .strictObject({
       name: nonEmpty.max(200).default(DEFAULT_SITE_NAME),

@@ -83,16 +83,20 @@ export async function startTestHub(
       return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     },
     as(cookie) {
-      return (path, init = {}) =>
-        fetch(`${httpUrl}${path}`, {
-          method: init.method ?? 'GET',
+      return (path, init = {}) => {
+        const method = init.method ?? 'GET';
+        // The hub takes state-changing requests only as JSON: `{}` when there is no data.
+        const body = init.body === undefined && method !== 'GET' ? {} : init.body;
+        return fetch(`${httpUrl}${path}`, {
+          method,
           headers: {
             cookie,
             origin: httpUrl,
-            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
+      };
     },
     async stop() {
       await hub.stop();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MQTT_LIMITS } from '../../../hub/broker/limits.js';
 import { ConfigError, loadHubConfig } from '../../../hub/config.js';
+import { defaultHttpLimits } from '../../../hub/http/limits.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -33,7 +34,21 @@ describe('loadHubConfig', () => {
     expect(await loadHubConfig({})).toEqual({
       dataDir: './data',
       mqtt: { host: '0.0.0.0', port: 1883, limits: DEFAULT_MQTT_LIMITS },
-      http: { host: '0.0.0.0', port: 8080 },
+      http: {
+        host: '0.0.0.0',
+        port: 8080,
+        limits: {
+          maxConnections: 1500,
+          maxConnectionsPerAddress: 64,
+          headersTimeoutMs: 10_000,
+          requestTimeoutMs: 15_000,
+          keepAliveTimeoutMs: 5_000,
+          idleTimeoutMs: 120_000,
+          maxEventStreams: 1000,
+          maxEventStreamsPerAddress: 10,
+          maxEventBacklogBytes: 16 * 1024 * 1024,
+        },
+      },
       site: { name: 'Công an tỉnh Thanh Hóa – Bộ phận một cửa', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
     });
@@ -60,6 +75,26 @@ describe('loadHubConfig', () => {
         maxPacketBytes: 32_768,
         maxConnectionsPerAddress: 8,
         authMaxDelayMs: 0,
+      },
+    });
+  });
+
+  it('reads http.limits, keeping the defaults of the keys it leaves out', async () => {
+    const path = await writeConfig('limits.json', {
+      http: {
+        port: 80,
+        limits: { maxEventStreams: 300, maxEventStreamsPerAddress: 4, headersTimeoutMs: 5000 },
+      },
+    });
+    const config = await loadHubConfig({ QMS_CONFIG: path });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 80,
+      limits: {
+        ...defaultHttpLimits,
+        maxEventStreams: 300,
+        maxEventStreamsPerAddress: 4,
+        headersTimeoutMs: 5000,
       },
     });
   });
@@ -124,20 +159,25 @@ describe('loadHubConfig', () => {
     ],
     [{ mqtt: { prot: 1 } }, 'mqtt.prot: unknown key (check the spelling)'],
     [
-      { mqtt: { limits: { maxPacketBytes: 1024 } } },
-      'mqtt.limits.maxPacketBytes: expected a number between 17408 and 16777216',
+      { http: { limits: { maxEventStreams: 0 } } },
+      'http.limits.maxEventStreams: expected a number between 1 and 100000',
     ],
     [
-      { mqtt: { limits: { maxConnections: '500' } } },
-      'mqtt.limits.maxConnections: expected a number between 1 and 100000',
+      { http: { limits: { headersTimeoutMs: '10s' } } },
+      'http.limits.headersTimeoutMs: expected a number between 1000 and 300000',
+    ],
+    [{ http: { limits: { maxStreams: 10 } } }, 'http.limits.maxStreams: unknown key (check the spelling)'],
+    [
+      { http: { limits: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } } },
+      'http.limits.headersTimeoutMs: must not be longer than requestTimeoutMs',
     ],
     [
-      { mqtt: { limits: { connectTimeoutMs: 2.5 } } },
-      'mqtt.limits.connectTimeoutMs: expected a whole number',
+      { http: { limits: { idleTimeoutMs: 15_000 } } },
+      'http.limits.idleTimeoutMs: must be longer than the 20 s event heartbeat',
     ],
     [
-      { mqtt: { limits: { maxPacketSize: 4096 } } },
-      'mqtt.limits.maxPacketSize: unknown key (check the spelling)',
+      { http: { limits: { maxEventStreams: 2000 } } },
+      'http.limits.maxEventStreams: must be less than maxConnections',
     ],
     [{ dataDir: '' }, 'dataDir: must not be empty'],
   ])('names the bad field in %j', async (value, problem) => {
