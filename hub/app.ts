@@ -3,6 +3,7 @@
 // in store/, broker/, http/; the queue logic in queue/ stays pure.
 
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Logger } from '../shared/log/logger.js';
 import { appVersion } from '../shared/version.js';
@@ -10,6 +11,7 @@ import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
 import type { MqttLimits } from './broker/limits.js';
+import { type HubConfig, hubConfigSchema } from './config.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
 import { startPublisher } from './flows/publisher.js';
@@ -23,9 +25,14 @@ import type { QueueSettings } from './queue/types.js';
 import { readDailyResetTime } from './service/admin-settings.js';
 import { BoardFeed } from './service/board.js';
 import { QueueService } from './service/queue-service.js';
-import { type Db, openDb } from './store/db.js';
+import { BackupService, type BackupStatus } from './store/backup-service.js';
+import { lockDataDir } from './store/data-lock.js';
+import type { Db } from './store/db.js';
 import { DeviceStore } from './store/device-store.js';
+import { openStore } from './store/open-store.js';
 import { QueueStore } from './store/queue-store.js';
+import { restoreAdvice } from './store/restore-advice.js';
+import { StoreHealth } from './store/store-health.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -35,6 +42,8 @@ export interface HubOptions {
   http: { host: string; port: number; limits?: HttpLimits };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
+  /** Automatic backups (hub config `backup`); defaults when left out. */
+  backup?: Partial<HubConfig['backup']>;
 }
 
 export interface Hub {
@@ -49,15 +58,53 @@ export interface Hub {
   broker: HubBroker;
   http: FastifyInstance;
   metrics: Metrics;
+  storeHealth: StoreHealth;
+  backups: BackupService;
   stop(): Promise<void>;
 }
 
 export async function startHub(options: HubOptions, log: Logger = createLogger('hub')): Promise<Hub> {
+  // Before anything touches the store: a second hub on the same folder exits here.
+  const lock = lockDataDir(options.dataDir, 'hub');
+  try {
+    return await startLockedHub(options, log, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () => void): Promise<Hub> {
   const startedAt = Date.now();
   const version = appVersion();
   const metrics = new Metrics();
-  const db = openDb(options.dataDir);
+  const storeHealth = new StoreHealth(log.child('store'));
+  const backupConfig = hubConfigSchema.shape.backup.parse(options.backup ?? {});
+  const backups = new BackupService(
+    {
+      enabled: backupConfig.enabled,
+      time: backupConfig.time,
+      keepDays: backupConfig.keepDays,
+      dir: backupConfig.dir ?? join(options.dataDir, 'backups'),
+      copyTo: backupConfig.copyTo ?? null,
+    },
+    { timeZone: options.site.timeZone, log: log.child('backup'), health: storeHealth },
+  );
+  const opened = await openStore(options.dataDir, {
+    beforeMigration: async (db, from, to) => {
+      log.info('backing up the store before migrating it', { from, to });
+      await backups.backup(db, `before-v${to}`);
+    },
+    restoreHint: () => restoreAdvice(backups.settings),
+  });
+  const db = opened.db;
+  log.info('store checked', {
+    file: opened.path,
+    quickCheckMs: opened.quickCheckMs,
+    created: opened.created,
+  });
   const store = new QueueStore(db);
+  store.onCommitted = () => storeHealth.committed();
   const devices = new DeviceStore(db);
   const accounts = new AccountStore(db);
   const initialAdminPassword = await createFirstAdministrator(accounts);
@@ -79,6 +126,10 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   const state = store.loadState(settings, today());
   const service = new QueueService(store, state, { now: Date.now, newId: randomUUID });
 
+  // A hub that was off at backup time backs up now, before the daily reset
+  // changes the store: the backup holds the day as it was closed.
+  await backups.start(db, opened.firstStartAt);
+
   // A new day (or a hub that was off over the reset time) starts a fresh line.
   const resetIfNewDay = () => {
     const date = today();
@@ -92,6 +143,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     try {
       resetIfNewDay();
     } catch (error) {
+      storeHealth.observe(error);
       log.error('daily reset failed; will retry', { error });
     }
   }, 30_000);
@@ -106,6 +158,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     publish,
     log: log.child('devices'),
     metrics,
+    storeHealth,
     serviceDayEnd: (now) =>
       serviceDayEnd(now, options.site.timeZone, readDailyResetTime(store) ?? options.dailyResetTime),
   });
@@ -134,13 +187,15 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
       connectedDevices: () => broker?.connectedDevices() ?? [],
       disconnectDevice: (id) => broker?.disconnect(id),
       onAnnouncementSettings: () => void publisher.publishAnnouncementSettings(),
+      storeHealth,
       health: () => ({
-        ok: true,
+        ok: storeHealth.fault === null,
         version,
         startedAt,
         serviceDate: service.state.serviceDate,
         devicesOnline: broker?.connectedDevices().length ?? 0,
         mqttConnections: broker?.connections(),
+        store: { fault: storeHealth.fault, backup: backups.status() satisfies BackupStatus },
         metrics: metrics.snapshot(),
       }),
     },
@@ -177,13 +232,17 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     broker,
     http,
     metrics,
+    storeHealth,
+    backups,
     async stop() {
       clearInterval(resetTimer);
+      await backups.stop();
       board.stop();
       publisher.stop();
       await http.close();
       await broker?.close();
       db.close();
+      releaseLock();
     },
   };
 }

@@ -20,6 +20,8 @@ import { defaultHttpLimits as D, limitConflicts } from './http/limits.js';
 
 export { ConfigError } from '../shared/config/config-file.js';
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM" such as "00:00"');
+
 /** Port 0 asks the OS for a free port (tests run many hubs at once). */
 const listenShape = (defaultPort: number) => ({
   host: nonEmpty.default('0.0.0.0'),
@@ -60,10 +62,7 @@ export const hubConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Local time (site.timeZone) at which numbering restarts and waiting tickets are cancelled. */
-  dailyResetTime: z
-    .string()
-    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM" such as "00:00"')
-    .default('00:00'),
+  dailyResetTime: hhmm.default('00:00'),
   /**
    * Base URL printed in ticket QR codes, as citizens' phones reach the hub
    * (the listen address 0.0.0.0 is no use to them). Stored without a trailing slash.
@@ -71,6 +70,21 @@ export const hubConfigSchema = z.strictObject({
   publicUrl: urlWith(['http:', 'https:'], 'http://192.168.1.10:8080')
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
+  /** Automatic backups of the store (docs/deployment.md, "Backups and restore"). */
+  backup: z
+    .strictObject({
+      /** Daily backups; the one before a migration of the store is always taken. */
+      enabled: z.boolean({ error: 'expected true or false' }).default(true),
+      /** Local time (site.timeZone) of the daily backup, after the office closed. */
+      time: hhmm.default('20:00'),
+      /** Backups older than this many days are deleted (never the newest one). */
+      keepDays: intRange(1, 3650).default(14),
+      /** Backup folder; default <dataDir>/backups. */
+      dir: nonEmpty.optional(),
+      /** A second copy of each backup, on another disk (a mounted USB stick). */
+      copyTo: nonEmpty.optional(),
+    })
+    .prefault({}),
 });
 
 export type HubConfig = z.output<typeof hubConfigSchema>;

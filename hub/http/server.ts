@@ -8,6 +8,7 @@ import type { AccountStore } from '../auth/account-store.js';
 import type { BoardFeed } from '../service/board.js';
 import type { QueueService } from '../service/queue-service.js';
 import type { DeviceStore } from '../store/device-store.js';
+import type { StoreHealth } from '../store/store-health.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { type Guard, registerAuth } from './auth.js';
 import { limitConnections } from './connection-limits.js';
@@ -20,6 +21,7 @@ import { registerPages } from './pages.js';
 import { registerQueueRoutes } from './queue-routes.js';
 import { registerReportRoutes } from './report-routes.js';
 import { errorBody } from './route-helpers.js';
+import { registerStoreFaultGuard, storeFaultResponse } from './store-fault.js';
 
 export interface HttpDeps {
   service: QueueService;
@@ -37,6 +39,8 @@ export interface HttpDeps {
   site: { name: string; timeZone: string };
   /** An administrator saved the announcement settings: speakers get them (retained MQTT). */
   onAnnouncementSettings?: () => void;
+  /** The store's faults: shown on /api/health; changes refused while it is damaged. */
+  storeHealth?: StoreHealth;
 }
 
 /** What each group of routes gets: the hub's parts and the sign-in guards. */
@@ -132,6 +136,8 @@ export async function buildHttp(
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
       log.error('request failed', { method: request.method, url: request.url, error });
+      const fault = storeFaultResponse(deps.storeHealth, error);
+      if (fault) return reply.code(fault.status).send(fault.body);
       return reply
         .code(500)
         .send(errorBody('hub_error', 'the hub could not complete the request; try again'));
@@ -148,6 +154,7 @@ export async function buildHttp(
 
   const connections = limitConnections(app.server, limits, log.child('limits'));
   const streams = new EventStreams(limits, log.child('events'));
+  if (deps.storeHealth) registerStoreFaultGuard(app, deps.storeHealth);
   const guards = registerAuth(app, { accounts: deps.accounts, log: log.child('auth') });
   // After the cross-site check, so a refused cross-site request says why.
   requireJsonBodies(app);

@@ -51,6 +51,26 @@ describe('loadHubConfig', () => {
       },
       site: { name: 'Công an tỉnh Thanh Hóa – Bộ phận một cửa', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
+      backup: { enabled: true, time: '20:00', keepDays: 14 },
+    });
+  });
+
+  it('reads the backup settings', async () => {
+    const path = await writeConfig('backup.json', {
+      backup: { time: '18:30', keepDays: 30, dir: '/var/lib/qms/backups', copyTo: '/mnt/qms-backup' },
+    });
+    expect((await loadHubConfig({ QMS_CONFIG: path })).backup).toEqual({
+      enabled: true,
+      time: '18:30',
+      keepDays: 30,
+      dir: '/var/lib/qms/backups',
+      copyTo: '/mnt/qms-backup',
+    });
+    const off = await writeConfig('backup-off.json', { backup: { enabled: false } });
+    expect((await loadHubConfig({ QMS_CONFIG: off })).backup).toEqual({
+      enabled: false,
+      time: '20:00',
+      keepDays: 14,
     });
     expect(DEFAULT_MQTT_LIMITS).toMatchObject({
       maxPacketBytesBeforeAuth: 4096,
@@ -180,6 +200,12 @@ describe('loadHubConfig', () => {
       'http.limits.maxEventStreams: must be less than maxConnections',
     ],
     [{ dataDir: '' }, 'dataDir: must not be empty'],
+    [{ backup: { time: '8:00' } }, 'backup.time: expected a 24-hour time "HH:MM" such as "00:00"'],
+    [{ backup: { keepDays: 0 } }, 'backup.keepDays: expected a number between 1 and 3650'],
+    [{ backup: { keepDays: 7.5 } }, 'backup.keepDays: expected a whole number'],
+    [{ backup: { enabled: 'yes' } }, 'backup.enabled: expected true or false'],
+    [{ backup: { copyTo: '' } }, 'backup.copyTo: must not be empty'],
+    [{ backup: { keep: 7 } }, 'backup.keep: unknown key (check the spelling)'],
   ])('names the bad field in %j', async (value, problem) => {
     const path = await writeConfig('bad.json', value);
     const error = await configError(loadHubConfig({ QMS_CONFIG: path }));
