@@ -29,6 +29,7 @@ declare -A NEEDED=(
   [e2ls]=e2tools
   [systemd-analyze]=systemd
   [/usr/lib/python3/dist-packages/yaml/__init__.py]=python3-yaml
+  [faketime]=faketime
 )
 
 missing=()

@@ -139,12 +139,15 @@ export class BackupService {
   async backup(db: Db, label?: string): Promise<WrittenBackup> {
     const { log, timeZone, health } = this.options;
     if (this.running) await this.running.catch(() => undefined);
+    const at = this.now();
     if (health?.refusingChanges) {
+      // A copy of a damaged store is no backup; the older ones stay (retention runs only after a good one).
       if (!this.refusedLogged) log.error('no backup of a damaged store: the older backups are kept');
       this.refusedLogged = true;
-      throw new Error('the store is damaged; no backup taken');
+      this.error = { message: 'the store is damaged; no backup taken', at };
+      this.retryAt = at + RETRY_MS;
+      throw new Error(this.error.message);
     }
-    const at = this.now();
     const name = backupName(at, timeZone, label);
     const work = writeBackup(db, this.settings.dir, name, { shouldStop: () => this.stopping });
     this.running = work;

@@ -157,25 +157,57 @@ export interface HubProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnHub(
+export interface SpawnOptions {
+  /** More environment (e.g. QMS_CONFIG). */
+  env?: Record<string, string>;
+  /** Another source tree to run the hub from. */
+  cwd?: string;
+  /**
+   * Run the hub with its wall clock starting at this instant (ms) and running
+   * on (Debian's libfaketime, package faketime; monotonic time untouched).
+   */
+  clockAt?: number;
+}
+
+/** The hub program as a child process (not waited for). */
+export function spawnHubProcess(
   dataDir: string,
   mqttPort: number,
   httpPort: number,
-  /** `env`: more variables (e.g. QMS_CONFIG); `cwd`: another source tree to run the hub from. */
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
+  options: SpawnOptions = {},
+): ChildProcess {
+  // The preload itself, not the `faketime` wrapper: the wrapper forks, so a
+  // signal to it would not reach the hub.
+  const clock =
+    options.clockAt === undefined
+      ? {}
+      : {
+          LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1',
+          FAKETIME: `${options.clockAt >= Date.now() ? '+' : '-'}${Math.abs(Math.round((options.clockAt - Date.now()) / 1000))}`,
+          FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        };
+  return spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
     env: {
       ...process.env,
       QMS_DATA_DIR: dataDir,
       QMS_MQTT_PORT: String(mqttPort),
       QMS_HTTP_PORT: String(httpPort),
       QMS_LOG_LEVEL: 'info',
+      ...clock,
       ...options.env,
     },
     ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+export async function spawnHub(
+  dataDir: string,
+  mqttPort: number,
+  httpPort: number,
+  options: SpawnOptions = {},
+): Promise<HubProcess> {
+  const child = spawnHubProcess(dataDir, mqttPort, httpPort, options);
   let output = '';
   child.stdout!.on('data', (d) => {
     output += d;
