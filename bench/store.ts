@@ -205,7 +205,9 @@ async function buildYear(dataDir: string) {
       }
     }
     if (day % 25 === 24)
-      process.stderr.write(`  built ${day + 1} of ${DAYS} days (${tickets} tickets, ${Math.round(performance.now() / 1000)} s)\n`);
+      process.stderr.write(
+        `  built ${day + 1} of ${DAYS} days (${tickets} tickets, ${Math.round(performance.now() / 1000)} s)\n`,
+      );
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
   const counts = Object.fromEntries(
