@@ -126,9 +126,9 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   const state = store.loadState(settings, today());
   const service = new QueueService(store, state, { now: Date.now, newId: randomUUID });
 
-  // A hub that was off at backup time backs up now, before the daily reset
-  // changes the store: the backup holds the day as it was closed.
-  await backups.start(db, opened.firstStartAt);
+  // Daily backups; a hub that was off at backup time backs up now, while it
+  // goes on starting (online backup).
+  void backups.start(db, opened.firstStartAt);
 
   // A new day (or a hub that was off over the reset time) starts a fresh line.
   const resetIfNewDay = () => {
@@ -236,13 +236,17 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
     backups,
     async stop() {
       clearInterval(resetTimer);
-      await backups.stop();
-      board.stop();
-      publisher.stop();
-      await http.close();
-      await broker?.close();
-      db.close();
-      releaseLock();
+      try {
+        await backups.stop();
+        board.stop();
+        publisher.stop();
+        await http.close();
+        await broker?.close();
+      } finally {
+        // Whatever failed above, the store is closed and the folder free for the next hub.
+        db.close();
+        releaseLock();
+      }
     },
   };
 }

@@ -8,7 +8,7 @@
 // `restore` takes the data folder's lock, so it refuses while a hub runs (and
 // no hub starts during it); the store it replaces is kept aside, never deleted.
 
-import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -17,6 +17,7 @@ import {
   type BackupFile,
   backupName,
   checkStoreFile,
+  fsyncPath,
   listBackups,
   localStamp,
   type StoreCheck,
@@ -159,8 +160,24 @@ function restore(places: Places, which: string): void {
       );
     }
 
-    // Keep the store now in place (with its WAL: committed changes may still be there).
+    // The copy first, checked and fsynced beside the store: if it fails (a
+    // full disk), nothing in the data folder has changed.
     const store = join(dataDir, STORE_FILE);
+    const partial = join(dataDir, `.${STORE_FILE}.restoring.partial`);
+    const staged = join(dataDir, `.${STORE_FILE}.restored`);
+    rmSync(staged, { force: true });
+    try {
+      copyFileSync(backup, partial);
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw new Refused(
+        `not restoring: copying ${backup} failed (${(error as Error).message}); nothing was changed`,
+      );
+    }
+    sealStoreFile(partial, staged);
+
+    // Then the store now in place goes aside, with its WAL (committed
+    // changes may still be there only), and the copy takes its place.
     const present = [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`].filter((f) =>
       existsSync(join(dataDir, f)),
     );
@@ -175,11 +192,8 @@ function restore(places: Places, which: string): void {
       matchOwner([aside], dataDir);
       replaced = existsSync(join(aside, STORE_FILE)) ? checkStoreFile(join(aside, STORE_FILE)) : null;
     }
-
-    // Copy, check, fsync, rename: a power cut leaves the old store aside and no half store in place.
-    const partial = join(dataDir, `.${STORE_FILE}.restoring.partial`);
-    copyFileSync(backup, partial);
-    sealStoreFile(partial, store);
+    renameSync(staged, store);
+    fsyncPath(dataDir);
     if (!existsSync(join(dataDir, MARKER_FILE))) writeMarker(dataDir, Date.now());
     matchOwner([store, join(dataDir, MARKER_FILE)], dataDir);
 

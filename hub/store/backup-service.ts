@@ -3,10 +3,11 @@
 // days, optionally copied to a second disk (`copyTo`, a USB stick).
 //
 // A hub that was off at backup time (a Pi switched off for the night) backs
-// up when it starts, before the daily reset, so the backup still holds the
-// day as it was closed. The check runs every few seconds against the wall
-// clock, so a clock that jumps still gets its backup (and a backup named in
-// the future by a wrong clock is not taken as done).
+// up when it starts, while it goes on starting (the backup then has the daily
+// reset applied: the same data a restore would reset anyway). The check runs
+// every few seconds against the wall clock, so a clock that jumps still gets
+// its backup, and a backup named in the future by a wrong clock does not
+// count as done.
 
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log/logger.js';
@@ -83,7 +84,11 @@ export class BackupService {
     return (this.options.now ?? Date.now)();
   }
 
-  /** Start the daily schedule on an open store; returns after a catch-up backup if one was due. */
+  /**
+   * Start the daily schedule on an open store. The returned promise settles
+   * after a catch-up backup, if one was due; the hub does not wait for it
+   * (an online backup: it serves meanwhile).
+   */
   async start(db: Db, storeCreatedAt: number | null = null): Promise<void> {
     this.db = db;
     this.storeCreatedAt = storeCreatedAt;
@@ -116,7 +121,12 @@ export class BackupService {
   isDue(now = this.now()): boolean {
     if (!this.settings.enabled || this.stopping) return false;
     const slot = this.lastSlot(now);
-    if (this.lastStamp !== null && this.lastStamp >= slot) return false;
+    // A backup stamped after now was taken while the clock ran ahead: not done.
+    const last =
+      this.lastStamp !== null && this.lastStamp <= localStamp(now, this.options.timeZone).stamp
+        ? this.lastStamp
+        : null;
+    if (last !== null && last >= slot) return false;
     const created = this.storeCreatedAt;
     if (created != null && localStamp(created, this.options.timeZone).stamp > slot) return false;
     return true;

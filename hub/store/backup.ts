@@ -20,11 +20,16 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statfsSync,
   statSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from './db.js';
+
+/** Room a backup leaves on its disk, for the store's own writes meanwhile. */
+const FREE_MARGIN = 16 * 1024 * 1024;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export class BackupError extends Error {
   override readonly name = 'BackupError';
@@ -242,6 +247,17 @@ export async function writeBackup(
 ): Promise<WrittenBackup> {
   const started = performance.now();
   mkdirSync(dir, { recursive: true });
+  // A backup that fills the disk would also fail the hub's own writes meanwhile.
+  const size =
+    (db.pragma('page_count', { simple: true }) as number) *
+    (db.pragma('page_size', { simple: true }) as number);
+  const { bavail, bsize } = statfsSync(dir);
+  const free = bavail * bsize;
+  if (free < size + FREE_MARGIN) {
+    throw new BackupError(
+      `not enough free space in ${dir} for a backup: ${mib(size)} needed and ${mib(FREE_MARGIN)} left over, ${mib(free)} free`,
+    );
+  }
   const final = join(dir, name);
   const partial = join(dir, `.${name}.partial`);
   rmSync(partial, { force: true });

@@ -2,9 +2,19 @@
 // backup command as real processes, damage a store file the way a bad SD
 // card does, and compare stores and folders.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AccountStore } from '../../hub/auth/account-store.js';
@@ -204,4 +214,31 @@ export function damageUnderHub(storePath: string, table: string): void {
   } finally {
     other.close();
   }
+}
+
+/** Whether this machine lets the tests mount a tmpfs (root with CAP_SYS_ADMIN). */
+export const canMountTmpfs: boolean = (() => {
+  const path = mkdtempSync(join(tmpdir(), 'qms-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'qms-probe', path], { stdio: 'pipe' });
+    execFileSync('umount', [path]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
+})();
+
+/** A small disk of its own (tmpfs of `size`, e.g. "8m"), with its unmount for the clean-up. */
+export function mountTmpfs(size: string): { path: string; unmount: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'qms-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'qms-disk', path], { stdio: 'pipe' });
+  return {
+    path,
+    unmount: () => {
+      execFileSync('umount', ['-l', path]);
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
 }

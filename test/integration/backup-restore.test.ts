@@ -6,7 +6,8 @@
 // - an online backup (hub running), more changes, restore: exactly the
 //   backed-up store; the replaced store is kept aside;
 // - restore refuses while a hub runs, naming it;
-// - `check` reports a damaged backup, and restore refuses it;
+// - `check` reports a damaged backup, and restore refuses it; a restore
+//   whose copy does not fit on the disk changes nothing;
 // - a store is backed up before it is migrated;
 // - a hub killed in the middle of a backup leaves no file that looks like a
 //   whole backup, and the next start clears what it left.
@@ -16,7 +17,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listBackups } from '../../hub/store/backup.js';
+import { listBackups, writeBackup } from '../../hub/store/backup.js';
+import { openDb } from '../../hub/store/db.js';
 import { migrations } from '../../hub/store/migrations.js';
 import { storeFingerprint } from '../fuzz/store-fingerprint.js';
 import {
@@ -29,10 +31,12 @@ import {
   tempDir,
 } from '../helpers/hub.js';
 import {
+  canMountTmpfs,
   cli,
   damageTable,
   fingerprintFile,
   folderSnapshot,
+  mountTmpfs,
   officeKiosk,
   officeOfficer,
   prepareOffice,
@@ -207,6 +211,39 @@ describe('daily backup and restore', () => {
     const listed = await cli('backup', ['list'], { QMS_DATA_DIR: dataDir });
     expect(listed.output).toContain(`${backups}: 2 backup(s)`);
   }, 90_000);
+});
+
+describe('restore onto a full disk', () => {
+  it.skipIf(!canMountTmpfs)(
+    'a copy that does not fit changes nothing in the data folder',
+    async () => {
+      const disk = mountTmpfs('4m');
+      cleanups.push(disk.unmount);
+      const dataDir = join(disk.path, 'data');
+      await prepareOffice(dataDir);
+      // A sound backup bigger than the room left on the data folder's disk.
+      const elsewhere = folder();
+      const big = openDb(elsewhere);
+      const insert = big.prepare(
+        "INSERT INTO audit_log (at, username, action, detail) VALUES (?, 'a', 'b', ?)",
+      );
+      big.transaction(() => {
+        for (let i = 0; i < 6000; i++) insert.run(i, 'x'.repeat(1000));
+      })();
+      const backup = await writeBackup(big, elsewhere, 'qms-2026-03-10-2000.sqlite');
+      big.close();
+
+      const before = folderSnapshot(dataDir);
+      const refused = await cli('backup', ['restore', backup.path], { QMS_DATA_DIR: dataDir });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/not restoring: copying .* failed \(ENOSPC.*nothing was changed/);
+      // Only the data folder's lock file, which stays once made.
+      const { 'qms.lock': lock, ...after } = folderSnapshot(dataDir);
+      expect(lock).toBeDefined();
+      expect(after).toEqual(before);
+    },
+    60_000,
+  );
 });
 
 describe('backup before a migration', () => {

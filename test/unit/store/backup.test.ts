@@ -2,7 +2,6 @@
 // clock: names, retention, the daily schedule (catch-up after a night off,
 // a wrong clock), checks, the second disk, and the store's fault states.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,7 +23,7 @@ import { type Db, openDb } from '../../../hub/store/db.js';
 import { classifyStoreError, StoreHealth } from '../../../hub/store/store-health.js';
 import { createLogger, memorySink } from '../../../shared/log/logger.js';
 import { tempDir } from '../../helpers/hub.js';
-import { damageTable } from '../../helpers/store.js';
+import { canMountTmpfs, damageTable, mountTmpfs } from '../../helpers/store.js';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 const vn = (local: string) => Date.parse(`${local}+07:00`);
@@ -370,37 +369,32 @@ describe('store faults', () => {
   });
 });
 
-/** A tmpfs standing in for the USB stick (another disk); null where this cannot mount. */
-function mountStick(): string | null {
-  const path = tempDir('qms-stick-').path;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'qms-stick', path], { stdio: 'pipe' });
-  } catch {
-    rmSync(path, { recursive: true, force: true });
-    return null;
-  }
-  cleanups.push(() => {
-    execFileSync('umount', ['-l', path]);
-    rmSync(path, { recursive: true, force: true });
-  });
-  return path;
+/** A tmpfs standing in for a USB stick (another disk). */
+function mountStick(): string {
+  const disk = mountTmpfs('8m');
+  cleanups.push(disk.unmount);
+  return disk.path;
 }
-const canMount = (() => {
-  const path = tempDir('qms-stick-probe-').path;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'qms-probe', path], { stdio: 'pipe' });
-    execFileSync('umount', [path]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(path, { recursive: true, force: true });
-  }
-})();
+const canMount = canMountTmpfs;
+
+describe('free space', () => {
+  it.skipIf(!canMount)(
+    'a backup that would fill the disk is not started; the store keeps its room',
+    async () => {
+      const disk = mountStick(); // 8 MiB: less than a store plus the room a backup must leave
+      const dir = folder();
+      const db = store(join(dir, 'data'));
+      await expect(writeBackup(db, disk, 'qms-2026-03-11-2100.sqlite')).rejects.toThrow(
+        /not enough free space in .* for a backup: .* MiB needed and 16\.0 MiB left over, .* MiB free/,
+      );
+      expect(readdirSync(disk)).toEqual([]);
+    },
+  );
+});
 
 describe('the second disk', () => {
   it.skipIf(!canMount)('gets a checked copy of each backup, and its own retention', async () => {
-    const stick = mountStick()!;
+    const stick = mountStick();
     const dir = folder();
     const db = store(join(dir, 'data'));
     writeFileSync(join(stick, 'qms-2026-01-01-2000.sqlite'), 'an old backup');
