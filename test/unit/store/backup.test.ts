@@ -2,7 +2,7 @@
 // clock: names, retention, the daily schedule (catch-up after a night off,
 // a wrong clock), checks, the second disk, and the store's fault states.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
