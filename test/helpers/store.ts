@@ -189,8 +189,13 @@ export async function officeOfficer(httpPort: number, password: string) {
   if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   return {
+    // The hub takes state-changing requests only as JSON: `{}` when there is no data.
     act: (action: string) =>
-      fetch(`${url}/api/counters/1/${action}`, { method: 'POST', headers: { cookie, origin: url } }),
+      fetch(`${url}/api/counters/1/${action}`, {
+        method: 'POST',
+        headers: { cookie, origin: url, 'content-type': 'application/json' },
+        body: '{}',
+      }),
   };
 }
 
