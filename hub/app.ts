@@ -26,7 +26,7 @@ import { readDailyResetTime } from './service/admin-settings.js';
 import { BoardFeed } from './service/board.js';
 import { QueueService } from './service/queue-service.js';
 import { BackupService, type BackupStatus } from './store/backup-service.js';
-import { lockDataDir } from './store/data-lock.js';
+import { lockDataDir } from '../shared/storage/data-lock.js';
 import type { Db } from './store/db.js';
 import { DeviceStore } from './store/device-store.js';
 import { openStore } from './store/open-store.js';

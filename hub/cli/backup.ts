@@ -24,7 +24,7 @@ import {
   sealStoreFile,
   writeBackup,
 } from '../store/backup.js';
-import { DataDirLocked, LOCK_FILE, lockDataDir } from '../store/data-lock.js';
+import { DataDirLocked, LOCK_FILE, lockDataDir } from '../../shared/storage/data-lock.js';
 import { STORE_FILE } from '../store/db.js';
 import { migrations } from '../store/migrations.js';
 import { MARKER_FILE, writeMarker } from '../store/open-store.js';

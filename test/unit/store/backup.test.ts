@@ -18,7 +18,7 @@ import {
   writeBackup,
 } from '../../../hub/store/backup.js';
 import { BackupService } from '../../../hub/store/backup-service.js';
-import { DataDirLocked, lockDataDir } from '../../../hub/store/data-lock.js';
+import { DataDirLocked, lockDataDir } from '../../../shared/storage/data-lock.js';
 import { type Db, openDb } from '../../../hub/store/db.js';
 import { classifyStoreError, StoreHealth } from '../../../hub/store/store-health.js';
 import { createLogger, memorySink } from '../../../shared/log/logger.js';

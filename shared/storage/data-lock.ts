@@ -1,6 +1,8 @@
 // One program at a time on a data folder. Two hubs on the same store would
 // each keep their own queue in memory and hand out the same numbers; a
-// restore under a running hub would swap the file beneath it.
+// restore under a running hub would swap the file beneath it; two kiosks on
+// one state file would print the same leased numbers, two rating programs
+// would send the same presses twice.
 //
 // The lock is SQLite's own file lock (fcntl) on a small lock database held
 // in EXCLUSIVE locking mode for the holder's life. The kernel drops it when
@@ -9,15 +11,20 @@
 // the refusal message; it is never used to decide anything.
 //
 // Other tools that only use the store (`npm run devices`) do not take it:
-// SQLite already serialises their writes with the hub's.
+// SQLite already serialises their writes with the hub's. Each kind of
+// program has its own lock name (the hub and a restore share `qms`; an edge
+// program uses its own name), so a demo speaker writing into the hub's
+// folder does not lock the hub out.
 
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-export const LOCK_FILE = 'qms.lock';
-export const PID_FILE = 'qms.pid';
+/** The hub's lock (taken by the hub and by a restore). */
+export const HUB_LOCK = 'qms';
+export const LOCK_FILE = `${HUB_LOCK}.lock`;
+export const PID_FILE = `${HUB_LOCK}.pid`;
 
 /** What the pid file says about the holder. */
 export interface LockHolder {
@@ -31,6 +38,7 @@ export class DataDirLocked extends Error {
   constructor(
     readonly dataDir: string,
     readonly holder: LockHolder,
+    lockName = HUB_LOCK,
   ) {
     const who = holder.pid
       ? `${holder.program ?? 'another program'} (PID ${holder.pid}${holder.since ? `, since ${holder.since}` : ''})`
@@ -38,10 +46,11 @@ export class DataDirLocked extends Error {
     const remedy =
       holder.program === 'hub'
         ? 'stop that hub first (systemctl stop qms-hub)'
-        : 'wait until it has finished, or stop it';
-    super(
-      `the data folder ${dataDir} is in use by ${who}: only one hub or restore may use it at a time; ${remedy}`,
-    );
+        : holder.program && holder.program !== 'backup restore'
+          ? `stop that ${holder.program} first (systemctl stop qms-${holder.program})`
+          : 'wait until it has finished, or stop it';
+    const only = lockName === HUB_LOCK ? 'one hub or restore' : `one ${lockName} program`;
+    super(`the data folder ${dataDir} is in use by ${who}: only ${only} may use it at a time; ${remedy}`);
   }
 }
 
@@ -50,10 +59,10 @@ export interface DataLock {
   release(): void;
 }
 
-function readHolder(dataDir: string): LockHolder {
+function readHolder(pidPath: string): LockHolder {
   try {
     const fields = Object.fromEntries(
-      readFileSync(join(dataDir, PID_FILE), 'utf8')
+      readFileSync(pidPath, 'utf8')
         .split('\n')
         .map((line) => line.split('=', 2) as [string, string | undefined])
         .filter(([, value]) => value !== undefined),
@@ -71,11 +80,13 @@ function readHolder(dataDir: string): LockHolder {
 
 /**
  * Take the data folder for this process, or throw DataDirLocked naming the
- * holder. `program` is what the pid file says (e.g. "hub", "backup restore").
+ * holder. `program` is what the pid file says (e.g. "hub", "backup restore");
+ * `lockName` names the lock and pid files (`<lockName>.lock`, `.pid`).
  */
-export function lockDataDir(dataDir: string, program: string): DataLock {
+export function lockDataDir(dataDir: string, program: string, lockName = HUB_LOCK): DataLock {
   mkdirSync(dataDir, { recursive: true });
-  const lockDb = new Database(join(dataDir, LOCK_FILE), { timeout: 0 });
+  const pidPath = join(dataDir, `${lockName}.pid`);
+  const lockDb = new Database(join(dataDir, `${lockName}.lock`), { timeout: 0 });
   try {
     // No journal file beside it (OFF is refused in better-sqlite3's defensive mode).
     lockDb.pragma('journal_mode = MEMORY');
@@ -86,10 +97,9 @@ export function lockDataDir(dataDir: string, program: string): DataLock {
   } catch (error) {
     lockDb.close();
     if ((error as { code?: string }).code === 'SQLITE_BUSY')
-      throw new DataDirLocked(dataDir, readHolder(dataDir));
+      throw new DataDirLocked(dataDir, readHolder(pidPath), lockName);
     throw error;
   }
-  const pidPath = join(dataDir, PID_FILE);
   const tmp = `${pidPath}.${process.pid}.tmp`;
   writeFileSync(
     tmp,
@@ -103,7 +113,7 @@ export function lockDataDir(dataDir: string, program: string): DataLock {
       if (!held) return;
       held = false;
       // Only our own pid file; a later holder's stays.
-      if (readHolder(dataDir).pid === process.pid) rmSync(pidPath, { force: true });
+      if (readHolder(pidPath).pid === process.pid) rmSync(pidPath, { force: true });
       lockDb.close();
     },
   };
