@@ -520,7 +520,8 @@ async function ticketLives(): Promise<LifeFigures> {
       const act = async (action: string) => {
         const res = await fetch(`${hub.httpUrl}/api/counters/1/${action}`, {
           method: 'POST',
-          headers: { cookie, origin: hub.httpUrl },
+          headers: { cookie, origin: hub.httpUrl, 'content-type': 'application/json' },
+          body: '{}',
         });
         const body = (await res.json()) as { call?: { callId: string } };
         if (!res.ok) throw new Error(`${action}: ${res.status} ${JSON.stringify(body)}`);

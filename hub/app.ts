@@ -3,8 +3,10 @@
 // in store/, broker/, http/; the queue logic in queue/ stays pure.
 
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Logger } from '../shared/log/logger.js';
+import { lockDataDir } from '../shared/storage/data-lock.js';
 import { appVersion } from '../shared/version.js';
 import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
@@ -12,9 +14,11 @@ import { type HubBroker, startBroker } from './broker/broker.js';
 import type { MqttLimits } from './broker/limits.js';
 import type { TrustedClock } from './clock/clock.js';
 import { type ClockOptions, createClock, DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
+import { type HubConfig, hubConfigSchema } from './config.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from './defaults/catalogue.js';
 import { createDeviceRequestHandler } from './flows/device-requests.js';
 import { startPublisher } from './flows/publisher.js';
+import type { HttpLimits } from './http/limits.js';
 import { startHttp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { serviceDayEnd } from './queue/lease.js';
@@ -24,19 +28,26 @@ import { readDailyResetTime } from './service/admin-settings.js';
 import { BoardFeed } from './service/board.js';
 import { DayRollover } from './service/day-rollover.js';
 import { QueueService } from './service/queue-service.js';
-import { type Db, openDb } from './store/db.js';
+import { BackupService, type BackupStatus } from './store/backup-service.js';
+import type { Db } from './store/db.js';
 import { DeviceStore } from './store/device-store.js';
+import { openStore } from './store/open-store.js';
 import { QueueStore } from './store/queue-store.js';
+import { restoreAdvice } from './store/restore-advice.js';
+import { StoreHealth } from './store/store-health.js';
 
 export interface HubOptions {
   dataDir: string;
   /** `limits`: front-door limits; what is left out keeps its default. */
   mqtt: { host: string; port: number; limits?: Partial<MqttLimits> };
-  http: { host: string; port: number };
+  /** `limits`: connections, time-outs and event streams (defaults: hub/http/limits.ts). */
+  http: { host: string; port: number; limits?: HttpLimits };
   site: { name: string; timeZone: string };
   dailyResetTime: string;
   /** The trusted clock: its settings (hub config `clock`), and in tests its sources. */
   clock?: ClockOptions;
+  /** Automatic backups (hub config `backup`); defaults when left out. */
+  backup?: Partial<HubConfig['backup']>;
 }
 
 export interface Hub {
@@ -53,18 +64,64 @@ export interface Hub {
   metrics: Metrics;
   clock: TrustedClock;
   rollover: DayRollover;
+  storeHealth: StoreHealth;
+  backups: BackupService;
   stop(): Promise<void>;
 }
 
 export async function startHub(options: HubOptions, log: Logger = createLogger('hub')): Promise<Hub> {
+  // Before anything touches the store: a second hub on the same folder exits here.
+  const lock = lockDataDir(options.dataDir, 'hub');
+  try {
+    return await startLockedHub(options, log, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () => void): Promise<Hub> {
   const version = appVersion();
   const metrics = new Metrics();
-  const db = openDb(options.dataDir);
+  const clockRef: { current?: TrustedClock } = {};
+  const storeHealth = new StoreHealth(log.child('store'));
+  const backupConfig = hubConfigSchema.shape.backup.parse(options.backup ?? {});
+  const backups = new BackupService(
+    {
+      enabled: backupConfig.enabled,
+      time: backupConfig.time,
+      keepDays: backupConfig.keepDays,
+      dir: backupConfig.dir ?? join(options.dataDir, 'backups'),
+      copyTo: backupConfig.copyTo ?? null,
+    },
+    {
+      timeZone: options.site.timeZone,
+      log: log.child('backup'),
+      health: storeHealth,
+      // The trusted clock once it exists (it needs the store); the system clock for a backup before a migration.
+      now: () => clockRef.current?.now() ?? Date.now(),
+    },
+  );
+  const opened = await openStore(options.dataDir, {
+    beforeMigration: async (db, from, to) => {
+      log.info('backing up the store before migrating it', { from, to });
+      await backups.backup(db, `before-v${to}`);
+    },
+    restoreHint: () => restoreAdvice(backups.settings),
+  });
+  const db = opened.db;
+  log.info('store checked', {
+    file: opened.path,
+    quickCheckMs: opened.quickCheckMs,
+    created: opened.created,
+  });
   const store = new QueueStore(db);
+  store.onCommitted = () => storeHealth.committed();
   const devices = new DeviceStore(db);
   const accounts = new AccountStore(db);
   // One trusted clock for every decision; its first reading comes before the day is decided.
   const clock = createClock(options.clock ?? {}, store, log.child('clock'));
+  clockRef.current = clock;
   await clock.start();
   const now = () => clock.now();
   const startedAt = now();
@@ -87,6 +144,10 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
   const state = store.loadState(settings, today());
   const service = new QueueService(store, state, { now, newId: randomUUID, trusted: () => clock.trusted });
 
+  // Daily backups; a hub that was off at backup time backs up now, while it
+  // goes on starting (online backup).
+  void backups.start(db, opened.firstStartAt);
+
   // A new day (or a hub that was off over the reset time) starts a fresh line,
   // keeping the tickets a clock jump would otherwise take (day-rollover.ts).
   const rollover = new DayRollover({
@@ -96,6 +157,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     resetTime,
     carryOverMs: (options.clock?.carryOverMinutes ?? DEFAULT_CLOCK_SETTINGS.carryOverMinutes) * 60_000,
     log,
+    onError: (error) => storeHealth.observe(error),
   });
   rollover.start();
   // Sessions last 12 hours of real time: a step of the clock moves their ends with it.
@@ -113,6 +175,7 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     log: log.child('devices'),
     metrics,
     now,
+    storeHealth,
     serviceDayEnd: (at) => serviceDayEnd(at, options.site.timeZone, resetTime()),
   });
   broker = await startBroker({
@@ -142,8 +205,9 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
       connectedDevices: () => broker?.connectedDevices() ?? [],
       disconnectDevice: (id) => broker?.disconnect(id),
       onAnnouncementSettings: () => void publisher.publishAnnouncementSettings(),
+      storeHealth,
       health: () => ({
-        ok: true,
+        ok: storeHealth.fault === null,
         version,
         startedAt,
         serviceDate: service.state.serviceDate,
@@ -152,11 +216,13 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
         ),
         devicesOnline: broker?.connectedDevices().length ?? 0,
         mqttConnections: broker?.connections(),
+        store: { fault: storeHealth.fault, backup: backups.status() satisfies BackupStatus },
         metrics: metrics.snapshot(),
       }),
     },
     options.http.host,
     options.http.port,
+    options.http.limits,
   );
 
   log.info('ready', {
@@ -187,16 +253,24 @@ export async function startHub(options: HubOptions, log: Logger = createLogger('
     broker,
     http,
     metrics,
+    storeHealth,
+    backups,
     clock,
     rollover,
     async stop() {
       rollover.stop();
       clock.stop();
-      board.stop();
-      publisher.stop();
-      await http.close();
-      await broker?.close();
-      db.close();
+      try {
+        await backups.stop();
+        board.stop();
+        publisher.stop();
+        await http.close();
+        await broker?.close();
+      } finally {
+        // Whatever failed above, the store is closed and the folder free for the next hub.
+        db.close();
+        releaseLock();
+      }
     },
   };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   ConfigError,
+  intRange,
   nonEmpty,
   parseJsonText,
   port,
@@ -16,22 +17,45 @@ import {
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../shared/config/device-config.js';
 import { mqttLimitsSchema } from './broker/limits.js';
 import { DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
+import { defaultHttpLimits as D, limitConflicts } from './http/limits.js';
 
 export { ConfigError } from '../shared/config/config-file.js';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM" such as "00:00"');
 
 /** Port 0 asks the OS for a free port (tests run many hubs at once). */
 const listenShape = (defaultPort: number) => ({
   host: nonEmpty.default('0.0.0.0'),
   port: port.default(defaultPort),
 });
-const listen = (defaultPort: number) => z.strictObject(listenShape(defaultPort)).prefault({});
+
+const ms = (min: number, max: number, fallback: number) => intRange(min, max).default(fallback);
+
+/** What HTTP clients may hold of the hub (hub/http/limits.ts explains each key; README lists them). */
+const httpLimits = z
+  .strictObject({
+    maxConnections: intRange(20, 100_000).default(D.maxConnections),
+    maxConnectionsPerAddress: intRange(4, 100_000).default(D.maxConnectionsPerAddress),
+    headersTimeoutMs: ms(1_000, 300_000, D.headersTimeoutMs),
+    requestTimeoutMs: ms(1_000, 600_000, D.requestTimeoutMs),
+    keepAliveTimeoutMs: ms(1_000, 600_000, D.keepAliveTimeoutMs),
+    idleTimeoutMs: ms(1_000, 3_600_000, D.idleTimeoutMs),
+    maxEventStreams: intRange(1, 100_000).default(D.maxEventStreams),
+    maxEventStreamsPerAddress: intRange(1, 10_000).default(D.maxEventStreamsPerAddress),
+    maxEventBacklogBytes: intRange(64 * 1024, 1024 * 1024 * 1024).default(D.maxEventBacklogBytes),
+  })
+  .superRefine((limits, ctx) => {
+    for (const { key, message } of limitConflicts(limits))
+      ctx.addIssue({ code: 'custom', path: [key], message });
+  })
+  .prefault({});
 
 export const hubConfigSchema = z.strictObject({
   /** SQLite database and exports; relative to the working directory. */
   dataDir: nonEmpty.default('./data'),
   /** `limits`: what the MQTT front door lets in (hub/broker/limits.ts, README). */
   mqtt: z.strictObject({ ...listenShape(1883), limits: mqttLimitsSchema }).prefault({}),
-  http: listen(8080),
+  http: z.strictObject({ ...listenShape(8080), limits: httpLimits }).prefault({}),
   site: z
     .strictObject({
       name: nonEmpty.max(200).default(DEFAULT_SITE_NAME),
@@ -39,10 +63,7 @@ export const hubConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Local time (site.timeZone) at which numbering restarts and waiting tickets are cancelled. */
-  dailyResetTime: z
-    .string()
-    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM" such as "00:00"')
-    .default('00:00'),
+  dailyResetTime: hhmm.default('00:00'),
   /** The hub's trusted clock (hub/clock): its sources and what a clock jump may do to the day. */
   clock: z
     .strictObject({
@@ -63,6 +84,21 @@ export const hubConfigSchema = z.strictObject({
   publicUrl: urlWith(['http:', 'https:'], 'http://192.168.1.10:8080')
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
+  /** Automatic backups of the store (docs/deployment.md, "Backups and restore"). */
+  backup: z
+    .strictObject({
+      /** Daily backups; the one before a migration of the store is always taken. */
+      enabled: z.boolean({ error: 'expected true or false' }).default(true),
+      /** Local time (site.timeZone) of the daily backup, after the office closed. */
+      time: hhmm.default('20:00'),
+      /** Backups older than this many days are deleted (never the newest one). */
+      keepDays: intRange(1, 3650).default(14),
+      /** Backup folder; default <dataDir>/backups. */
+      dir: nonEmpty.optional(),
+      /** A second copy of each backup, on another disk (a mounted USB stick). */
+      copyTo: nonEmpty.optional(),
+    })
+    .prefault({}),
 });
 
 export type HubConfig = z.output<typeof hubConfigSchema>;

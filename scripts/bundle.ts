@@ -43,6 +43,9 @@ export const PROGRAMS = {
   speaker: 'dist/edge/speaker/main.js',
 } as const;
 
+/** The technicians' tools on the hub (docs/deployment.md): the bundle is refused without them. */
+export const HUB_TOOLS = ['dist/hub/cli/devices.js', 'dist/hub/cli/backup.js'] as const;
+
 export interface BundleOptions {
   out: string;
   withNodeModules: boolean;
@@ -94,6 +97,8 @@ export function buildBundle(options: BundleOptions): BundleResult {
       .filter(([, path]) => !existsSync(join(stage, path)))
       .map(([role, path]) => `${role} (${path})`);
     if (!existsSync(join(stage, PROGRAMS.hub))) throw new Error(`the build has no ${PROGRAMS.hub}`);
+    for (const tool of HUB_TOOLS)
+      if (!existsSync(join(stage, tool))) throw new Error(`the build has no ${tool}`);
     if (!existsSync(join(stage, 'hub', 'web', 'pages'))) throw new Error('hub/web/pages is missing');
 
     if (options.clips) {

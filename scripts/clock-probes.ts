@@ -168,7 +168,9 @@ async function officer(r: Run) {
     body: JSON.stringify({ username: 'canbo1', password: r.officer }),
   });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return async (method: string, path: string, body?: unknown) => {
+  // State-changing requests go as JSON (`{}` when there is no data), as the hub requires.
+  return async (method: string, path: string, data?: unknown) => {
+    const body = data === undefined && method !== 'GET' ? {} : data;
     const x = await fetch(`${base}${path}`, {
       method,
       headers: {

@@ -228,7 +228,8 @@ async function main() {
   const post = (counterId: number, action: string) =>
     fetch(`${httpUrl}/api/counters/${counterId}/${action}`, {
       method: 'POST',
-      headers: { cookie: sessions.get(counterId) ?? '', origin: httpUrl },
+      headers: { cookie: sessions.get(counterId) ?? '', origin: httpUrl, 'content-type': 'application/json' },
+      body: '{}',
     });
   for (let counterId = 1; counterId <= 4; counterId++) {
     const username = `canbo${counterId}`;

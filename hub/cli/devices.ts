@@ -6,11 +6,14 @@
 // The token is printed once; only its hash is stored. A device already
 // connected keeps its link until it reconnects (the admin page cuts it at once).
 
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEVICE_ID_PATTERN, ROLES, type Role } from '../../shared/protocol/topics.js';
 import { loadHubConfig } from '../config.js';
-import { openDb } from '../store/db.js';
+import { backupName, writeBackup } from '../store/backup.js';
 import { DeviceStore } from '../store/device-store.js';
+import { openStore } from '../store/open-store.js';
+import { restoreAdvice } from '../store/restore-advice.js';
 
 const USAGE = `usage:
   devices add <device-id> --role kiosk|rating|speaker [--counter N]
@@ -32,7 +35,17 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = await loadHubConfig();
-  const db = openDb(config.dataDir);
+  // The same checks as the hub: never a fresh store in a used folder, never a damaged one.
+  const backups = {
+    dir: config.backup.dir ?? join(config.dataDir, 'backups'),
+    copyTo: config.backup.copyTo ?? null,
+  };
+  const { db } = await openStore(config.dataDir, {
+    beforeMigration: async (store, _from, to) => {
+      await writeBackup(store, backups.dir, backupName(Date.now(), config.site.timeZone, `before-v${to}`));
+    },
+    restoreHint: () => restoreAdvice(backups),
+  });
   const devices = new DeviceStore(db);
   try {
     if (command === 'list') {

@@ -19,6 +19,7 @@ import type { Metrics } from '../metrics.js';
 import { serviceDayEnd } from '../queue/lease.js';
 import type { QueueService } from '../service/queue-service.js';
 import type { Device, DeviceStore } from '../store/device-store.js';
+import type { StoreHealth } from '../store/store-health.js';
 import type { RequestContext } from './requests/handler.js';
 import { requestHandlers } from './requests/index.js';
 
@@ -35,6 +36,12 @@ export interface DeviceRequestDeps {
    * number leases end there. Default: midnight in Vietnam (tests).
    */
   serviceDayEnd?: (now: number) => number;
+  /**
+   * The store's faults. While the store is damaged every request is answered
+   * hub_error without touching it: kiosks then print from their number
+   * lease and rating keys keep their outbox, as in any hub outage.
+   */
+  storeHealth?: StoreHealth;
 }
 
 /**
@@ -82,6 +89,7 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
 
   return function onDevicePublish({ device, topic, payload }: DevicePublish): void {
     if (topic.kind === 'deviceStatus') {
+      if (deps.storeHealth?.refusingChanges) return;
       const status = decodePayload(payload, deviceStatus);
       if (status.ok) devices.recordStatus(device.id, status.value, now());
       return;
@@ -100,6 +108,17 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
       return;
     }
     const { requestId } = decoded.value;
+    if (deps.storeHealth?.refusingChanges) {
+      metrics.inc('request_failed');
+      fail(
+        device,
+        action,
+        requestId,
+        'hub_error',
+        'the hub store is damaged; the hub saves nothing until it is restored',
+      );
+      return;
+    }
     const okReply = (data: unknown) => ({ v: PROTOCOL_VERSION, requestId, action, ok: true as const, data });
     const ctx: RequestContext = {
       device,
@@ -121,6 +140,7 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
       // The store could not commit (disk full, I/O error): nothing was
       // applied; the device keeps its request and tries again.
       metrics.inc('request_failed');
+      deps.storeHealth?.observe(error);
       log.error('request failed', { device: device.id, action, error });
       fail(device, action, requestId, 'hub_error', 'the hub could not save the request; try again');
     }

@@ -2,44 +2,32 @@
 // `board` event with the whole snapshot on connect and after each change.
 // EventSource reconnects by itself (after `retry` ms) when the hub restarts
 // or the network drops, and the first event after a reconnect is a full
-// snapshot. Each snapshot is serialised once for all clients, and a client
-// that stops reading is dropped rather than buffered without end.
+// snapshot. Each snapshot is serialised once, into one Buffer shared by all
+// clients; how many streams may open and what they may hold is decided by
+// EventStreams (caps per address and in total, latest value only, a total
+// memory budget).
 
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { BoardFeed, BoardSnapshot } from '../service/board.js';
-
-const HEARTBEAT_MS = 20_000;
-/** A client this far behind (a phone that went to sleep mid-stream) is cut; it reconnects when it wakes. */
-const MAX_BACKLOG_BYTES = 1024 * 1024;
+import type { EventStreams } from './event-streams.js';
+import { EVENT_HEARTBEAT_MS } from './limits.js';
+import { clientAddress, errorBody } from './route-helpers.js';
 
 const frame = (snapshot: BoardSnapshot) => `event: board\ndata: ${JSON.stringify(snapshot)}\n\n`;
+const HEARTBEAT = Buffer.from(': ping\n\n');
 
-export function registerEvents(app: FastifyInstance, feed: BoardFeed): void {
-  const clients = new Set<ServerResponse>();
-  const write = (res: ServerResponse, text: string) => {
-    if (res.writableLength > MAX_BACKLOG_BYTES) {
-      clients.delete(res);
-      res.destroy();
-      return;
-    }
-    res.write(text);
-  };
+export function registerEvents(app: FastifyInstance, feed: BoardFeed, streams: EventStreams): void {
   const onUpdate = (snapshot: BoardSnapshot) => {
-    if (clients.size === 0) return;
-    const text = frame(snapshot);
-    for (const res of clients) write(res, text);
+    if (streams.size === 0) return;
+    streams.broadcast(Buffer.from(frame(snapshot)));
   };
   feed.on('update', onUpdate);
-  const heartbeat = setInterval(() => {
-    for (const res of clients) write(res, ': ping\n\n');
-  }, HEARTBEAT_MS);
+  const heartbeat = setInterval(() => streams.tick(HEARTBEAT), EVENT_HEARTBEAT_MS);
   heartbeat.unref();
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     feed.off('update', onUpdate);
-    for (const res of clients) res.end();
-    clients.clear();
+    streams.closeAll();
   });
 
   app.get('/api/board', { schema: { summary: 'Snapshot of calls, counters and waiting counts' } }, async () =>
@@ -48,8 +36,25 @@ export function registerEvents(app: FastifyInstance, feed: BoardFeed): void {
 
   app.get(
     '/api/events',
-    { schema: { summary: 'Server-sent events: `board` snapshots' } },
+    {
+      // A HEAD request would hold a stream slot with nothing to read.
+      exposeHeadRoute: false,
+      schema: {
+        summary:
+          'Server-sent events: `board` snapshots. Refused with 503 when the hub has its maximum of ' +
+          'streams, 429 when this address has (see `http.limits`).',
+      },
+    },
     (request, reply) => {
+      const address = clientAddress(request);
+      const admission = streams.admit(address);
+      if (!admission.ok) {
+        return reply
+          .code(admission.status)
+          .header('retry-after', String(admission.retryAfterSeconds))
+          .header('connection', 'close')
+          .send(errorBody(admission.code, admission.message));
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -58,11 +63,7 @@ export function registerEvents(app: FastifyInstance, feed: BoardFeed): void {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      res.write(`retry: 2000\n\n${frame(feed.snapshot())}`);
-      clients.add(res);
-      const close = () => clients.delete(res);
-      request.raw.on('close', close);
-      res.on('error', close);
+      streams.add(address, res, Buffer.from(`retry: 2000\n\n${frame(feed.snapshot())}`));
     },
   );
 }

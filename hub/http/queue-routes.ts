@@ -49,8 +49,13 @@ export function registerQueueRoutes(
 
   app.get(
     '/api/health',
-    { schema: { summary: 'Liveness, version and counters of refused input' } },
-    async () => deps.health(),
+    { schema: { summary: 'Liveness, version, store faults, backups and counters of refused input' } },
+    // 503 while something is wrong (ok: false, e.g. a store fault), for monitors that read only the status.
+    async (_request, reply) => {
+      const health = deps.health();
+      if (health.ok === false) reply.code(503);
+      return health;
+    },
   );
 
   app.get(

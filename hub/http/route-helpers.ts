@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Decision } from '../queue/types.js';
 
 export const errorSchema = {
@@ -33,4 +33,15 @@ export function sendDecision<R>(reply: FastifyReply, decision: Decision<R>, view
   if (!decision.ok)
     return reply.code(statusForRefusal(decision.code)).send(errorBody(decision.code, decision.message));
   return reply.send(view(decision.result));
+}
+
+/** An address as limits count it: an IPv4 client of a dual-stack socket without its "::ffff:" prefix. */
+export function normalAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** The client's own address (the hub trusts no forwarding header). */
+export function clientAddress(request: FastifyRequest): string {
+  return normalAddress(request.ip);
 }

@@ -40,6 +40,8 @@ export interface DayRolloverOptions {
   /** Live tickets issued less than this long ago are carried to the new date. */
   carryOverMs: number;
   log: Logger;
+  /** A reset that failed (the store could not commit), for the store's health. */
+  onError?: (error: unknown) => void;
 }
 
 export class DayRollover {
@@ -152,6 +154,7 @@ export class DayRollover {
     try {
       this.check();
     } catch (error) {
+      this.options.onError?.(error);
       this.options.log.error('daily reset failed; will retry', { error });
     }
   }

@@ -5,19 +5,30 @@ import { migrations } from './migrations.js';
 
 export type Db = Database.Database;
 
+/** The store's file name inside the data folder. */
+export const STORE_FILE = 'qms.sqlite';
+
 export class StoreError extends Error {
   override name = 'StoreError';
 }
 
 /**
- * Open (or create) the hub's store in `dataDir`. WAL with synchronous=FULL:
- * a change is on disk when the transaction returns, so the hub can answer a
- * kiosk right after committing and survive a power cut at any moment.
+ * Open (or create) the hub's store in `dataDir` as is, for tests and tools
+ * that prepare a store (the hub and the CLIs use openStore, which checks the
+ * data folder and the store first). WAL with synchronous=FULL: a change is
+ * on disk when the transaction returns, so the hub can answer a kiosk right
+ * after committing and survive a power cut at any moment.
  */
 export function openDb(dataDir: string, options: { file?: string } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, options.file ?? 'qms.sqlite');
-  const db = new Database(path);
+  const db = new Database(join(dataDir, options.file ?? STORE_FILE));
+  configure(db);
+  migrate(db);
+  return db;
+}
+
+/** The connection settings every opener of the store uses. */
+export function configure(db: Db): void {
   // 1 KiB pages: a queue change touches a few small rows in several tables
   // and indexes, and the WAL appends every touched page whole at each
   // commit, so smaller pages write several times fewer bytes per ticket to
@@ -27,8 +38,6 @@ export function openDb(dataDir: string, options: { file?: string } = {}): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
 }
 
 export function schemaVersion(db: Db): number {

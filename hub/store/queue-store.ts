@@ -365,12 +365,16 @@ export class QueueStore {
     }));
   }
 
+  /** Told after each committed persist (a passing store fault is over then). */
+  onCommitted: (() => void) | undefined;
+
   /** Write decided changes; `extra` runs in the same transaction (e.g. storing the reply). */
   persist(changes: readonly Change[], extra?: () => void): void {
     this.db.transaction(() => {
       for (const change of changes) this.write(change);
       extra?.();
     })();
+    this.onCommitted?.();
   }
 
   private write(change: Change): void {

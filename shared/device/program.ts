@@ -14,6 +14,7 @@ import {
 } from '../config/device-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Role } from '../protocol/topics.js';
+import { DataDirLocked, type DataLock, lockDataDir } from '../storage/data-lock.js';
 
 /** Stop once on the first SIGTERM or SIGINT, then exit 0 (1 if stopping failed). */
 export function stopOnSignals(
@@ -115,11 +116,22 @@ export async function runDeviceProgram<R extends Role, D extends { stop(): Promi
     ...program.describe?.(own),
   });
   log.debug('config', { config: redactDeviceConfig(own) });
+  // A second copy on the same data folder (a unit started twice, a technician
+  // running the program by hand beside systemd) would print the same leased
+  // numbers or send the same presses twice: refuse it at once, naming the first.
+  let lock: DataLock;
+  try {
+    lock = lockDataDir(resolve(own.dataDir), program.name, program.name);
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    log.error(error.message);
+    process.exit(1);
+  }
   const device = await program.start(own, log);
   if (own.simulate && program.input) readSimulatedInput(log, device, program.input);
   stopOnSignals(
     log,
-    () => device.stop(),
+    () => device.stop().finally(() => lock.release()),
     () => program.describe?.(own, device) ?? {},
   );
 }

@@ -158,12 +158,8 @@ describe('broker restarted under connected devices', () => {
       return (path: string, body?: unknown) =>
         fetch(`${httpUrl}${path}`, {
           method: 'POST',
-          headers: {
-            cookie,
-            origin: httpUrl,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          headers: { cookie, origin: httpUrl, 'content-type': 'application/json' },
+          body: JSON.stringify(body ?? {}),
         });
     };
     const officer1 = await signIn('canbo1');

@@ -9,7 +9,8 @@
 //   rollback path) a full disk gives. It needs no privileges, so it always runs.
 //
 // Either way: each request gets a clear error (device: hub_error, HTTP: 500
-// hub_error) and changes nothing, the hub keeps running and serving reads,
+// hub_error) and changes nothing, /api/health reports the full store (503,
+// store.fault) until a change commits again, the hub keeps running and serving reads,
 // memory and store agree, `PRAGMA integrity_check` is ok, and once there is
 // room again the same requests (same requestId) succeed and a restart finds
 // exactly what was answered.
@@ -175,7 +176,16 @@ async function runScenario(s: Scenario) {
   // The hub keeps running: a device can still connect, reads still work.
   const other = await connectDevice(t.mqttUrl, 'kiosk-2', password2);
   clients.push(other);
-  expect((await fetch(`${t.httpUrl}/api/health`)).status).toBe(200);
+  // /api/health says what is wrong (503 for monitors). With SQLite's page limit
+  // a change that needs no new page still commits, which clears the fault.
+  const health = await fetch(`${t.httpUrl}/api/health`);
+  const fault = ((await health.json()) as { store: { fault: { kind: string; code: string } | null } }).store
+    .fault;
+  if (s.strict || fault) {
+    expect(health.status).toBe(503);
+    expect(fault).toMatchObject({ kind: 'full', code: 'SQLITE_FULL' });
+  }
+  expect(t.logs.lines.some((l) => /store fault: writes fail.*SQLITE_FULL/.test(l))).toBe(true);
   expect((await fetch(`${t.httpUrl}/api/queue`)).status).toBe(200);
   expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   expect(t.logs.lines.some((l) => /request failed .*database or disk is full/.test(l))).toBe(true);
@@ -193,6 +203,7 @@ async function runScenario(s: Scenario) {
   const next = status === 'called' ? 'start' : status === 'serving' ? 'finish' : 'call-next';
   expect((await act(next)).status).toBe(200);
   agree();
+  expect((await fetch(`${t.httpUrl}/api/health`)).status).toBe(200);
   expect(db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   const rows = allTickets(db);
   for (const requestId of [...failed, ...answered]) {

@@ -44,6 +44,7 @@ beforeAll(async () => {
   const devices = new DeviceStore(db);
   for (const d of DAMAGES) passwords.set(kioskId(d), devices.register(kioskId(d), 'kiosk', null, Date.now()));
   passwords.set('kiosk-serve', devices.register('kiosk-serve', 'kiosk', null, Date.now()));
+  passwords.set('kiosk-copy', devices.register('kiosk-copy', 'kiosk', null, Date.now()));
   passwords.set('rating-1', devices.register('rating-1', 'rating', 1, Date.now()));
   const accounts = new AccountStore(db);
   const adminPassword = generatePassword();
@@ -414,4 +415,35 @@ describe('rating program with a damaged outbox', () => {
       expect(await device.stop('SIGTERM')).toBe(0);
     }, 120_000);
   }
+});
+
+// ---------------------------------------------------------------- a second copy
+
+describe('a second copy of an edge program on the same data folder', () => {
+  it('exits at once naming the first; after a power cut of the first a new copy starts', async () => {
+    const { dataDir, start } = await deviceSetup('kiosk-copy', 'kiosk', {
+      buttons: [{ gpio: 5, fieldId: 'can-cuoc' }],
+      debounceMs: 0,
+      pressWindowMs: 0,
+    });
+    const first = await start();
+    const pid = first.child.pid;
+    const stateFile = join(dataDir, 'kiosk-state.json');
+    await until('the first lease on disk', () => readJson<KioskFile>(stateFile)?.lease);
+    // The second copy never gets ready: it stops before touching the state file.
+    const before = readFileSync(stateFile);
+    const second = await start().then(
+      () => {
+        throw new Error('a second kiosk started on the same folder');
+      },
+      (error: Error) => error.message,
+    );
+    expect(second).toMatch(new RegExp(`in use by kiosk \\(PID ${pid}\\b`));
+    expect(second).toMatch(/exited \(1\)/);
+    expect(readFileSync(stateFile)).toEqual(before);
+    // The kernel drops the lock with the process: no stale lock after a power cut.
+    expect(await first.stop('SIGKILL')).toBeNull();
+    const third = await start();
+    expect(await third.stop('SIGTERM')).toBe(0);
+  }, 90_000);
 });

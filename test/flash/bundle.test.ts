@@ -42,6 +42,8 @@ describe('npm run bundle', () => {
       'package.json',
       'package-lock.json',
       'dist/hub/main.js',
+      'dist/hub/cli/devices.js',
+      'dist/hub/cli/backup.js',
       'dist/shared/config/device-config.js',
       'dist/edge/speaker/main.js',
       ...PAGES.map((p) => `hub/web/pages/${p}.html`),
@@ -106,6 +108,14 @@ describe('npm run bundle', () => {
       expect(await page.text()).toMatch(/<html/i);
       const health = await fetch(`http://127.0.0.1:${httpPort}/api/health`);
       expect(health.status).toBe(200);
+      // The backup command as a technician runs it on the device, beside the running hub.
+      const env = { ...process.env, QMS_DATA_DIR: join(dir.path, 'data') };
+      const backup = join(app, 'dist', 'hub', 'cli', 'backup.js');
+      const taken = await execFile(process.execPath, [backup, 'now'], { cwd: app, env });
+      expect(taken.stdout).toMatch(/backup written: .*qms-\d{4}-\d\d-\d\d-\d{4}-manual\.sqlite .*checked/);
+      expect(
+        (await execFile(process.execPath, [backup, 'check', 'latest'], { cwd: app, env })).stdout,
+      ).toMatch(/^ok /);
     } finally {
       child.kill('SIGTERM');
     }

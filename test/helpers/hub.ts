@@ -93,16 +93,20 @@ export async function startTestHub(
       return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     },
     as(cookie) {
-      return (path, init = {}) =>
-        fetch(`${httpUrl}${path}`, {
-          method: init.method ?? 'GET',
+      return (path, init = {}) => {
+        const method = init.method ?? 'GET';
+        // The hub takes state-changing requests only as JSON: `{}` when there is no data.
+        const body = init.body === undefined && method !== 'GET' ? {} : init.body;
+        return fetch(`${httpUrl}${path}`, {
+          method,
           headers: {
             cookie,
             origin: httpUrl,
-            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
+      };
     },
     async stop() {
       await hub.stop();
@@ -163,28 +167,59 @@ export interface HubProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnHub(
+export interface SpawnOptions {
+  /** More environment (e.g. QMS_CONFIG). */
+  env?: Record<string, string>;
+  /** Another source tree to run the hub from. */
+  cwd?: string;
+  /**
+   * Run the hub with its wall clock starting at this instant (ms) and running
+   * on (Debian's libfaketime, package faketime; monotonic time untouched).
+   */
+  clockAt?: number;
+  /** How long to wait for "ready" (default 15 s). */
+  readyMs?: number;
+}
+
+/** The hub program as a child process (not waited for). */
+export function spawnHubProcess(
   dataDir: string,
   mqttPort: number,
   httpPort: number,
-  /**
-   * `env`: more variables (e.g. QMS_CONFIG, a faked clock); `cwd`: another source tree to run the hub
-   * from; `readyMs`: how long to wait for "ready" (default 15 s).
-   */
-  options: { env?: Record<string, string>; cwd?: string; readyMs?: number } = {},
-): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
+  options: SpawnOptions = {},
+): ChildProcess {
+  // The preload itself, not the `faketime` wrapper: the wrapper forks, so a
+  // signal to it would not reach the hub.
+  const clock =
+    options.clockAt === undefined
+      ? {}
+      : {
+          LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1',
+          FAKETIME: `${options.clockAt >= Date.now() ? '+' : '-'}${Math.abs(Math.round((options.clockAt - Date.now()) / 1000))}`,
+          FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        };
+  return spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
     env: {
       ...process.env,
       QMS_DATA_DIR: dataDir,
       QMS_MQTT_PORT: String(mqttPort),
       QMS_HTTP_PORT: String(httpPort),
       QMS_LOG_LEVEL: 'info',
+      ...clock,
       ...options.env,
     },
     ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+export async function spawnHub(
+  dataDir: string,
+  mqttPort: number,
+  httpPort: number,
+  options: SpawnOptions = {},
+): Promise<HubProcess> {
+  const child = spawnHubProcess(dataDir, mqttPort, httpPort, options);
   let output = '';
   child.stdout!.on('data', (d) => {
     output += d;

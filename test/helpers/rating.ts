@@ -115,7 +115,8 @@ export function testOfficer(httpUrl: string, cookie: string, counterId: number) 
   const act = async (action: string) => {
     const res = await fetch(`${httpUrl}/api/counters/${counterId}/${action}`, {
       method: 'POST',
-      headers: { cookie, origin: httpUrl },
+      headers: { cookie, origin: httpUrl, 'content-type': 'application/json' },
+      body: '{}',
     });
     const body = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${action} refused: ${res.status} ${JSON.stringify(body)}`);

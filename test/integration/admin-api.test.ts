@@ -51,9 +51,9 @@ const none = (path: string, init: { method?: string; body?: unknown } = {}) =>
     method: init.method ?? 'GET',
     headers: {
       origin: t.httpUrl,
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.method === undefined || init.method === 'GET' ? {} : { 'content-type': 'application/json' }),
     },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    ...(init.method === undefined || init.method === 'GET' ? {} : { body: JSON.stringify(init.body ?? {}) }),
   });
 
 const crossSite = (path: string, init: { method?: string; body?: unknown } = {}) =>
@@ -62,9 +62,9 @@ const crossSite = (path: string, init: { method?: string; body?: unknown } = {})
     headers: {
       cookie: adminCookie,
       origin: 'http://evil.example',
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.method === undefined || init.method === 'GET' ? {} : { 'content-type': 'application/json' }),
     },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    ...(init.method === undefined || init.method === 'GET' ? {} : { body: JSON.stringify(init.body ?? {}) }),
   });
 
 /** A kiosk device that asks for tickets and waits for the matching reply. */

@@ -122,12 +122,8 @@ describe('malformed HTTP requests', () => {
   const post = (path: string, body?: string) =>
     fetch(`${t.httpUrl}${path}`, {
       method: 'POST',
-      headers: {
-        cookie,
-        origin: t.httpUrl,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body }),
+      headers: { cookie, origin: t.httpUrl, 'content-type': 'application/json' },
+      body: body ?? '{}',
     });
 
   it.each([

@@ -121,7 +121,9 @@ async function officer(o: Office) {
   });
   expect(res.status).toBe(200);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return async (method: string, path: string, body?: unknown) => {
+  // State-changing requests go as JSON (`{}` when there is no data), as the hub requires.
+  return async (method: string, path: string, data?: unknown) => {
+    const body = data === undefined && method !== 'GET' ? {} : data;
     const r = await fetch(`${base}${path}`, {
       method,
       headers: {

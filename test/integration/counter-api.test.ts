@@ -52,8 +52,8 @@ describe('counter actions over HTTP', () => {
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
     fetch(`${t.httpUrl}${path}`, {
       method: 'POST',
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
     });
 
   it('refuses every counter action without a session: 401 not_signed_in, nothing changed', async () => {

@@ -200,11 +200,8 @@ describe('HTTP: officers and other sites, on every route of the OpenAPI document
   const send = (method: string, path: string, headers: Record<string, string>) =>
     fetch(`${t.httpUrl}${path}`, {
       method,
-      headers: {
-        ...headers,
-        ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+      headers: { ...headers, ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
+      ...(method === 'GET' ? {} : { body: '{}' }),
     });
 
   it('refuses every administration and report route to an officer: 403 forbidden, nothing changed', async () => {
@@ -427,9 +424,9 @@ describe('no secret in the log', () => {
         headers: {
           origin,
           ...(cookie ? { cookie } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
       });
       const text = await res.text();
       const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};

@@ -1311,7 +1311,49 @@ $('switch-account').addEventListener('click', async () => {
   }
 });
 
+// ---------------------------------------------------------------- store fault banner
+
+const STORE_FAULT_POLL_MS = 15_000;
+const when = (ms) => new Date(ms).toLocaleString('vi-VN');
+
+/** The lines of the banner for GET /api/health, none when all is well. */
+function storeFaultLines(health) {
+  const lines = [];
+  const fault = health?.store?.fault;
+  const F = A.storeFault;
+  if (fault) {
+    lines.push(fmt(F[fault.kind] ?? F.io, { code: fault.code, since: when(fault.since) }));
+    if (fault.count > 1) lines.push(fmt(F.failures, { count: fault.count, last: when(fault.lastAt) }));
+  }
+  const backup = health?.store?.backup;
+  if (backup?.error)
+    lines.push(fmt(F.backupFailed, { at: when(backup.error.at), message: backup.error.message }));
+  if (backup?.copyError)
+    lines.push(fmt(F.copyFailed, { at: when(backup.copyError.at), message: backup.copyError.message }));
+  return lines;
+}
+
+/** Show the store's faults over the page, signed in or not, and keep looking. */
+async function watchStoreHealth() {
+  let banner = $('store-fault');
+  if (!banner) {
+    banner = h('div', { id: 'store-fault', class: 'store-fault hidden', role: 'alert' });
+    document.querySelector('header')?.after(banner);
+  }
+  try {
+    // 503 while something is wrong: the body says what.
+    const res = await fetch('/api/health', { credentials: 'same-origin' });
+    const lines = storeFaultLines(await res.json());
+    banner.replaceChildren(...lines.map((line) => h('p', {}, line)));
+    show(banner, lines.length > 0);
+  } catch {
+    // Hub unreachable: the page's own calls say so.
+  }
+  setTimeout(watchStoreHealth, STORE_FAULT_POLL_MS);
+}
+
 async function start() {
+  watchStoreHealth();
   let me;
   try {
     me = await currentAccount();

@@ -86,9 +86,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Call the hub's JSON API; throws ApiError with the hub's message on failure. */
+/**
+ * Call the hub's JSON API; throws ApiError with the hub's message on failure.
+ * A state-changing call always sends a JSON body (`{}` when it has no data):
+ * the hub refuses anything else.
+ */
 export async function api(method, path, body) {
   const init = { method, headers: {}, credentials: 'same-origin' };
+  if (body === undefined && method !== 'GET' && method !== 'HEAD') body = {};
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -126,22 +131,28 @@ export async function currentAccount() {
 /**
  * Follow the hub's board snapshots. EventSource reconnects by itself after a
  * hub restart or a network drop; `onStatus(true|false)` tells the page.
+ * A refused stream (the hub at its limit of live pages: 503/429) closes the
+ * EventSource; it is reopened by hand, waiting longer after each refusal
+ * (2 s doubling to 60 s, with jitter so many pages do not return at once).
  */
 export function followBoard(onSnapshot, onStatus = () => {}) {
   let source;
   let retry;
+  let failures = 0;
   const open = () => {
     source = new EventSource('/api/events');
     source.addEventListener('board', (e) => {
+      failures = 0;
       onStatus(true);
       onSnapshot(JSON.parse(e.data));
     });
     source.onerror = () => {
       onStatus(false);
-      // A closed stream (e.g. hub gone for long) is reopened by hand.
       if (source.readyState === EventSource.CLOSED) {
+        const wait = Math.min(60_000, 2000 * 2 ** failures);
+        failures = Math.min(failures + 1, 10);
         clearTimeout(retry);
-        retry = setTimeout(open, 2000);
+        retry = setTimeout(open, wait / 2 + Math.random() * (wait / 2));
       }
     };
   };

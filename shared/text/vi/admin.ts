@@ -148,6 +148,20 @@ export const adminText = {
   copyFailed: 'Không sao chép được: hãy bôi đen rồi bấm Ctrl+C.',
   never: 'chưa bao giờ',
   refresh: 'Làm mới',
+  /** The banner over the page while the hub's store has a fault (from GET /api/health). */
+  storeFault: {
+    corrupt:
+      'Dữ liệu của máy chủ bị hỏng (lỗi {code}, từ {since}). Để không làm hỏng thêm, máy chủ đang từ chối mọi thay đổi; máy lấy số in số dự phòng. Hãy báo kỹ thuật viên khôi phục bản sao lưu (hướng dẫn: mục "Backups and restore" trong docs/deployment.md).',
+    gone: 'Tệp dữ liệu của máy chủ đã bị xoá hoặc thay thế khi máy chủ đang chạy (lỗi {code}, từ {since}). Máy chủ đang từ chối mọi thay đổi. Hãy báo kỹ thuật viên kiểm tra và khởi động lại máy chủ.',
+    full: 'Ổ đĩa của máy chủ đã đầy (từ {since}): các thao tác mới không lưu được. Hãy báo kỹ thuật viên giải phóng dung lượng; hệ thống tự hoạt động lại khi có chỗ trống.',
+    io: 'Lỗi đọc/ghi ổ đĩa của máy chủ (lỗi {code}, từ {since}): một số thao tác không lưu được. Hãy báo kỹ thuật viên kiểm tra thẻ nhớ hoặc ổ đĩa.',
+    failures: 'Đã lỗi {count} lần, lần cuối lúc {last}.',
+    backupFailed: 'Sao lưu tự động lúc {at} không thành công: {message}',
+    copyFailed: 'Không chép được bản sao lưu sang ổ thứ hai lúc {at}: {message}',
+    /** The answer to a change refused while the store is damaged (HTTP 503 store_fault). */
+    refused:
+      'Dữ liệu của máy chủ bị hỏng nên thao tác này không được lưu. Hãy báo kỹ thuật viên khôi phục bản sao lưu.',
+  },
   tabs: {
     catalogue: 'Lĩnh vực & thủ tục',
     counters: 'Quầy',

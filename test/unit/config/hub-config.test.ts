@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MQTT_LIMITS } from '../../../hub/broker/limits.js';
 import { ConfigError, loadHubConfig } from '../../../hub/config.js';
+import { defaultHttpLimits } from '../../../hub/http/limits.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -33,10 +34,44 @@ describe('loadHubConfig', () => {
     expect(await loadHubConfig({})).toEqual({
       dataDir: './data',
       mqtt: { host: '0.0.0.0', port: 1883, limits: DEFAULT_MQTT_LIMITS },
-      http: { host: '0.0.0.0', port: 8080 },
+      http: {
+        host: '0.0.0.0',
+        port: 8080,
+        limits: {
+          maxConnections: 1500,
+          maxConnectionsPerAddress: 64,
+          headersTimeoutMs: 10_000,
+          requestTimeoutMs: 15_000,
+          keepAliveTimeoutMs: 5_000,
+          idleTimeoutMs: 120_000,
+          maxEventStreams: 1000,
+          maxEventStreamsPerAddress: 10,
+          maxEventBacklogBytes: 16 * 1024 * 1024,
+        },
+      },
       site: { name: 'Công an tỉnh Thanh Hóa – Bộ phận một cửa', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
       clock: { trustSystemClock: false, rtc: '/sys/class/rtc/rtc0', carryOverMinutes: 120, checkSeconds: 30 },
+      backup: { enabled: true, time: '20:00', keepDays: 14 },
+    });
+  });
+
+  it('reads the backup settings', async () => {
+    const path = await writeConfig('backup.json', {
+      backup: { time: '18:30', keepDays: 30, dir: '/var/lib/qms/backups', copyTo: '/mnt/qms-backup' },
+    });
+    expect((await loadHubConfig({ QMS_CONFIG: path })).backup).toEqual({
+      enabled: true,
+      time: '18:30',
+      keepDays: 30,
+      dir: '/var/lib/qms/backups',
+      copyTo: '/mnt/qms-backup',
+    });
+    const off = await writeConfig('backup-off.json', { backup: { enabled: false } });
+    expect((await loadHubConfig({ QMS_CONFIG: off })).backup).toEqual({
+      enabled: false,
+      time: '20:00',
+      keepDays: 14,
     });
     expect(DEFAULT_MQTT_LIMITS).toMatchObject({
       maxPacketBytesBeforeAuth: 4096,
@@ -80,6 +115,26 @@ describe('loadHubConfig', () => {
         maxPacketBytes: 32_768,
         maxConnectionsPerAddress: 8,
         authMaxDelayMs: 0,
+      },
+    });
+  });
+
+  it('reads http.limits, keeping the defaults of the keys it leaves out', async () => {
+    const path = await writeConfig('limits.json', {
+      http: {
+        port: 80,
+        limits: { maxEventStreams: 300, maxEventStreamsPerAddress: 4, headersTimeoutMs: 5000 },
+      },
+    });
+    const config = await loadHubConfig({ QMS_CONFIG: path });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 80,
+      limits: {
+        ...defaultHttpLimits,
+        maxEventStreams: 300,
+        maxEventStreamsPerAddress: 4,
+        headersTimeoutMs: 5000,
       },
     });
   });
@@ -144,22 +199,33 @@ describe('loadHubConfig', () => {
     ],
     [{ mqtt: { prot: 1 } }, 'mqtt.prot: unknown key (check the spelling)'],
     [
-      { mqtt: { limits: { maxPacketBytes: 1024 } } },
-      'mqtt.limits.maxPacketBytes: expected a number between 17408 and 16777216',
+      { http: { limits: { maxEventStreams: 0 } } },
+      'http.limits.maxEventStreams: expected a number between 1 and 100000',
     ],
     [
-      { mqtt: { limits: { maxConnections: '500' } } },
-      'mqtt.limits.maxConnections: expected a number between 1 and 100000',
+      { http: { limits: { headersTimeoutMs: '10s' } } },
+      'http.limits.headersTimeoutMs: expected a number between 1000 and 300000',
+    ],
+    [{ http: { limits: { maxStreams: 10 } } }, 'http.limits.maxStreams: unknown key (check the spelling)'],
+    [
+      { http: { limits: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } } },
+      'http.limits.headersTimeoutMs: must not be longer than requestTimeoutMs',
     ],
     [
-      { mqtt: { limits: { connectTimeoutMs: 2.5 } } },
-      'mqtt.limits.connectTimeoutMs: expected a whole number',
+      { http: { limits: { idleTimeoutMs: 15_000 } } },
+      'http.limits.idleTimeoutMs: must be longer than the 20 s event heartbeat',
     ],
     [
-      { mqtt: { limits: { maxPacketSize: 4096 } } },
-      'mqtt.limits.maxPacketSize: unknown key (check the spelling)',
+      { http: { limits: { maxEventStreams: 2000 } } },
+      'http.limits.maxEventStreams: must be less than maxConnections',
     ],
     [{ dataDir: '' }, 'dataDir: must not be empty'],
+    [{ backup: { time: '8:00' } }, 'backup.time: expected a 24-hour time "HH:MM" such as "00:00"'],
+    [{ backup: { keepDays: 0 } }, 'backup.keepDays: expected a number between 1 and 3650'],
+    [{ backup: { keepDays: 7.5 } }, 'backup.keepDays: expected a whole number'],
+    [{ backup: { enabled: 'yes' } }, 'backup.enabled: expected true or false'],
+    [{ backup: { copyTo: '' } }, 'backup.copyTo: must not be empty'],
+    [{ backup: { keep: 7 } }, 'backup.keep: unknown key (check the spelling)'],
   ])('names the bad field in %j', async (value, problem) => {
     const path = await writeConfig('bad.json', value);
     const error = await configError(loadHubConfig({ QMS_CONFIG: path }));
