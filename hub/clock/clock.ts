@@ -18,6 +18,7 @@
 // second by comparing it with the monotonic clock, and reported as a change.
 
 import { EventEmitter } from 'node:events';
+import { uptime } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../shared/log/logger.js';
 import type { ClockProbe, ClockReading, NtpReading, RtcReading } from './probe.js';
@@ -96,6 +97,8 @@ export interface TrustedClockOptions {
   bootId?: string | null;
   saved?: SavedConfirmation | null;
   save?: (confirmation: SavedConfirmation | null) => void;
+  /** How long this machine has been up (default os.uptime()). */
+  uptimeMs?: () => number;
 }
 
 interface Anchor {
@@ -153,6 +156,11 @@ export class TrustedClock extends EventEmitter<{ change: [ClockChange] }> {
   /** A clock that only goes forward, for measuring how long ago something happened in this run. */
   monotonic(): number {
     return this.mono();
+  }
+
+  /** When this machine booted, on the system clock (what untrusted stamps of this boot are on). */
+  bootedAt(): number {
+    return this.system() - (this.options.uptimeMs ?? (() => uptime() * 1000))();
   }
 
   get trusted(): boolean {

@@ -471,9 +471,9 @@ export interface DailyResetInput {
   serviceDate: string;
   /**
    * Tickets to keep (the caller's rule: live ones issued a short while ago,
-   * and any issued while the clock was not trusted, whose day was never
-   * known): they move to the new date with their number, place and status,
-   * and their series count on from where they were.
+   * and at the end of an untrusted stretch those issued during it, whose day
+   * was never known): they move to the new date with their number, place
+   * and status, and their series count on from where they were.
    */
   carryOver?: ReadonlySet<string>;
 }

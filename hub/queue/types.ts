@@ -93,8 +93,9 @@ export interface Ticket {
   queuedAt: number;
   /**
    * Issued while the hub's clock was not trusted: its times and service date
-   * may be off. The next daily reset keeps it (on the new date, same number)
-   * instead of cancelling it, and clears this mark.
+   * may be off. When the clock becomes trusted its times move by the step
+   * (same boot), and the reset that comes with it keeps the ticket (new
+   * date, same number) and clears this mark.
    */
   clockUntrusted: boolean;
   firstCalledAt: number | null;

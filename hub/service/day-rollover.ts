@@ -1,24 +1,26 @@
-// When a new service day starts, and which live tickets it keeps.
+// When a new service day starts, and which tickets it keeps.
 // - The day turns at the office's reset time on the hub's trusted clock, once
 //   per service date and only forward: a clock stepping back never brings
 //   an earlier day back nor resets twice.
 // - It is checked at the moment the day ends (a timer), every 30 s, and at
 //   once when the clock changes (confirmed, NTP took over, a step).
-// - A reset never cancels a ticket issued less than `carryOverMs` ago, nor
-//   one issued while the clock was not trusted: those move to the new date
-//   with their number and place, and numbering counts on after them. A clock
-//   that jumps forward across the reset (NTP after a night on fake-hwclock,
-//   an officer's confirmation) so never takes a citizen's place; an ordinary
-//   night still cancels yesterday's leftovers, issued hours ago.
-// - "Ago" is measured on the monotonic clock for tickets issued in this run
-//   (a step of the wall clock does not age them), on the trusted clock for
-//   older ones.
-// - When a clock that was not trusted steps (a person confirms the time, NTP
-//   sets it), the times stamped on the tickets issued in this run since then
-//   move by the same step first (shiftTimes): the system clock ran at the
-//   right rate, only from the wrong start, so that makes them right. The
-//   tickets of that untrusted stretch then move to the new date whatever
-//   their state, since their day was never known.
+// - A reset never cancels a live ticket issued less than `carryOverMs` ago:
+//   it moves to the new date with its number and place, and numbering counts
+//   on after it. "Ago" is measured on the monotonic clock for tickets issued
+//   in this run (a step of the wall clock does not age them), on the trusted
+//   clock for older ones. An ordinary night still cancels the day's
+//   leftovers, issued hours before.
+// - The reset that comes with the end of an untrusted stretch (a person
+//   confirms the time, NTP sets it, after a night on fake-hwclock) also keeps
+//   every ticket issued during that stretch, whatever its state: its day was
+//   never known, and it was issued since the last time the hub could trust
+//   (most likely this morning). Resets that come with the passage of time
+//   on an untrusted clock (nobody confirms for days) follow the ordinary
+//   rule, so the line still starts afresh each day.
+// - Before that, the times stamped on the tickets of the stretch issued
+//   since this machine booted move by the clock's step (shiftTimes): the
+//   system clock ran at the right rate, only from the wrong start, so that
+//   makes them right for waits, the board and the reports.
 
 import type { Logger } from '../../shared/log/logger.js';
 import type { ClockChange, TrustedClock } from '../clock/clock.js';
@@ -47,7 +49,7 @@ export interface DayRolloverOptions {
 export class DayRollover {
   /** Monotonic moment each ticket of this run was issued. */
   private readonly issuedMono = new Map<string, number>();
-  /** Tickets issued in this run while the clock was not trusted: their times move with its next step. */
+  /** Tickets issued in this boot while the clock was not trusted: their times move with its next step. */
   private readonly untrusted = new Set<string>();
   private interval: NodeJS.Timeout | null = null;
   private boundary: NodeJS.Timeout | null = null;
@@ -74,7 +76,7 @@ export class DayRollover {
     } catch (error) {
       this.options.log.error('ticket times not moved with the clock', { error });
     }
-    this.guarded();
+    this.guarded(!change.previous.trusted && change.status.trusted);
     this.schedule();
   };
 
@@ -94,12 +96,15 @@ export class DayRollover {
     return this.options.clock.now() - ticket.issuedAt;
   }
 
-  /** Tickets a reset now would keep: live ones issued a short while ago, and any issued on an untrusted clock. */
-  carryOver(): Set<string> {
+  /**
+   * Tickets a reset now would keep: live ones issued a short while ago, and
+   * when the clock has just become trusted, every one issued while it was not.
+   */
+  carryOver(untrustedStretchEnded = false): Set<string> {
     const keep = new Set<string>();
     for (const t of this.options.service.state.tickets.values()) {
-      if (t.clockUntrusted || (LIVE.has(t.status) && this.ageMs(t) < this.options.carryOverMs))
-        keep.add(t.id);
+      const young = LIVE.has(t.status) && this.ageMs(t) < this.options.carryOverMs;
+      if (young || (untrustedStretchEnded && t.clockUntrusted)) keep.add(t.id);
     }
     return keep;
   }
@@ -121,14 +126,17 @@ export class DayRollover {
     if (change.status.trusted) this.untrusted.clear();
   }
 
-  /** Start a new service date if the clock has reached it; null when it has not. */
-  check(): DailyResetResult | null {
+  /**
+   * Start a new service date if the clock has reached it; null when it has
+   * not. `untrustedStretchEnded`: the clock has just become trusted.
+   */
+  check(untrustedStretchEnded = false): DailyResetResult | null {
     const { service, log } = this.options;
     const date = this.today();
     // Only forward: a reset time moved later, or a clock stepping back, must not take the office back a day.
     if (date <= service.state.serviceDate) return null;
     const from = service.state.serviceDate;
-    const carryOver = this.carryOver();
+    const carryOver = this.carryOver(untrustedStretchEnded);
     const decision = service.run((s, ctx) => dailyReset(s, { serviceDate: date, carryOver }, ctx));
     if (!decision.ok) return null;
     log.info('daily reset', { from, serviceDate: date, ...decision.result });
@@ -136,6 +144,11 @@ export class DayRollover {
   }
 
   start(): void {
+    // Tickets stamped by the untrusted clock earlier in this boot (the hub restarted) move with its step too.
+    const bootedAt = this.options.clock.bootedAt();
+    for (const t of this.options.service.state.tickets.values()) {
+      if (t.clockUntrusted && t.issuedAt >= bootedAt) this.untrusted.add(t.id);
+    }
     this.check();
     this.interval = setInterval(() => this.guarded(), CHECK_EVERY_MS);
     this.interval.unref();
@@ -150,9 +163,9 @@ export class DayRollover {
     this.options.service.off('changes', this.onChanges);
   }
 
-  private guarded(): void {
+  private guarded(untrustedStretchEnded = false): void {
     try {
-      this.check();
+      this.check(untrustedStretchEnded);
     } catch (error) {
       this.options.onError?.(error);
       this.options.log.error('daily reset failed; will retry', { error });

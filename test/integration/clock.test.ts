@@ -218,6 +218,38 @@ describe('the hub after a night without a trusted clock', () => {
   });
 });
 
+describe('an untrusted clock for longer', () => {
+  it('nobody confirms for days: the line still starts afresh each day', async () => {
+    const src = new TestTimeSources(hanoi(2026, 11, 26, 18, 0));
+    const t = await hubAt(src);
+    const k = await kiosk(t);
+    await k.issue('can-cuoc-01');
+    await k.issue('can-cuoc-01');
+    // The day goes by on the untrusted clock (it runs at the right rate).
+    src.advance(9 * HOUR);
+    expect(t.hub.rollover.check()).toEqual({ cancelled: 2, carried: 0 });
+    expect(await k.issue('can-cuoc-01')).toMatchObject({ display: '1001', serviceDate: TODAY });
+  });
+
+  it('the hub restarted before anyone confirmed: the tickets of this boot still move with the confirmed time', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const src = new TestTimeSources(hanoi(2026, 11, 26, 18, 0));
+    const first = await hubAt(src, dir.path);
+    await (await kiosk(first)).issue('can-cuoc-01');
+    await first.stop();
+    hubs = [];
+    clients = [];
+    src.advance(60_000);
+    const t = await hubAt(src, dir.path);
+    const call = await officer(t);
+    expect((await call('POST', '/api/clock/confirm', { now: hanoi(2026, 11, 27, 7, 31) })).status).toBe(200);
+    expect(ticketsOf(t)).toEqual([{ display: '1001', date: TODAY, status: 'waiting', untrusted: 0 }]);
+    const issuedAt = (t.hub.db.prepare('SELECT issued_at AS at FROM tickets').get() as { at: number }).at;
+    expect(issuedAt).toBe(hanoi(2026, 11, 27, 7, 30));
+  });
+});
+
 describe('the hub under a clock stepping back, and at midnight', () => {
   it('the clock steps back two minutes: order and numbers unchanged', async () => {
     const src = new TestTimeSources(hanoi(2026, 11, 27, 9, 0)).synced(true);
