@@ -3,9 +3,9 @@
 
 import { stopOnSignals } from '../shared/device/program.js';
 import { createLogger } from '../shared/log/logger.js';
+import { DataDirLocked } from '../shared/storage/data-lock.js';
 import { startHub } from './app.js';
 import { ConfigError, loadHubConfig } from './config.js';
-import { DataDirLocked } from '../shared/storage/data-lock.js';
 import { StoreError } from './store/db.js';
 
 const log = createLogger('hub');

@@ -12,6 +12,7 @@ import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, sta
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { DataDirLocked, LOCK_FILE, lockDataDir } from '../../shared/storage/data-lock.js';
 import { loadHubConfig } from '../config.js';
 import {
   type BackupFile,
@@ -24,7 +25,6 @@ import {
   sealStoreFile,
   writeBackup,
 } from '../store/backup.js';
-import { DataDirLocked, LOCK_FILE, lockDataDir } from '../../shared/storage/data-lock.js';
 import { STORE_FILE } from '../store/db.js';
 import { migrations } from '../store/migrations.js';
 import { MARKER_FILE, writeMarker } from '../store/open-store.js';

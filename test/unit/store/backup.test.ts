@@ -18,10 +18,10 @@ import {
   writeBackup,
 } from '../../../hub/store/backup.js';
 import { BackupService } from '../../../hub/store/backup-service.js';
-import { DataDirLocked, lockDataDir } from '../../../shared/storage/data-lock.js';
 import { type Db, openDb } from '../../../hub/store/db.js';
 import { classifyStoreError, StoreHealth } from '../../../hub/store/store-health.js';
 import { createLogger, memorySink } from '../../../shared/log/logger.js';
+import { DataDirLocked, lockDataDir } from '../../../shared/storage/data-lock.js';
 import { tempDir } from '../../helpers/hub.js';
 import { canMountTmpfs, damageTable, mountTmpfs } from '../../helpers/store.js';
 
