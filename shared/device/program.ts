@@ -1,8 +1,11 @@
 // What every program (hub and edge devices) does around its own work: read
 // `--config`, refuse a wrong file with a clear message, start, and stop
-// cleanly on SIGTERM (systemd) or SIGINT (Ctrl+C).
+// cleanly on SIGTERM (systemd) or SIGINT (Ctrl+C). In simulate mode a line
+// `press <button>` on standard input presses a simulated button or key, so a
+// desk setup or a test drives the real program with no GPIO.
 
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -35,6 +38,39 @@ export function stopOnSignals(
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** Something with simulated buttons: the kiosk (an index or "priority"), rating keys (a level). */
+interface Pressable {
+  press(button: number | string): void;
+}
+
+const hasPress = (device: object): device is Pressable =>
+  typeof (device as Partial<Pressable>).press === 'function';
+
+/** Simulate mode: `press 0`, `press priority`, `press very_satisfied` … one per line. */
+export function pressesFromStdin(
+  log: Logger,
+  device: Pressable,
+  input: NodeJS.ReadableStream = process.stdin,
+) {
+  const lines = createInterface({ input });
+  lines.on('line', (line) => {
+    const match = /^\s*press\s+(\S{1,40})\s*$/.exec(line);
+    if (!match) {
+      if (line.trim()) log.warn('simulate: expected "press <button>"', { line: line.slice(0, 80) });
+      return;
+    }
+    const button = /^\d{1,3}$/.test(match[1]!) ? Number(match[1]) : match[1]!;
+    try {
+      device.press(button);
+      log.info('simulated press', { button });
+    } catch (error) {
+      log.warn('simulated press refused', { button, error: error instanceof Error ? error.message : error });
+    }
+  });
+  lines.on('error', () => undefined);
+  return lines;
 }
 
 /** True when the module at `moduleUrl` is the one node was started with. */
@@ -93,6 +129,7 @@ export async function runDeviceProgram<R extends Role, D extends { stop(): Promi
   });
   log.debug('config', { config: redactDeviceConfig(own) });
   const device = await program.start(own, log);
+  if (own.simulate && hasPress(device)) pressesFromStdin(log, device);
   stopOnSignals(
     log,
     () => device.stop(),
