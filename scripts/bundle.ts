@@ -17,7 +17,7 @@
 // The build fails if any ELF file inside is for another CPU.
 // Output: dist/qms-bundle-linux-<arch>.tar.gz (or --out FILE with one --arch).
 
-import { execFileSync } from 'node:child_process';
+import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -33,7 +33,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { buildClipPack } from '../edge/speaker/build-clips.js';
 import { defaultCacheDir } from './bundle-lib/cache.js';
 import {
@@ -48,6 +48,7 @@ import { productionModules } from './bundle-lib/modules.js';
 import { fetchRuntime } from './bundle-lib/runtime.js';
 import { type Arch, bundleFileName, NODE_RUNTIME, target } from './bundle-lib/targets.js';
 
+const execFile = promisify(execFileCb);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The programs the units start. */
@@ -70,6 +71,8 @@ export interface BundleManifest {
   arch: Arch;
   machine: string;
   libc: 'glibc';
+  /** The oldest glibc the native files run on (from their symbol versions). */
+  glibc: string;
   node: { version: string; package: string; integrity: string; path: string };
   clips: boolean;
   programs: typeof PROGRAMS;
@@ -141,24 +144,45 @@ async function stageClips(clips: string, into: string, log: (line: string) => vo
   return true;
 }
 
-function tarball(tree: string, out: string): void {
+/** The highest GLIBC_x.y symbol version any native file needs (objdump -T of the target's binutils). */
+async function glibcFloor(tree: string, files: NativeFile[], toolchain: string): Promise<string> {
+  let floor = '2.17';
+  const newer = (a: string, b: string) => {
+    const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+    for (let i = 0; i < Math.max(x!.length, y!.length); i++) {
+      if ((x![i] ?? 0) !== (y![i] ?? 0)) return (x![i] ?? 0) > (y![i] ?? 0);
+    }
+    return false;
+  };
+  for (const file of files) {
+    const { stdout } = await execFile(`${toolchain}objdump`, ['-T', join(tree, file.path)], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    for (const [, version] of stdout.matchAll(/\bGLIBC_(\d+\.\d+(?:\.\d+)?)\b/g))
+      if (newer(version!, floor)) floor = version!;
+  }
+  return floor;
+}
+
+async function tarball(tree: string, out: string): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   const partial = `${out}.partial`;
-  execFileSync(
+  await execFile(
     'tar',
     [
       '--sort=name',
       '--owner=0',
       '--group=0',
       '--numeric-owner',
-      '--mode=go-w',
+      // Readable by the service user whatever the builder's umask.
+      '--mode=u+rwX,go+rX,go-w',
       '-czf',
       partial,
       '-C',
       tree,
       '.',
     ],
-    { stdio: 'inherit' },
+    { maxBuffer: 16 * 1024 * 1024 },
   );
   renameSync(partial, out);
 }
@@ -171,12 +195,12 @@ export async function buildBundles(options: BundleOptions): Promise<BundleResult
     stageApplication(app, log);
     const hasClips = await stageClips(options.clips, join(stage, 'clips'), log);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const results: BundleResult[] = [];
-    for (const arch of options.arches) {
+    // One CPU per core: each compile of better-sqlite3 is a single long compiler run.
+    const buildOne = async (arch: Arch): Promise<BundleResult> => {
       const started = Date.now();
       const t = target(arch);
       const runtime = fetchRuntime(t, options.cacheDir, log);
-      const modules = productionModules(ROOT, t, runtime, options.cacheDir, log);
+      const modules = await productionModules(ROOT, t, runtime, options.cacheDir, log);
       const tree = join(stage, `tree-${arch}`);
       cpSync(app, tree, { recursive: true });
       if (hasClips) cpSync(join(stage, 'clips'), join(tree, 'clips'), { recursive: true });
@@ -201,6 +225,7 @@ export async function buildBundles(options: BundleOptions): Promise<BundleResult
         arch,
         machine: t.machineName,
         libc: 'glibc',
+        glibc: await glibcFloor(tree, scan.native, t.toolchain),
         node: {
           version: NODE_RUNTIME.version,
           package: runtime.package,
@@ -215,18 +240,23 @@ export async function buildBundles(options: BundleOptions): Promise<BundleResult
       writeFileSync(join(tree, SUMS_FILE), sumsText(tree, [...scan.files, BUNDLE_FILE]));
       const out = options.out(arch);
       log(`packing ${out}`);
-      tarball(tree, out);
-      results.push({
+      await tarball(tree, out);
+      const result: BundleResult = {
         arch,
         path: out,
         bytes: statSync(out).size,
         unpackedBytes: treeBytes(tree),
         native: scan.native,
         seconds: (Date.now() - started) / 1000,
-      });
+      };
       rmSync(tree, { recursive: true, force: true });
-    }
-    return results;
+      return result;
+    };
+    // Both finish (or fail) before the stage is removed.
+    const settled = await Promise.allSettled(options.arches.map(buildOne));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<BundleResult>).value);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -39,3 +39,26 @@ export function cachedEntry(cacheDir: string, name: string, fill: (folder: strin
   }
   return final;
 }
+
+/** cachedEntry with an asynchronous fill (builds for two CPUs run side by side). */
+export async function cachedEntryAsync(
+  cacheDir: string,
+  name: string,
+  fill: (folder: string) => Promise<void>,
+): Promise<string> {
+  const final = join(cacheDir, name);
+  if (existsSync(final)) return final;
+  mkdirSync(cacheDir, { recursive: true });
+  const work = mkdtempSync(join(cacheDir, `.${name}.partial-`));
+  try {
+    await fill(work);
+    try {
+      renameSync(work, final);
+    } catch (error) {
+      if (!existsSync(final)) throw error;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return final;
+}

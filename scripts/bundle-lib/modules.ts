@@ -14,7 +14,7 @@
 // The result is cached by the lock file, the approvals, the runtime version
 // and this file's own version.
 
-import { execFileSync } from 'node:child_process';
+import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -29,10 +29,13 @@ import {
 } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { cachedEntry, sha256 } from './cache.js';
+import { promisify } from 'node:util';
+import { cachedEntryAsync, sha256 } from './cache.js';
 import { readElfHeader } from './elf.js';
 import type { Runtime } from './runtime.js';
 import type { Target } from './targets.js';
+
+const execFile = promisify(execFileCb);
 
 /** Bump when the steps below change what ends up in node_modules. */
 const RECIPE = 3;
@@ -156,13 +159,18 @@ function requireTools(target: Target): void {
 }
 
 /** Compile one package with node-gyp for the target; keeps only build/Release/*.node, stripped. */
-function compile(dir: string, target: Target, runtime: Runtime, log: (line: string) => void): void {
+async function compile(
+  dir: string,
+  target: Target,
+  runtime: Runtime,
+  log: (line: string) => void,
+): Promise<void> {
   requireTools(target);
   const t = target.toolchain;
   const started = Date.now();
   const devdir = join(dir, '.node-gyp');
   try {
-    execFileSync(
+    await execFile(
       process.execPath,
       [
         npmNodeGyp(),
@@ -184,12 +192,11 @@ function compile(dir: string, target: Target, runtime: Runtime, log: (line: stri
           // Never fetch headers: they come from the bundled runtime.
           npm_config_nodedir: runtime.dir,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 64 * 1024 * 1024,
       },
     );
   } catch (error) {
-    const e = error as { stdout?: Buffer; stderr?: Buffer };
+    const e = error as { stdout?: string; stderr?: string };
     const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').slice(-25).join('\n');
     throw new Error(`node-gyp could not build ${dir} for ${target.arch}:\n${tail}`);
   }
@@ -229,18 +236,18 @@ export function cacheKey(root: string, target: Target, runtime: Runtime): string
   ).slice(0, 16);
 }
 
-export function productionModules(
+export async function productionModules(
   root: string,
   target: Target,
   runtime: Runtime,
   cacheDir: string,
   log: (line: string) => void,
-): ModulesResult {
+): Promise<ModulesResult> {
   const key = cacheKey(root, target, runtime);
-  const dir = cachedEntry(cacheDir, `modules-${target.arch}-${key}`, (work) => {
+  const dir = await cachedEntryAsync(cacheDir, `modules-${target.arch}-${key}`, async (work) => {
     for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(work, file));
     log(`installing production dependencies for linux-${target.arch} (npm ci --omit=dev --ignore-scripts)`);
-    execFileSync(
+    await execFile(
       'npm',
       [
         'ci',
@@ -253,7 +260,7 @@ export function productionModules(
         '--os=linux',
         '--libc=glibc',
       ],
-      { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] },
+      { cwd: work, maxBuffer: 64 * 1024 * 1024 },
     );
     const approved = readJson<PackageJson>(join(root, 'package.json')).allowScripts ?? {};
     const native: NativePackage[] = [];
@@ -270,7 +277,7 @@ export function productionModules(
         native.push({ name, dir: relative(work, dir), how: 'prebuilt' });
         log(`${name}: prebuilt for linux-${target.arch}`);
       } else if (existsSync(join(dir, 'binding.gyp'))) {
-        compile(dir, target, runtime, log);
+        await compile(dir, target, runtime, log);
         native.push({ name, dir: relative(work, dir), how: 'compiled' });
       } else {
         throw new Error(

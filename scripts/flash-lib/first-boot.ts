@@ -167,7 +167,7 @@ device_arch() {
 
 # A complete bundle for this CPU, intact: else a clear reason and status 1.
 check_bundle() {
-  local dir=$1 path arch want machine expected bad
+  local dir=$1 path arch want machine expected need have bad
   for path in BUNDLE.json SHA256SUMS dist/hub/main.js node/bin/node node_modules; do
     if [ ! -e "$dir/$path" ]; then
       log "not a complete QMS bundle (no $path): build one with npm run bundle -- --arch $(device_arch)"
@@ -189,6 +189,13 @@ check_bundle() {
   esac
   if [ "$machine" != "$expected" ]; then
     log "node/bin/node in the bundle is not a $want program (ELF machine \${machine:-none})"
+    return 1
+  fi
+  # Native modules built against a newer C library than this system's would not load.
+  need=$(sed -n 's/^  "glibc": "\\([0-9.]*\\)",$/\\1/p' "$dir/BUNDLE.json" | head -n 1)
+  have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
+  if [ -n "$need" ] && [ -n "$have" ] && [ "$(printf '%s\\n%s\\n' "$need" "$have" | sort -V | head -n 1)" != "$need" ]; then
+    log "this system has glibc $have; the bundle needs $need or later (Raspberry Pi OS Bookworm or newer)"
     return 1
   fi
   if ! bad=$(cd "$dir" && sha256sum --quiet --strict -c SHA256SUMS 2>&1); then

@@ -23,6 +23,7 @@ import {
   mkdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -228,6 +229,15 @@ describe.skipIf(noSandbox)('first boot with no network, from a card written with
     expect(existsSync(inRoot('opt/qms/node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(
       true,
     );
+    // Owned by root, readable and runnable by the service user, writable by nobody else.
+    for (const [path, mode] of [
+      ['opt/qms', 0o755],
+      ['opt/qms/node/bin/node', 0o755],
+      ['opt/qms/dist/hub/main.js', 0o644],
+    ] as const) {
+      const st = statSync(inRoot(path));
+      expect([path, st.mode & 0o777, st.uid]).toEqual([path, mode, 0]);
+    }
     // Configuration and credential, the card's copy of the secret gone.
     const passwd = readFileSync(inRoot('etc/passwd'), 'utf8');
     const qms = /^qms:x:(\d+):(\d+):/m.exec(passwd);
@@ -285,6 +295,16 @@ describe.skipIf(noSandbox)('first boot with no network, from a card written with
       expect(existsSync(inRoot('opt/qms.new')), file).toBe(false);
       expect(existsSync(inRoot('opt/qms.previous')), file).toBe(false);
     }
+    // A system whose C library is older than the native modules need (Raspberry Pi OS Bullseye: 2.31).
+    const getconf = inRoot('usr-local/bin/getconf');
+    writeFileSync(getconf, '#!/bin/sh\necho glibc 2.31\n');
+    chmodSync(getconf, 0o755);
+    cpSync(bundles.arm64, inRoot('var/tmp/good.tar.gz'));
+    const old = await inSandbox('qms-update update /var/tmp/good.tar.gz');
+    rmSync(getconf);
+    expect(old.output).toMatch(/this system has glibc 2\.31; the bundle needs 2\.\d+ or later/);
+    expect(old.code).not.toBe(0);
+    expect(builtAt('opt/qms')).toBe(before);
     expect(trapLog()).toBe('');
   }, 600_000);
 
