@@ -199,7 +199,7 @@ export async function buildBundles(options: BundleOptions): Promise<BundleResult
     const buildOne = async (arch: Arch): Promise<BundleResult> => {
       const started = Date.now();
       const t = target(arch);
-      const runtime = fetchRuntime(t, options.cacheDir, log);
+      const runtime = await fetchRuntime(t, options.cacheDir, log);
       const modules = await productionModules(ROOT, t, runtime, options.cacheDir, log);
       const tree = join(stage, `tree-${arch}`);
       cpSync(app, tree, { recursive: true });

@@ -22,26 +22,7 @@ export const sha256 = (data: string | Buffer) => createHash('sha256').update(dat
  * The entry `name` under `cacheDir`, made by `fill(folder)` when missing.
  * Two builds racing both fill; the first rename wins and the other's copy goes.
  */
-export function cachedEntry(cacheDir: string, name: string, fill: (folder: string) => void): string {
-  const final = join(cacheDir, name);
-  if (existsSync(final)) return final;
-  mkdirSync(cacheDir, { recursive: true });
-  const work = mkdtempSync(join(cacheDir, `.${name}.partial-`));
-  try {
-    fill(work);
-    try {
-      renameSync(work, final);
-    } catch (error) {
-      if (!existsSync(final)) throw error;
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return final;
-}
-
-/** cachedEntry with an asynchronous fill (builds for two CPUs run side by side). */
-export async function cachedEntryAsync(
+export async function cachedEntry(
   cacheDir: string,
   name: string,
   fill: (folder: string) => Promise<void>,

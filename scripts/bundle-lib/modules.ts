@@ -30,7 +30,7 @@ import {
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { cachedEntryAsync, sha256 } from './cache.js';
+import { cachedEntry, sha256 } from './cache.js';
 import { readElfHeader } from './elf.js';
 import type { Runtime } from './runtime.js';
 import type { Target } from './targets.js';
@@ -244,7 +244,7 @@ export async function productionModules(
   log: (line: string) => void,
 ): Promise<ModulesResult> {
   const key = cacheKey(root, target, runtime);
-  const dir = await cachedEntryAsync(cacheDir, `modules-${target.arch}-${key}`, async (work) => {
+  const dir = await cachedEntry(cacheDir, `modules-${target.arch}-${key}`, async (work) => {
     for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(work, file));
     log(`installing production dependencies for linux-${target.arch} (npm ci --omit=dev --ignore-scripts)`);
     await execFile(

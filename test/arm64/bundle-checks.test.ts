@@ -139,18 +139,18 @@ describe('targets and the runtime', () => {
     );
   });
 
-  it('a cached runtime whose node is for another CPU is refused, naming the folder to delete', () => {
+  it('a cached runtime whose node is for another CPU is refused, naming the folder to delete', async () => {
     const cache = join(dir.path, 'cache');
     const folder = join(cache, `node-linux-arm64-${NODE_RUNTIME.version}`);
     mkdirSync(join(folder, 'bin'), { recursive: true });
     mkdirSync(join(folder, 'include', 'node'), { recursive: true });
     writeFileSync(join(folder, 'include', 'node', 'node_api.h'), '');
     writeFileSync(join(folder, 'bin', 'node'), fakeElf(62));
-    expect(() => fetchRuntime(TARGETS.arm64, cache, () => undefined)).toThrow(
+    await expect(fetchRuntime(TARGETS.arm64, cache, () => undefined)).rejects.toThrow(
       /bin\/node is x86_64, not aarch64: delete the folder and build again/,
     );
     writeFileSync(join(folder, 'bin', 'node'), fakeElf(183));
-    expect(fetchRuntime(TARGETS.arm64, cache, () => undefined)).toMatchObject({
+    expect(await fetchRuntime(TARGETS.arm64, cache, () => undefined)).toMatchObject({
       version: NODE_RUNTIME.version,
       package: `node-linux-arm64@${NODE_RUNTIME.version}`,
     });
