@@ -9,12 +9,16 @@ import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/hub.js';
 import { buildPiImage, type PiImage, sha256, standInBundle } from './pi-image.js';
 
 const execFile = promisify(execFileCb);
 const FLASH = join(import.meta.dirname, '..', '..', 'scripts', 'flash');
+
+// About twenty refusals run at once, each starting scripts/flash (tsx) several
+// times: on a busy 2-core machine one start takes seconds.
+vi.setConfig({ testTimeout: 90_000 });
 
 let dir: { path: string; remove: () => void };
 let image: PiImage;
@@ -297,7 +301,7 @@ describe('bad arguments: exit 2, nothing written', () => {
       const args = kiosk(target).map((a) => (a === bundle ? wrong : a));
       expectRefused(await flash(args), 2, message, target);
     }
-  }, 60_000);
+  });
 });
 
 describe('refusals: exit 1, nothing written', () => {
