@@ -11,7 +11,9 @@
 // Then qms-update: a bundle for another CPU, a damaged one and one of the old
 // kind (no runtime) are refused with nothing changed; a good one replaces the
 // application and keeps the previous; rollback brings it back. The installed
-// runtime and its native modules then load under qemu-aarch64-static.
+// runtime and its native modules then load under qemu-aarch64-static. A hub
+// card installs the same way; only its optional chrony install (the office's
+// time server) tries apt-get, and the installation goes on without it.
 
 import { execFile as execFileCb } from 'node:child_process';
 import {
@@ -107,7 +109,7 @@ interface SandboxRun {
 }
 
 /** Run `command` as root in the device's filesystem, in a fresh mount and network namespace. */
-async function inSandbox(command: string): Promise<SandboxRun> {
+async function inSandbox(command: string, deviceRoot = root): Promise<SandboxRun> {
   const script = `
 set -e
 r=$1
@@ -123,7 +125,7 @@ echo "EXIT $?"
 `;
   const { stdout } = await execFile(
     'unshare',
-    ['-m', '-n', '--fork', 'bash', '-c', script, 'sandbox', root, command],
+    ['-m', '-n', '--fork', 'bash', '-c', script, 'sandbox', deviceRoot, command],
     {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 600_000,
@@ -322,6 +324,54 @@ describe.skipIf(noSandbox)('first boot with no network, from a card written with
     expect(builtAt('opt/qms')).toBe(first);
     expect(existsSync(inRoot('opt/qms.failed/BUNDLE.json'))).toBe(true);
     expect(trapLog()).toBe('');
+  }, 600_000);
+
+  it('the hub installs offline too: only the optional chrony install tries the network, and fails softly', async () => {
+    const image = await buildPiImage(dir.path, 'cloud-init', { bootMiB: 160 });
+    const target = join(dir.path, 'hub.img');
+    await execFile(
+      FLASH,
+      [
+        '-i',
+        image.xz,
+        '-t',
+        target,
+        '-r',
+        'hub',
+        '--public-url',
+        'http://192.168.1.10:8080',
+        '--bundle',
+        bundles.arm64,
+      ],
+      { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const hubRoot = join(dir.path, 'hub-root');
+    makeRoot(hubRoot);
+    await execFile(
+      'mcopy',
+      ['-s', '-n', '-i', `${target}@@${image.bootOffset}`, '::/qms', join(hubRoot, 'boot/firmware/')],
+      {
+        env: MTOOLS_ENV,
+      },
+    );
+    const stage = await inSandbox('bash /boot/firmware/qms/install.sh stage', hubRoot);
+    expect(stage.code).toBe(0);
+    const run = await inSandbox('bash /boot/firmware/qms/install.sh run', hubRoot);
+    expect(run.links.trim()).toBe('lo:<LOOPBACK>');
+    expect(run.output).toMatch(/warning: could not install chrony/);
+    expect(run.output).toMatch(/done: qms-hub\.service enabled and started/);
+    expect(run.code).toBe(0);
+    const trapped = readFileSync(join(hubRoot, 'var/log/qms-trap.log'), 'utf8');
+    expect(
+      trapped
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['apt-get']);
+    expect(readFileSync(join(hubRoot, 'etc/systemd/system/qms-hub.service'), 'utf8')).toContain(
+      'ExecStart=/opt/qms/node/bin/node /opt/qms/dist/hub/main.js',
+    );
+    expect(existsSync(join(hubRoot, 'etc/qms/hub.json'))).toBe(true);
   }, 600_000);
 
   it('the installed runtime and its native modules load (under qemu-aarch64-static)', async (context) => {
