@@ -1,23 +1,25 @@
-// `npm run bundle`: the application as devices install it, one tarball:
+// `npm run bundle -- --arch arm64` (a Raspberry Pi) or `--arch x64` (a mini PC
+// hub), on any x86-64 or arm64 Linux machine: everything a device runs, for its
+// CPU, in one tarball it installs from the SD card alone (no npm, no network,
+// no compiler on the device):
 //
+//   node/bin/node    the Node.js runtime for the target (registry package
+//                    node-linux-<arch>, version and hash pinned in bundle-lib/targets.ts)
+//   node_modules/    production dependencies, native parts for the target
+//                    (prebuilt where published, else cross-compiled: bundle-lib/modules.ts)
 //   dist/            compiled JavaScript (tsc -p tsconfig.build.json, built fresh)
-//   package.json, package-lock.json
-//   hub/web/         the hub's pages and assets
-//   systemd/         the units
-//   docs/            the guides (the units link to them)
-//   BUNDLE.json      version, git commit, build time, whether node_modules is inside
-//   node_modules/    only with --with-node-modules (production dependencies for THIS
-//                    machine's CPU: build on a Raspberry Pi for a fully offline install)
-//   clips/           only with --clips DIR (a speaker clip pack, `npm run clips`)
+//   hub/web/, systemd/, docs/, package.json, package-lock.json
+//   clips/           the speaker clip pack (built with espeak-ng and sox, or --clips DIR)
+//   BUNDLE.json      version, commit, target, runtime, and every native (ELF) file
+//                    with its CPU and sha256
+//   SHA256SUMS       every file, checked by the device before it switches
 //
-// Without node_modules (the default) the device runs `npm ci --omit=dev` on first
-// boot: better-sqlite3 and the GPIO/serial modules are native, so they must be
-// fetched for the Pi's CPU, not this laptop's.
-//
-// Output: dist/qms-bundle.tar.gz (the default of scripts/flash --bundle), or --out FILE.
+// The build fails if any ELF file inside is for another CPU.
+// Output: dist/qms-bundle-linux-<arch>.tar.gz (or --out FILE with one --arch).
 
-import { execFileSync } from 'node:child_process';
+import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -31,11 +33,25 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { buildClipPack } from '../edge/speaker/build-clips.js';
+import { defaultCacheDir } from './bundle-lib/cache.js';
+import {
+  BUNDLE_FILE,
+  type NativeFile,
+  SUMS_FILE,
+  scanTree,
+  sumsText,
+  treeBytes,
+} from './bundle-lib/manifest.js';
+import { productionModules } from './bundle-lib/modules.js';
+import { fetchRuntime } from './bundle-lib/runtime.js';
+import { type Arch, bundleFileName, NODE_RUNTIME, target } from './bundle-lib/targets.js';
 
+const execFile = promisify(execFileCb);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The programs the units start; the hub's is required, the others are reported when missing. */
+/** The programs the units start. */
 export const PROGRAMS = {
   hub: 'dist/hub/main.js',
   kiosk: 'dist/edge/kiosk/main.js',
@@ -46,17 +62,43 @@ export const PROGRAMS = {
 /** The technicians' tools on the hub (docs/deployment.md): the bundle is refused without them. */
 export const HUB_TOOLS = ['dist/hub/cli/devices.js', 'dist/hub/cli/backup.js'] as const;
 
+/** Where the runtime sits inside the bundle (the units run /opt/qms/node/bin/node). */
+export const BUNDLED_NODE = 'node/bin/node';
+
+export interface BundleManifest {
+  name: 'qms';
+  version: string;
+  commit: string | null;
+  builtAt: string;
+  platform: 'linux';
+  arch: Arch;
+  machine: string;
+  libc: 'glibc';
+  /** The oldest glibc the native files run on (from their symbol versions). */
+  glibc: string;
+  node: { version: string; package: string; integrity: string; path: string };
+  clips: boolean;
+  programs: typeof PROGRAMS;
+  native: NativeFile[];
+}
+
 export interface BundleOptions {
-  out: string;
-  withNodeModules: boolean;
-  clips: string | undefined;
+  arches: Arch[];
+  /** Output file per arch. */
+  out: (arch: Arch) => string;
+  /** A clip pack folder, 'build' (espeak-ng + sox), or 'none'. */
+  clips: string;
+  cacheDir: string;
   log: (line: string) => void;
 }
 
 export interface BundleResult {
+  arch: Arch;
   path: string;
   bytes: number;
-  missingPrograms: string[];
+  unpackedBytes: number;
+  native: NativeFile[];
+  seconds: number;
 }
 
 function gitCommit(): string | null {
@@ -71,119 +113,185 @@ function gitCommit(): string | null {
   }
 }
 
-export function buildBundle(options: BundleOptions): BundleResult {
+/** The arch-independent part: compiled code, pages, units, docs, package files. */
+function stageApplication(app: string, log: (line: string) => void): void {
+  log('compiling (tsc -p tsconfig.build.json)');
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      join(app, 'dist'),
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  for (const path of ['package.json', 'package-lock.json']) cpSync(join(ROOT, path), join(app, path));
+  for (const dir of ['hub/web', 'systemd', 'docs'])
+    cpSync(join(ROOT, dir), join(app, dir), { recursive: true });
+  for (const [role, path] of Object.entries(PROGRAMS))
+    if (!existsSync(join(app, path))) throw new Error(`the build has no ${path} (${role})`);
+  for (const tool of HUB_TOOLS) if (!existsSync(join(app, tool))) throw new Error(`the build has no ${tool}`);
+  if (!existsSync(join(app, 'hub', 'web', 'pages'))) throw new Error('hub/web/pages is missing');
+}
+
+async function stageClips(clips: string, into: string, log: (line: string) => void): Promise<boolean> {
+  if (clips === 'none') return false;
+  if (clips === 'build') {
+    log('building the speaker clip pack (espeak-ng, sox)');
+    await buildClipPack({ outDir: into });
+    return true;
+  }
+  if (!existsSync(join(clips, 'manifest.json'))) throw new Error(`--clips: ${clips} has no manifest.json`);
+  cpSync(clips, into, { recursive: true });
+  return true;
+}
+
+/** The highest GLIBC_x.y symbol version any native file needs (objdump -T of the target's binutils). */
+async function glibcFloor(tree: string, files: NativeFile[], toolchain: string): Promise<string> {
+  let floor = '2.17';
+  const newer = (a: string, b: string) => {
+    const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+    for (let i = 0; i < Math.max(x!.length, y!.length); i++) {
+      if ((x![i] ?? 0) !== (y![i] ?? 0)) return (x![i] ?? 0) > (y![i] ?? 0);
+    }
+    return false;
+  };
+  for (const file of files) {
+    const { stdout } = await execFile(`${toolchain}objdump`, ['-T', join(tree, file.path)], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    for (const [, version] of stdout.matchAll(/\bGLIBC_(\d+\.\d+(?:\.\d+)?)\b/g))
+      if (newer(version!, floor)) floor = version!;
+  }
+  return floor;
+}
+
+async function tarball(tree: string, out: string): Promise<void> {
+  mkdirSync(dirname(out), { recursive: true });
+  const partial = `${out}.partial`;
+  await execFile(
+    'tar',
+    [
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      // Readable by the service user whatever the builder's umask.
+      '--mode=u+rwX,go+rX,go-w',
+      '-czf',
+      partial,
+      '-C',
+      tree,
+      '.',
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  renameSync(partial, out);
+}
+
+export async function buildBundles(options: BundleOptions): Promise<BundleResult[]> {
+  const { log } = options;
   const stage = mkdtempSync(join(tmpdir(), 'qms-bundle-'));
   try {
-    options.log('compiling (tsc -p tsconfig.build.json)');
-    execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        join(ROOT, 'tsconfig.build.json'),
-        '--outDir',
-        join(stage, 'dist'),
-      ],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
-    for (const path of ['package.json', 'package-lock.json']) cpSync(join(ROOT, path), join(stage, path));
-    for (const dir of ['hub/web', 'systemd', 'docs']) {
-      if (existsSync(join(ROOT, dir))) cpSync(join(ROOT, dir), join(stage, dir), { recursive: true });
-    }
-    const missingPrograms = Object.entries(PROGRAMS)
-      .filter(([, path]) => !existsSync(join(stage, path)))
-      .map(([role, path]) => `${role} (${path})`);
-    if (!existsSync(join(stage, PROGRAMS.hub))) throw new Error(`the build has no ${PROGRAMS.hub}`);
-    for (const tool of HUB_TOOLS)
-      if (!existsSync(join(stage, tool))) throw new Error(`the build has no ${tool}`);
-    if (!existsSync(join(stage, 'hub', 'web', 'pages'))) throw new Error('hub/web/pages is missing');
-
-    if (options.clips) {
-      if (!existsSync(join(options.clips, 'manifest.json')))
-        throw new Error(`--clips: ${options.clips} has no manifest.json`);
-      cpSync(options.clips, join(stage, 'clips'), { recursive: true });
-    }
-    if (options.withNodeModules) {
-      options.log(
-        `installing production dependencies for ${process.platform}-${process.arch} (npm ci --omit=dev)`,
-      );
-      execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=warn'], {
-        cwd: stage,
-        stdio: 'inherit',
-      });
-    }
+    const app = join(stage, 'app');
+    stageApplication(app, log);
+    const hasClips = await stageClips(options.clips, join(stage, 'clips'), log);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    writeFileSync(
-      join(stage, 'BUNDLE.json'),
-      `${JSON.stringify(
-        {
-          name: 'qms',
-          version: pkg.version,
-          commit: gitCommit(),
-          builtAt: new Date().toISOString(),
-          nodeModules: options.withNodeModules ? `${process.platform}-${process.arch}` : null,
-          clips: Boolean(options.clips),
-          programs: PROGRAMS,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    // One CPU per core: each compile of better-sqlite3 is a single long compiler run.
+    const buildOne = async (arch: Arch): Promise<BundleResult> => {
+      const started = Date.now();
+      const t = target(arch);
+      const runtime = await fetchRuntime(t, options.cacheDir, log);
+      const modules = await productionModules(ROOT, t, runtime, options.cacheDir, log);
+      const tree = join(stage, `tree-${arch}`);
+      cpSync(app, tree, { recursive: true });
+      if (hasClips) cpSync(join(stage, 'clips'), join(tree, 'clips'), { recursive: true });
+      cpSync(join(modules.dir, 'node_modules'), join(tree, 'node_modules'), { recursive: true });
+      mkdirSync(join(tree, 'node', 'bin'), { recursive: true });
+      cpSync(runtime.node, join(tree, BUNDLED_NODE));
+      chmodSync(join(tree, BUNDLED_NODE), 0o755);
+      if (existsSync(join(runtime.dir, 'LICENSE')))
+        cpSync(join(runtime.dir, 'LICENSE'), join(tree, 'node', 'LICENSE'));
 
-    mkdirSync(dirname(options.out), { recursive: true });
-    const entries = [
-      'BUNDLE.json',
-      'package.json',
-      'package-lock.json',
-      'dist',
-      'hub',
-      'systemd',
-      'docs',
-      'clips',
-      'node_modules',
-    ].filter((e) => existsSync(join(stage, e)));
-    const partial = `${options.out}.partial`;
-    execFileSync(
-      'tar',
-      [
-        '--sort=name',
-        '--owner=0',
-        '--group=0',
-        '--numeric-owner',
-        '--mode=go-w',
-        '-czf',
-        partial,
-        '-C',
-        stage,
-        ...entries,
-      ],
-      { stdio: 'inherit' },
-    );
-    renameSync(partial, options.out);
-    return { path: options.out, bytes: statSync(options.out).size, missingPrograms };
+      const scan = scanTree(tree, t);
+      if (scan.wrong.length)
+        throw new Error(`native files for another CPU in the ${arch} bundle:\n  ${scan.wrong.join('\n  ')}`);
+      const odd = scan.files.filter((f) => /[\n\\]/.test(f));
+      if (odd.length) throw new Error(`file names SHA256SUMS cannot hold: ${odd.join(', ')}`);
+      const manifest: BundleManifest = {
+        name: 'qms',
+        version: pkg.version,
+        commit: gitCommit(),
+        builtAt: new Date().toISOString(),
+        platform: 'linux',
+        arch,
+        machine: t.machineName,
+        libc: 'glibc',
+        glibc: await glibcFloor(tree, scan.native, t.toolchain),
+        node: {
+          version: NODE_RUNTIME.version,
+          package: runtime.package,
+          integrity: runtime.integrity,
+          path: BUNDLED_NODE,
+        },
+        clips: hasClips,
+        programs: PROGRAMS,
+        native: scan.native,
+      };
+      writeFileSync(join(tree, BUNDLE_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+      writeFileSync(join(tree, SUMS_FILE), sumsText(tree, [...scan.files, BUNDLE_FILE]));
+      const out = options.out(arch);
+      log(`packing ${out}`);
+      await tarball(tree, out);
+      const result: BundleResult = {
+        arch,
+        path: out,
+        bytes: statSync(out).size,
+        unpackedBytes: treeBytes(tree),
+        native: scan.native,
+        seconds: (Date.now() - started) / 1000,
+      };
+      rmSync(tree, { recursive: true, force: true });
+      return result;
+    };
+    // Both finish (or fail) before the stage is removed.
+    const settled = await Promise.allSettled(options.arches.map(buildOne));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<BundleResult>).value);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
 }
 
-const USAGE = `usage: npm run bundle -- [--out FILE] [--with-node-modules] [--clips DIR]
+const USAGE = `usage: npm run bundle -- [--arch arm64|x64 …] [--out FILE | --out-dir DIR] [--clips DIR | --no-clips] [--cache DIR]
 
-Builds the application tarball that scripts/flash puts on the SD card and
-that \`qms-update update FILE\` installs on a device:
-  --out FILE            default dist/qms-bundle.tar.gz
-  --with-node-modules   include production node_modules built for this machine's
-                        CPU (run it on a Raspberry Pi for an offline install)
-  --clips DIR           include a speaker clip pack (from \`npm run clips\`)`;
+Builds what scripts/flash puts on the SD card and \`qms-update update FILE\`
+installs: the application with the Node.js runtime and node_modules for the
+target CPU, installed on the device with no network and no compiler.
+  --arch ARCH     arm64 (Raspberry Pi 3, 4, 5, Zero 2 W with a 64-bit OS; the
+                  default) or x64 (a mini PC hub); repeat for both
+  --out FILE      with one --arch; default dist/qms-bundle-linux-<arch>.tar.gz
+  --out-dir DIR   instead of dist/ (the file name stays qms-bundle-linux-<arch>.tar.gz)
+  --clips DIR     this speaker clip pack instead of building one (espeak-ng, sox)
+  --no-clips      no clip pack (a speaker then builds one on first boot, online)
+  --cache DIR     downloads and compiled modules (default ${defaultCacheDir()})
 
-function main(): number {
+Needs npm (registry access), tar, and for arm64 on an x86 machine Debian's
+g++-aarch64-linux-gnu; for x64 on x86, g++. Node.js runtime: ${NODE_RUNTIME.version}.`;
+
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      arch: { type: 'string', multiple: true },
       out: { type: 'string', short: 'o' },
-      'with-node-modules': { type: 'boolean' },
+      'out-dir': { type: 'string' },
       clips: { type: 'string' },
+      'no-clips': { type: 'boolean' },
+      cache: { type: 'string' },
+      'with-node-modules': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -191,25 +299,37 @@ function main(): number {
     console.log(USAGE);
     return 0;
   }
-  const out = resolve(values.out ?? join(ROOT, 'dist', 'qms-bundle.tar.gz'));
-  const result = buildBundle({
-    out,
-    withNodeModules: Boolean(values['with-node-modules']),
-    clips: values.clips ? resolve(values.clips) : undefined,
+  if (values['with-node-modules'])
+    throw new Error('--with-node-modules is gone: every bundle now has node_modules for its --arch');
+  const arches = [...new Set(values.arch ?? ['arm64'])].map((a) => target(a).arch);
+  if (values.out && arches.length > 1) throw new Error('--out needs a single --arch');
+  if (values.clips && values['no-clips']) throw new Error('give --clips DIR or --no-clips, not both');
+  const started = Date.now();
+  const results = await buildBundles({
+    arches,
+    out: (arch) => resolve(values.out ?? join(values['out-dir'] ?? join(ROOT, 'dist'), bundleFileName(arch))),
+    clips: values['no-clips'] ? 'none' : values.clips ? resolve(values.clips) : 'build',
+    cacheDir: resolve(values.cache ?? defaultCacheDir()),
     log: (line) => console.error(`bundle: ${line}`),
   });
-  for (const missing of result.missingPrograms)
-    console.error(`bundle: warning: no program for ${missing} yet`);
-  console.log(`${result.path} (${(result.bytes / 1024 / 1024).toFixed(1)} MiB)`);
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  for (const r of results)
+    console.log(
+      `${r.path} (${mib(r.bytes)}, ${mib(r.unpackedBytes)} unpacked, ${r.native.length} native files, all ${target(r.arch).machineName})`,
+    );
+  console.error(`bundle: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;
 }
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  try {
-    process.exitCode = main();
-  } catch (error) {
-    console.error(`bundle: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  }
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`bundle: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

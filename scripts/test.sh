@@ -30,6 +30,18 @@ declare -A NEEDED=(
   [systemd-analyze]=systemd
   [/usr/lib/python3/dist-packages/yaml/__init__.py]=python3-yaml
   [faketime]=faketime
+  # The appliance bundles (test/arm64, test/flash/offline-install): cross-compiling
+  # for arm64 and compiling for x64, running arm64 programs under qemu, checking
+  # every native file with `file`, first boot in a network namespace.
+  [qemu-aarch64-static]=qemu-user-static
+  [/usr/aarch64-linux-gnu/lib/libc.so.6]=libc6-arm64-cross
+  [/usr/aarch64-linux-gnu/lib/libstdc++.so.6]=libstdc++6-arm64-cross
+  [aarch64-linux-gnu-g++]=g++-aarch64-linux-gnu
+  [x86_64-linux-gnu-g++]=g++
+  [make]=make
+  [file]=file
+  [unshare]=util-linux
+  [ip]=iproute2
 )
 
 missing=()

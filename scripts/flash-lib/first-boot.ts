@@ -5,10 +5,11 @@
 //   (hostname, user and SSH key, Wi-Fi, time zone), which then removes itself;
 // - images with cloud-init: user-data, meta-data and network-config in the
 //   boot partition.
-// Both call `install.sh stage`, which needs no network: it points time sync
-// at the hub and enables qms-install.service, which runs `install.sh run`
-// once the network is up (Node.js, the bundle in /opt/qms, /etc/qms, the
-// role's unit) and retries every 30 s until it succeeds.
+// Both call `install.sh stage`: it points time sync at the hub and enables
+// qms-install.service, which runs `install.sh run`: the bundle from the card
+// (Node.js runtime and node_modules for this CPU inside: no npm, no network)
+// into /opt/qms, /etc/qms, the role's unit. Only a bundle given as a URL
+// waits for the network; a failed run is retried every 30 s.
 
 import { pbkdf2Sync, randomUUID } from 'node:crypto';
 import type { FlashRole, WifiOptions } from './options.js';
@@ -54,7 +55,6 @@ export interface InstallScriptInput {
   timeServer: string | undefined;
   bundleName: string | undefined;
   bundleUrl: string | undefined;
-  nodeTarball: string | undefined;
   /** A real-time clock model (--rtc), e.g. ds3231: fake-hwclock goes at first boot. */
   rtc?: string;
   /** For the header comment. */
@@ -112,16 +112,20 @@ export function installScript(input: InstallScriptInput): string {
   return `#!/bin/bash
 # QMS setup for ${who}, written by scripts/flash on ${input.writtenAt}.
 #
-#   install.sh stage           first boot, no network needed (called by firstrun.sh or
-#                              cloud-init): time server, and qms-install.service
-#   install.sh run             qms-install.service, once the network is up: Node.js,
-#                              the application in /opt/qms, /etc/qms, ${unitName(input.role)};
-#                              retried every 30 s until it succeeds
+#   install.sh stage           first boot (called by firstrun.sh or cloud-init):
+#                              time server, and qms-install.service
+#   install.sh run             qms-install.service: the bundle (application, Node.js and
+#                              node_modules for this CPU) into /opt/qms, /etc/qms,
+#                              ${unitName(input.role)}; no npm and no network needed
 #   qms-update update [FILE]   later: install a new bundle (this script is kept as
 #                              /usr/local/sbin/qms-update) and restart the service
 #   qms-update rollback        go back to the application before the last update
+#
+# A bundle is checked before it replaces anything: its CPU (BUNDLE.json "arch" and
+# the ELF header of node/bin/node) must be this device's, and every file must match
+# SHA256SUMS. The version it replaces is kept in /opt/qms.previous.
 set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive HOME=/root npm_config_cache=/var/cache/qms-npm
+export DEBIAN_FRONTEND=noninteractive HOME=/root
 
 ${assign('ROLE', input.role)}
 ${assign('DEVICE_ID', input.deviceId)}
@@ -131,12 +135,10 @@ ${assign('SECRET_NAME', input.secretName)}
 ${assign('TIME_SERVER', input.timeServer)}
 ${assign('BUNDLE_NAME', input.bundleName)}
 ${assign('BUNDLE_URL', input.bundleUrl)}
-${assign('NODE_TARBALL', input.nodeTarball)}
 ${assign('RTC', input.rtc)}
 ${assign('EXTRA_GROUPS', ROLE_GROUPS[input.role].join(' '))}
-NODE_MAJOR=20
-NODE_MIN_MINOR=19
 APP_DIR=/opt/qms
+NODE="$APP_DIR/node/bin/node"
 CONFIG_DIR=/etc/qms
 DONE=/var/lib/qms-install/done
 
@@ -181,11 +183,15 @@ stage() {
     printf '# QMS: take the time from the hub\\n[Time]\\nNTP=%s\\n' "$TIME_SERVER" \\
       >/etc/systemd/timesyncd.conf.d/qms.conf
   fi
+  # Only a bundle downloaded on first boot needs the network.
+  local wait_network=""
+  if [ -z "$BUNDLE_NAME" ] && [ -n "$BUNDLE_URL" ]; then
+    wait_network=$'Wants=network-online.target\\nAfter=network-online.target'
+  fi
   cat >/etc/systemd/system/qms-install.service <<EOF
 [Unit]
-Description=QMS first-boot installation (Node.js, application, $UNIT)
-Wants=network-online.target
-After=network-online.target
+Description=QMS first-boot installation (application, $UNIT)
+$wait_network
 ConditionPathExists=!$DONE
 StartLimitIntervalSec=0
 
@@ -201,7 +207,7 @@ WantedBy=multi-user.target
 EOF
   mkdir -p /etc/systemd/system/multi-user.target.wants
   ln -sf /etc/systemd/system/qms-install.service /etc/systemd/system/multi-user.target.wants/qms-install.service
-  log "staged: qms-install.service runs once the network is up"
+  log "staged: qms-install.service installs $UNIT\${wait_network:+ once the network is up}"
 }
 
 ensure_user() {
@@ -214,60 +220,52 @@ ensure_user() {
   done
 }
 
-node_ok() {
-  local version major rest minor
-  version=$("$1" -p 'process.versions.node' 2>/dev/null) || return 1
-  major=\${version%%.*}
-  rest=\${version#*.}
-  minor=\${rest%%.*}
-  [ "$major" -gt "$NODE_MAJOR" ] || { [ "$major" -eq "$NODE_MAJOR" ] && [ "$minor" -ge "$NODE_MIN_MINOR" ]; }
+# This device's CPU as bundles name it (uname -m: aarch64, x86_64).
+device_arch() {
+  case "$(uname -m)" in
+    aarch64 | arm64) echo arm64 ;;
+    x86_64) echo x64 ;;
+    *) uname -m ;;
+  esac
 }
 
-install_node() {
-  if [ -x /usr/bin/node ] && node_ok /usr/bin/node; then
-    log "Node.js $(/usr/bin/node -v) is installed"
-    return 0
-  fi
-  if [ -e /usr/bin/node ] && [ ! -L /usr/bin/node ]; then
-    log "/usr/bin/node is an older packaged Node.js ($(/usr/bin/node -v 2>/dev/null)); remove it: apt-get remove nodejs"
-    return 1
-  fi
-  local arch tarball work name base
-  case "$(uname -m)" in
-    aarch64) arch=arm64 ;;
-    armv7l) arch=armv7l ;;
-    x86_64) arch=x64 ;;
-    *)
-      log "no Node.js $NODE_MAJOR build for $(uname -m): use a Raspberry Pi 3, 4, 5 or Zero 2 with a 64-bit OS"
-      return 1
-      ;;
-  esac
-  work=$(mktemp -d)
-  if [ -n "$NODE_TARBALL" ] && [ -f "$HERE/$NODE_TARBALL" ] && [[ $NODE_TARBALL == *"-linux-$arch."* ]]; then
-    tarball="$HERE/$NODE_TARBALL"
-  else
-    base="https://nodejs.org/dist/latest-v$NODE_MAJOR.x"
-    log "downloading Node.js $NODE_MAJOR for linux-$arch from $base"
-    fetch "$base/SHASUMS256.txt" "$work/SHASUMS256.txt"
-    name=$(grep -o "node-v$NODE_MAJOR\\.[0-9.]*-linux-$arch\\.tar\\.xz" "$work/SHASUMS256.txt" | head -n 1)
-    if [ -z "$name" ]; then
-      log "no node-v$NODE_MAJOR linux-$arch tarball listed in $base/SHASUMS256.txt"
+# A complete bundle for this CPU, intact: else a clear reason and status 1.
+check_bundle() {
+  local dir=$1 path arch want machine expected need have bad
+  for path in BUNDLE.json SHA256SUMS dist/hub/main.js node/bin/node node_modules; do
+    if [ ! -e "$dir/$path" ]; then
+      log "not a complete QMS bundle (no $path): build one with npm run bundle -- --arch $(device_arch)"
       return 1
     fi
-    fetch "$base/$name" "$work/$name"
-    (cd "$work" && grep "  $name\\$" SHASUMS256.txt | sha256sum -c --quiet -)
-    tarball="$work/$name"
+  done
+  arch=$(sed -n 's/^  "arch": "\\([A-Za-z0-9_]*\\)",$/\\1/p' "$dir/BUNDLE.json" | head -n 1)
+  want=$(device_arch)
+  if [ "$arch" != "$want" ]; then
+    log "the bundle is for \${arch:-an unknown CPU}; this device is $(uname -m): build one with npm run bundle -- --arch $want"
+    return 1
   fi
-  rm -rf /usr/local/lib/nodejs.new
-  mkdir -p /usr/local/lib/nodejs.new
-  tar -xf "$tarball" -C /usr/local/lib/nodejs.new --strip-components=1 --no-same-owner
-  rm -rf /usr/local/lib/nodejs
-  mv /usr/local/lib/nodejs.new /usr/local/lib/nodejs
-  local bin
-  for bin in node npm npx; do ln -sf "/usr/local/lib/nodejs/bin/$bin" "/usr/local/bin/$bin"; done
-  ln -sf /usr/local/lib/nodejs/bin/node /usr/bin/node
-  rm -rf "$work"
-  log "installed Node.js $(/usr/bin/node -v)"
+  # e_machine of the runtime's ELF header: 183 aarch64, 62 x86-64.
+  machine=$(od -An -tu2 -j18 -N2 "$dir/node/bin/node" | tr -d ' ')
+  case "$want" in
+    arm64) expected=183 ;;
+    x64) expected=62 ;;
+    *) expected=none ;;
+  esac
+  if [ "$machine" != "$expected" ]; then
+    log "node/bin/node in the bundle is not a $want program (ELF machine \${machine:-none})"
+    return 1
+  fi
+  # Native modules built against a newer C library than this system's would not load.
+  need=$(sed -n 's/^  "glibc": "\\([0-9.]*\\)",$/\\1/p' "$dir/BUNDLE.json" | head -n 1)
+  have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
+  if [ -n "$need" ] && [ -n "$have" ] && [ "$(printf '%s\\n%s\\n' "$need" "$have" | sort -V | head -n 1)" != "$need" ]; then
+    log "this system has glibc $have; the bundle needs $need or later (Raspberry Pi OS Bookworm or newer)"
+    return 1
+  fi
+  if ! bad=$(cd "$dir" && sha256sum --quiet --strict -c SHA256SUMS 2>&1); then
+    log "the bundle is damaged (copy it again): $(printf '%s' "$bad" | head -n 3 | tr '\\n' ' ')"
+    return 1
+  fi
 }
 
 find_bundle() {
@@ -286,18 +284,21 @@ find_bundle() {
 }
 
 install_bundle() {
-  local bundle=$1 new="$APP_DIR.new" npm
-  rm -rf "$new"
-  mkdir -p "$new"
-  tar -xzf "$bundle" -C "$new" --no-same-owner
-  if [ ! -f "$new/dist/hub/main.js" ]; then
-    log "$bundle is not a QMS bundle (no dist/hub/main.js)"
+  local bundle=$1 new="$APP_DIR.new"
+  if [ ! -f "$bundle" ]; then
+    log "no bundle at $bundle"
     return 1
   fi
-  if [ ! -d "$new/node_modules" ]; then
-    log "installing the production dependencies (npm ci --omit=dev)"
-    npm="$(dirname "$(readlink -f /usr/bin/node)")/npm"
-    (cd "$new" && "$npm" ci --omit=dev --no-audit --no-fund --loglevel=warn)
+  rm -rf "$new"
+  mkdir -p "$new"
+  if ! tar -xzf "$bundle" -C "$new" --no-same-owner; then
+    rm -rf "$new"
+    log "cannot unpack $bundle (not a .tar.gz, or damaged)"
+    return 1
+  fi
+  if ! check_bundle "$new"; then
+    rm -rf "$new"
+    return 1
   fi
   # A clip pack built on the device survives updates.
   if [ ! -d "$new/clips" ] && [ -d "$APP_DIR/clips" ]; then cp -a "$APP_DIR/clips" "$new/clips"; fi
@@ -306,7 +307,7 @@ install_bundle() {
   rm -rf "$APP_DIR.previous"
   if [ -d "$APP_DIR" ]; then mv "$APP_DIR" "$APP_DIR.previous"; fi
   mv "$new" "$APP_DIR"
-  log "application installed in $APP_DIR ($(grep -o '"version": *"[^"]*"' "$APP_DIR/package.json" | head -n 1))"
+  log "application installed in $APP_DIR ($(grep -o '"version": *"[^"]*"' "$APP_DIR/BUNDLE.json" | head -n 1), $(device_arch), Node.js $("$NODE" -v 2>/dev/null || echo '?'))"
 }
 
 install_config() {
@@ -347,7 +348,7 @@ build_clips() {
       return 0
     fi
   fi
-  /usr/bin/node "$APP_DIR/dist/edge/speaker/build-clips.js" --out "$APP_DIR/clips" ||
+  "$NODE" "$APP_DIR/dist/edge/speaker/build-clips.js" --out "$APP_DIR/clips" ||
     log "warning: building the clip pack in $APP_DIR/clips failed"
 }
 
@@ -362,7 +363,6 @@ install_units() {
 run() {
   log "installing $UNIT"
   ensure_user
-  install_node
   local bundle
   bundle=$(find_bundle)
   install_bundle "$bundle"

@@ -1,5 +1,5 @@
 // Put the device's files into the boot partition of the written target:
-// qms/ (installer, config, secret, bundle, optional Node.js tarball) plus the
+// qms/ (installer, config, secret, bundle with its Node.js runtime) plus the
 // image's first-boot hook (firstrun.sh and cmdline.txt, or cloud-init files).
 // Everything written is read back and compared.
 
@@ -98,7 +98,6 @@ export function bootFiles(
       timeServer: options.hub?.host,
       bundleName: options.bundle.kind === 'file' ? BUNDLE_NAME : undefined,
       bundleUrl: options.bundle.kind === 'url' ? options.bundle.url : undefined,
-      nodeTarball: options.nodeTarball ? basename(options.nodeTarball) : undefined,
       rtc: options.rtc,
       writtenAt,
     }),
@@ -119,15 +118,8 @@ export function bootFiles(
   if (options.bundle.kind === 'file') {
     out.push({
       path: `qms/${BUNDLE_NAME}`,
-      what: `application bundle (${basename(options.bundle.path)}) → /opt/qms`,
+      what: `application bundle (${basename(options.bundle.path)}: ${options.bundle.info.version}, ${options.bundle.info.arch}, Node.js ${options.bundle.info.node}) → /opt/qms`,
       local: options.bundle.path,
-    });
-  }
-  if (options.nodeTarball) {
-    out.push({
-      path: `qms/${basename(options.nodeTarball)}`,
-      what: 'Node.js, installed offline',
-      local: options.nodeTarball,
     });
   }
   if (options.rtc) {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE, RATING_LEVELS } from '../../shared/config/device-config.js';
 import { DEVICE_ID_PATTERN } from '../../shared/protocol/topics.js';
+import { type BundleInfo, PI_ARCH, readBundleInfo } from './bundle-file.js';
 import { UsageError } from './errors.js';
 import { RTC_MODELS, type RtcModel } from './first-boot.js';
 
@@ -29,7 +30,7 @@ export interface WifiOptions {
   country: string;
 }
 
-export type BundleSource = { kind: 'file'; path: string } | { kind: 'url'; url: string };
+export type BundleSource = { kind: 'file'; path: string; info: BundleInfo } | { kind: 'url'; url: string };
 
 export interface FlashOptions {
   image: string;
@@ -50,7 +51,6 @@ export interface FlashOptions {
   sshKeys: string[];
   loginUser: string;
   bundle: BundleSource;
-  nodeTarball: string | undefined;
   firstBoot: FirstBootChoice;
   /** The role's `hardware` section as given (defaults are filled by the schema). */
   hardware: Record<string, unknown> | undefined;
@@ -88,7 +88,6 @@ const OPTIONS = {
   user: { type: 'string' },
   bundle: { type: 'string' },
   'bundle-url': { type: 'string' },
-  'node-tarball': { type: 'string' },
   'first-boot': { type: 'string' },
   hardware: { type: 'string' },
   button: { type: 'string', multiple: true },
@@ -121,8 +120,9 @@ credential (a separate file, mode 600 on the device) and a first-boot setup:
 firstrun.sh + systemd.run in cmdline.txt (as Raspberry Pi Imager does for
 Bookworm), or cloud-init user-data / network-config / meta-data when the image
 uses cloud-init. On first boot the Pi sets its hostname, Wi-Fi, SSH key and
-time zone, installs Node.js and the application bundle in /opt/qms, writes
-/etc/qms/<role>.json, points time sync at the hub and enables qms-<role>.service.
+time zone, installs the application bundle (with its own Node.js and modules:
+no network needed) in /opt/qms, writes /etc/qms/<role>.json, points time sync
+at the hub and enables qms-<role>.service.
 
 Image and target
   -i, --image FILE          Raspberry Pi OS Lite image, .img or .img.xz (streamed)
@@ -165,11 +165,9 @@ Network and access
       --user NAME           login user for SSH (default technician; key only, no password)
 
 Application
-      --bundle FILE         the tarball from \`npm run bundle\` (default dist/qms-bundle.tar.gz),
-                            copied to the boot partition
-      --bundle-url URL      instead, download the bundle on first boot
-      --node-tarball FILE   node-v20.x-linux-arm64.tar.xz to install offline (else first boot
-                            downloads Node.js 20 from nodejs.org)
+      --bundle FILE         the tarball from \`npm run bundle -- --arch arm64\` (default
+                            dist/qms-bundle-linux-arm64.tar.gz), copied to the boot partition
+      --bundle-url URL      instead, download the bundle on first boot (needs the network)
 
 Hardware, kiosk
       --button GPIO=FIELD | GPIO=procedure:ID   one per button, in order (repeatable)
@@ -195,7 +193,7 @@ Any role
                             dtoverlay=i2c-rtc,MODEL in config.txt; first boot removes fake-hwclock
 
 Examples
-  npm run bundle
+  npm run bundle -- --arch arm64
   scripts/flash -i 2024-11-19-raspios-bookworm-arm64-lite.img.xz -t /dev/sdb -r hub --wifi-ssid Office \\
       --wifi-password-file wifi.txt --ssh-key ~/.ssh/id_ed25519.pub
   scripts/flash -i raspios.img.xz -t /dev/sdb -r kiosk --id kiosk-01 --hub 192.168.1.10 \\
@@ -607,14 +605,14 @@ export function parseFlashArgs(argv: string[], context: ParseContext): FlashOpti
     }
     bundle = { kind: 'url', url: v['bundle-url'] };
   } else {
-    const path = resolve(v.bundle ?? resolve(context.root, 'dist', 'qms-bundle.tar.gz'));
+    const path = resolve(v.bundle ?? resolve(context.root, 'dist', `qms-bundle-linux-${PI_ARCH}.tar.gz`));
     try {
       if (!statSync(path).isFile()) throw new Error();
     } catch {
       throw new UsageError(
         v.bundle
           ? `--bundle: ${path} is not a readable file`
-          : `no application bundle at ${path}: run \`npm run bundle\` first, or give --bundle FILE or --bundle-url URL`,
+          : `no application bundle at ${path}: run \`npm run bundle -- --arch ${PI_ARCH}\` first, or give --bundle FILE or --bundle-url URL`,
       );
     }
     try {
@@ -622,22 +620,7 @@ export function parseFlashArgs(argv: string[], context: ParseContext): FlashOpti
     } catch {
       throw new UsageError(`--bundle: cannot read ${path}`);
     }
-    bundle = { kind: 'file', path };
-  }
-
-  let nodeTarball: string | undefined;
-  if (v['node-tarball']) {
-    nodeTarball = resolve(v['node-tarball']);
-    if (!/node-v\d+\.\d+\.\d+-linux-(arm64|armv7l)\.tar\.(xz|gz)$/.test(nodeTarball)) {
-      throw new UsageError(
-        `--node-tarball: expected an official node-vX.Y.Z-linux-arm64.tar.xz (or armv7l), got ${nodeTarball}`,
-      );
-    }
-    try {
-      if (!statSync(nodeTarball).isFile()) throw new Error();
-    } catch {
-      throw new UsageError(`--node-tarball: ${nodeTarball} is not a readable file`);
-    }
+    bundle = { kind: 'file', path, info: readBundleInfo(path) };
   }
 
   const firstBoot = (v['first-boot'] ?? 'auto') as FirstBootChoice;
@@ -678,7 +661,6 @@ export function parseFlashArgs(argv: string[], context: ParseContext): FlashOpti
     sshKeys,
     loginUser,
     bundle,
-    nodeTarball,
     firstBoot,
     hardware,
     counterId,

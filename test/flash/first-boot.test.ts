@@ -57,7 +57,6 @@ describe('install.sh', () => {
       timeServer: role === 'hub' ? undefined : '192.168.1.10',
       bundleName: 'qms-bundle.tar.gz',
       bundleUrl: undefined,
-      nodeTarball: 'node-v20.19.5-linux-arm64.tar.xz',
       writtenAt: '2026-11-27T21:00:00Z',
     });
     bashN(script);
@@ -69,7 +68,8 @@ describe('install.sh', () => {
       'useradd --system --user-group',
       'install -m 0600 -o qms -g qms "$HERE/$SECRET_NAME" "$CONFIG_DIR/$SECRET_NAME"',
       'rm -f "$HERE/$SECRET_NAME"',
-      'npm" ci --omit=dev',
+      'sha256sum --quiet --strict -c SHA256SUMS',
+      'NODE="$APP_DIR/node/bin/node"',
       'systemctl enable "$UNIT"',
       'ExecStart=/bin/bash $SELF run',
       'NTP=%s',
@@ -87,6 +87,8 @@ describe('install.sh', () => {
       status = (error as { status: number }).status;
     }
     expect(status).toBe(2);
+    // The bundle brings Node.js and node_modules: nothing is fetched but a bundle given as a URL.
+    expect(script).not.toMatch(/npm"? (ci|install)|nodejs\.org|install -y -qq nodejs/);
   });
 
   it('quotes any value safely', () => {
@@ -98,7 +100,6 @@ describe('install.sh', () => {
       timeServer: 'hub.local',
       bundleName: undefined,
       bundleUrl: "http://hub.local:8000/qms-bundle.tar.gz?a=1&b='2'",
-      nodeTarball: undefined,
       writtenAt: 'now',
     });
     const assignment = script.split('\n').find((l) => l.startsWith('BUNDLE_URL='))!;
@@ -138,7 +139,6 @@ describe('a real-time clock (--rtc)', () => {
       timeServer: undefined,
       bundleName: 'qms-bundle.tar.gz',
       bundleUrl: undefined,
-      nodeTarball: undefined,
       rtc: 'ds3231',
       writtenAt: '2026-11-27T21:00:00Z',
     });
@@ -168,7 +168,6 @@ describe('a real-time clock (--rtc)', () => {
       timeServer: undefined,
       bundleName: undefined,
       bundleUrl: undefined,
-      nodeTarball: undefined,
       writtenAt: 'now',
     });
     expect(plain).toContain("RTC=''");

@@ -12,7 +12,7 @@
 
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ import {
   type PiImage,
   rangeHash,
   sha256,
+  standInBundle,
 } from './pi-image.js';
 
 const execFile = promisify(execFileCb);
@@ -138,13 +139,8 @@ beforeAll(async () => {
     buildPiImage(dir.path, 'firstrun'),
     buildPiImage(dir.path, 'cloud-init'),
   ]);
-  // A small stand-in for `npm run bundle` (bundle.test.ts builds the real one).
-  const bundleDir = join(dir.path, 'bundle');
-  mkdirSync(join(bundleDir, 'dist', 'hub'), { recursive: true });
-  writeFileSync(join(bundleDir, 'dist', 'hub', 'main.js'), '// hub\n');
-  writeFileSync(join(bundleDir, 'package.json'), '{"name":"qms-one-stop","version":"0.1.0"}\n');
-  bundle = join(dir.path, 'qms-bundle.tar.gz');
-  execFileSync('tar', ['-czf', bundle, '-C', bundleDir, 'dist', 'package.json']);
+  // A small stand-in for `npm run bundle -- --arch arm64` (offline-install.test.ts writes the real one).
+  bundle = await standInBundle(dir.path);
   sshKeyFile = join(dir.path, 'id_ed25519.pub');
   writeFileSync(sshKeyFile, `${SSH_KEY}\n`);
   wifiFile = join(dir.path, 'wifi.txt');

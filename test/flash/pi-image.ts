@@ -17,11 +17,10 @@ const MTOOLS_ENV = { ...ENV, MTOOLS_SKIP_CHECK: '1' };
 
 export const SECTOR = 512;
 export const DISK_ID = '5e3da7a1';
-/** 96 MiB: 4 MiB gap, 48 MiB bootfs, 44 MiB rootfs. */
-const TOTAL_SECTORS = 196_608;
+/** 96 MiB by default: 4 MiB gap, 48 MiB bootfs, 44 MiB rootfs (a real bundle needs a larger bootfs). */
 const BOOT_START = 8192;
-const BOOT_SECTORS = 98_304;
-const ROOT_START = BOOT_START + BOOT_SECTORS;
+const ROOT_SECTORS = 90_112;
+const MIB_SECTORS = 2048;
 
 export type ImageKind = 'firstrun' | 'cloud-init';
 
@@ -40,8 +39,15 @@ export interface PiImage {
 
 export const BOOKWORM_CMDLINE = `console=serial0,115200 console=tty1 root=PARTUUID=${DISK_ID}-02 rootfstype=ext4 fsck.repair=yes rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot\n`;
 
-export async function buildPiImage(dir: string, kind: ImageKind): Promise<PiImage> {
-  const img = join(dir, `raspios-${kind}.img`);
+export async function buildPiImage(
+  dir: string,
+  kind: ImageKind,
+  options: { bootMiB?: number } = {},
+): Promise<PiImage> {
+  const BOOT_SECTORS = (options.bootMiB ?? 48) * MIB_SECTORS;
+  const ROOT_START = BOOT_START + BOOT_SECTORS;
+  const TOTAL_SECTORS = ROOT_START + ROOT_SECTORS;
+  const img = join(dir, `raspios-${kind}${options.bootMiB ? `-${options.bootMiB}` : ''}.img`);
   await execFile('truncate', ['-s', String(TOTAL_SECTORS * SECTOR), img]);
   const table = [
     'label: dos',
@@ -60,6 +66,7 @@ export async function buildPiImage(dir: string, kind: ImageKind): Promise<PiImag
   });
 
   // bootfs: FAT32 with 512-byte clusters (48 MiB is below FAT32's minimum otherwise).
+  // (Staging folders are per image: two kinds or sizes can be built at once.)
   await execFile(
     'mkfs.vfat',
     ['-F', '32', '-s', '1', '-n', 'bootfs', '--offset', String(BOOT_START), img, String(BOOT_SECTORS / 2)],
@@ -99,7 +106,7 @@ export async function buildPiImage(dir: string, kind: ImageKind): Promise<PiImag
       Buffer.from('# This is the network-config file for cloud-init.\nnetwork:\n  version: 2\n'),
     );
   }
-  const staging = join(dir, `boot-${kind}`);
+  const staging = `${img}.boot`;
   mkdirSync(join(staging, 'overlays'), { recursive: true });
   for (const [path, data] of bootFiles) writeFileSync(join(staging, path), data);
   const fat = `${img}@@${BOOT_START * SECTOR}`;
@@ -109,7 +116,7 @@ export async function buildPiImage(dir: string, kind: ImageKind): Promise<PiImag
   }
 
   // rootfs: ext4 filled from a folder.
-  const rootDir = join(dir, `root-${kind}`);
+  const rootDir = `${img}.root`;
   const rootFiles = new Map<string, Buffer>([
     [
       'etc/fstab',
@@ -215,4 +222,25 @@ export function rangeHash(path: string, start: number, end: number): string {
     closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+/**
+ * A small stand-in for `npm run bundle -- --arch ARCH`, enough for scripts/flash's
+ * checks (BUNDLE.json first, with the target and the runtime); test/arm64 builds
+ * the real one. `arch: null` gives a bundle of the old kind, without a runtime.
+ */
+export async function standInBundle(dir: string, arch: string | null = 'arm64'): Promise<string> {
+  const tree = join(dir, `stand-in-bundle-${arch}`);
+  mkdirSync(join(tree, 'dist', 'hub'), { recursive: true });
+  writeFileSync(join(tree, 'dist', 'hub', 'main.js'), '// hub\n');
+  writeFileSync(join(tree, 'package.json'), '{"name":"qms-one-stop","version":"0.1.0"}\n');
+  if (arch)
+    writeFileSync(
+      join(tree, 'BUNDLE.json'),
+      `${JSON.stringify({ name: 'qms', version: '0.1.0', arch, node: { version: '20.20.2' } }, null, 2)}\n`,
+    );
+  else writeFileSync(join(tree, 'BUNDLE.json'), '{"name":"qms","version":"0.1.0","nodeModules":null}\n');
+  const out = join(dir, `qms-bundle-${arch}.tar.gz`);
+  await execFile('tar', ['--sort=name', '-czf', out, '-C', tree, '.']);
+  return out;
 }

@@ -9,12 +9,16 @@ import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/hub.js';
-import { buildPiImage, type PiImage, sha256 } from './pi-image.js';
+import { buildPiImage, type PiImage, sha256, standInBundle } from './pi-image.js';
 
 const execFile = promisify(execFileCb);
 const FLASH = join(import.meta.dirname, '..', '..', 'scripts', 'flash');
+
+// About twenty refusals run at once, each starting scripts/flash (tsx) several
+// times: on a busy 2-core machine one start takes seconds.
+vi.setConfig({ testTimeout: 90_000 });
 
 let dir: { path: string; remove: () => void };
 let image: PiImage;
@@ -157,8 +161,7 @@ beforeAll(async () => {
   imageHash = sha256(readFileSync(image.xz));
   secret = join(dir.path, 'kiosk-01.secret');
   writeFileSync(secret, 'a-secret\n');
-  bundle = join(dir.path, 'qms-bundle.tar.gz');
-  writeFileSync(bundle, 'not checked before first boot');
+  bundle = await standInBundle(dir.path);
 
   // A block major that no driver has registered: opening such a node fails (ENXIO).
   const text = readFileSync('/proc/devices', 'utf8');
@@ -292,6 +295,22 @@ describe('bad arguments: exit 2, nothing written', () => {
     const target = freshTarget();
     const args = kiosk(target).map((a) => (a === bundle ? join(dir.path, 'no-bundle.tar.gz') : a));
     expectRefused(await flash(args), 2, /--bundle: .*no-bundle\.tar\.gz is not a readable file/, target);
+  });
+
+  it.concurrent('a bundle that is not for a Raspberry Pi, or that needs npm on the device, or no bundle at all', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        await standInBundle(dir.path, 'x64'),
+        /is for x64; a Raspberry Pi \(64-bit OS\) needs `npm run bundle -- --arch arm64`/,
+      ],
+      [await standInBundle(dir.path, null), /carries no Node\.js runtime .*build it again/],
+      [secret, /is not a bundle from `npm run bundle -- --arch arm64`/],
+    ];
+    for (const [wrong, message] of cases) {
+      const target = freshTarget();
+      const args = kiosk(target).map((a) => (a === bundle ? wrong : a));
+      expectRefused(await flash(args), 2, message, target);
+    }
   });
 });
 

@@ -3,8 +3,9 @@
 // all (an unknown key is only a warning, so any output fails), and each unit
 // has what its program needs: restart with a back-off, a state directory,
 // the journal, its supplementary groups, and the hardening options.
-// The units are copied to a temporary folder with /usr/bin/node pointed at
-// this Node (verify checks that the binary exists); the real files stay real.
+// The units run the bundle's own Node.js (/opt/qms/node/bin/node); they are
+// copied to a temporary folder with it pointed at this Node (verify checks
+// that the binary exists); the real files stay real.
 
 import { execFile as execFileCb } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROGRAMS } from '../../scripts/bundle.js';
+import { BUNDLED_NODE, PROGRAMS } from '../../scripts/bundle.js';
 import { DEVICE_PATHS } from '../../scripts/flash-lib/config.js';
 import { ROLE_GROUPS, unitName } from '../../scripts/flash-lib/first-boot.js';
 import { FLASH_ROLES } from '../../scripts/flash-lib/options.js';
@@ -59,7 +60,10 @@ function directives(text: string): Map<string, string[]> {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qms-units-'));
   for (const name of readdirSync(UNITS)) {
-    const text = readFileSync(join(UNITS, name), 'utf8').replaceAll('/usr/bin/node', process.execPath);
+    const text = readFileSync(join(UNITS, name), 'utf8').replaceAll(
+      `/opt/qms/${BUNDLED_NODE}`,
+      process.execPath,
+    );
     writeFileSync(join(dir, name), text);
   }
   // verify takes instances, not templates: the back-off as the kiosk's OnFailure= starts it.
@@ -94,7 +98,7 @@ describe('what each unit gives its program', () => {
     const text = readFileSync(join(UNITS, unitName(role)), 'utf8');
     const d = directives(text);
     const one = (key: string) => d.get(key)?.[0];
-    const program = `/usr/bin/node /opt/qms/${PROGRAMS[role]}`;
+    const program = `/opt/qms/${BUNDLED_NODE} /opt/qms/${PROGRAMS[role]}`;
     expect(one('ExecStart')).toBe(
       role === 'hub' ? program : `${program} --config ${DEVICE_PATHS.config(role)}`,
     );
