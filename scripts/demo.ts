@@ -159,7 +159,13 @@ async function startDemoKiosk(dataDir: string, mqttUrl: string, httpUrl: string,
 
 async function main() {
   const config = await loadHubConfig();
-  const hub = await startHub(config, createLogger('hub'));
+  // A developer's computer keeps its own time: the demo trusts it rather than
+  // greet a newcomer with the "confirm the time" banner that an office hub
+  // with no NTP and no RTC shows (docs/deployment.md, Time).
+  const hub = await startHub(
+    { ...config, clock: { ...config.clock, trustSystemClock: true } },
+    createLogger('hub'),
+  );
   const mqttUrl = `mqtt://127.0.0.1:${hub.mqttPort}`;
   const httpUrl = `http://127.0.0.1:${hub.httpPort}`;
 

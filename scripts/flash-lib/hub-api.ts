@@ -91,6 +91,12 @@ export async function registerDevice(input: RegisterInput): Promise<string> {
     }
     return reply.token;
   } finally {
-    if (signedIn) await call('/api/session', { method: 'DELETE', headers: { cookie } }).catch(() => {});
+    // The hub takes state-changing requests only as JSON, sign-out included.
+    if (signedIn)
+      await call('/api/session', {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json', cookie },
+        body: '{}',
+      }).catch(() => {});
   }
 }
