@@ -9,6 +9,7 @@ import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import QRCode from 'qrcode';
 import { kioskText } from '../../shared/text/vi/kiosk.js';
 import { fillText } from '../../shared/text/vi.js';
+import { localTime } from '../../shared/time/local-time.js';
 
 /** Printable dots across the paper at 203 dpi (8 dots/mm): 48 mm on 58 mm paper, 72 mm on 80 mm. */
 export const PAPER_DOTS = { 58: 384, 80: 576 } as const;
@@ -135,20 +136,8 @@ const pad = (n: number) => String(n).padStart(2, '0');
 
 /** "09:30 – 28/11/2025" in the office's time zone. */
 export function formatIssuedAt(ms: number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.hour}:${parts.minute} – ${parts.day}/${parts.month}/${parts.year}`;
+  const t = localTime(ms, timeZone);
+  return `${t.hour}:${t.minute} – ${t.day}/${t.month}/${t.year}`;
 }
 
 export function formatWait(seconds: number | null, offline: boolean): string {

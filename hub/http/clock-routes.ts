@@ -6,25 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import { clockText } from '../../shared/text/vi/clock.js';
 import { fillText } from '../../shared/text/vi.js';
+import { localTime } from '../../shared/time/local-time.js';
 import { errorBody, errorSchema } from './route-helpers.js';
 import type { RouteDeps } from './server.js';
 
 /** "07:42 27/11/2026" in the office's time zone, for messages. */
 export function officeTime(ms: number, timeZone: string): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(ms)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.hour}:${p.minute} ${p.day}/${p.month}/${p.year}`;
+  const t = localTime(ms, timeZone);
+  return `${t.hour}:${t.minute} ${t.day}/${t.month}/${t.year}`;
 }
 
 export function registerClockRoutes(app: FastifyInstance, deps: RouteDeps): void {

@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { localTime } from '../../shared/time/local-time.js';
 import type { Db } from './db.js';
 
 /** Room a backup leaves on its disk, for the store's own writes meanwhile. */
@@ -54,19 +55,7 @@ export interface BackupFile {
 
 /** Local date ("YYYY-MM-DD") and time ("HHMM") of an instant in a time zone. */
 export function localStamp(at: number, timeZone: string): { date: string; hhmm: string; stamp: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  ) as Record<string, string>;
+  const parts = localTime(at, timeZone);
   const date = `${parts.year}-${parts.month}-${parts.day}`;
   const hhmm = `${parts.hour}${parts.minute}`;
   return { date, hhmm, stamp: `${date}-${hhmm}` };
