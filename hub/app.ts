@@ -12,6 +12,7 @@ import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
 import type { MqttLimits } from './broker/limits.js';
+import { type CentralLink, type CentralSettings, startCentralLink } from './central/link.js';
 import type { TrustedClock } from './clock/clock.js';
 import { type ClockOptions, createClock, DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
 import { type HubConfig, hubConfigSchema } from './config.js';
@@ -48,6 +49,8 @@ export interface HubOptions {
   clock?: ClockOptions;
   /** Automatic backups (hub config `backup`); defaults when left out. */
   backup?: Partial<HubConfig['backup']>;
+  /** The province centre (hub config `central`, docs/central.md); disabled when left out. */
+  central?: Partial<CentralSettings>;
 }
 
 export interface Hub {
@@ -66,6 +69,8 @@ export interface Hub {
   rollover: DayRollover;
   storeHealth: StoreHealth;
   backups: BackupService;
+  /** The link to the province centre, when enabled. */
+  central: CentralLink | null;
   stop(): Promise<void>;
 }
 
@@ -143,6 +148,14 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   const settings = { ...defaultQueueSettings, ...store.getSetting<Partial<QueueSettings>>('queue') };
   const state = store.loadState(settings, today());
   const service = new QueueService(store, state, { now, newId: randomUUID, trusted: () => clock.trusted });
+  // Every change from here on is recorded for the province centre in its own transaction (when enabled).
+  const central = startCentralLink(options.central, {
+    db,
+    service,
+    now,
+    site: options.site,
+    log: log.child('central'),
+  });
 
   // Daily backups; a hub that was off at backup time backs up now, while it
   // goes on starting (online backup).
@@ -217,6 +230,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         devicesOnline: broker?.connectedDevices().length ?? 0,
         mqttConnections: broker?.connections(),
         store: { fault: storeHealth.fault, backup: backups.status() satisfies BackupStatus },
+        central: central?.health() ?? { enabled: false },
         metrics: metrics.snapshot(),
       }),
     },
@@ -255,6 +269,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
     metrics,
     storeHealth,
     backups,
+    central,
     clock,
     rollover,
     async stop() {
@@ -264,6 +279,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         await backups.stop();
         board.stop();
         publisher.stop();
+        await central?.stop();
         await http.close();
         await broker?.close();
       } finally {
