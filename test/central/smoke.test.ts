@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import type { Central } from '../../central/app.js';
+import { centreHolds, simulatedOffice, startTestCentral } from '../helpers/central.js';
+import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+
+let broker: TestMosquitto;
+let postgres: TestPostgres;
+let central: Central;
+
+beforeAll(async () => {
+  [broker, postgres] = await Promise.all([startMosquitto(), startPostgres()]);
+  central = await startTestCentral(broker, await postgres.createDatabase('smoke'));
+}, 60_000);
+
+afterAll(async () => {
+  await central?.stop();
+  await broker?.remove();
+  await postgres?.remove();
+});
+
+test('a simulated office reaches PostgreSQL and is acknowledged', async () => {
+  const office = await simulatedOffice(broker, 'office-a');
+  office.issue(500);
+  await vi.waitFor(
+    async () => {
+      expect(office.outbox.state().ackedSeq).toBe(500);
+    },
+    { timeout: 20_000, interval: 200 },
+  );
+  const holds = await centreHolds(central.pool, 'office-a');
+  expect(holds).toEqual({ events: 500, distinctSeqs: 500, distinctIds: 500, maxSeq: 500, acked: 500 });
+  expect(office.outbox.stats().pending).toBe(0);
+  await office.stop();
+}, 60_000);
