@@ -26,7 +26,10 @@ export interface Central {
   stop(): Promise<void>;
 }
 
-export async function startCentral(config: CentralConfig, log: Logger = createLogger('central')): Promise<Central> {
+export async function startCentral(
+  config: CentralConfig,
+  log: Logger = createLogger('central'),
+): Promise<Central> {
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolSize });
   // An idle connection lost with a PostgreSQL restart must not crash the program.
   pool.on('error', (error) => log.warn('database connection lost', { error: error.message }));
@@ -40,7 +43,8 @@ export async function startCentral(config: CentralConfig, log: Logger = createLo
   const initialAdminPassword = await createFirstAdministrator(accounts);
   const partitions = new Partitions(pool);
   const password =
-    config.mqtt.password ?? (config.mqtt.passwordFile ? readFileSync(config.mqtt.passwordFile, 'utf8').trim() : undefined);
+    config.mqtt.password ??
+    (config.mqtt.passwordFile ? readFileSync(config.mqtt.passwordFile, 'utf8').trim() : undefined);
   const consumer = new Consumer({
     url: config.mqtt.url,
     username: config.mqtt.username,
@@ -92,7 +96,12 @@ async function createFirstAdministrator(accounts: CentralAccounts): Promise<stri
   if ((await accounts.count()) > 0) return null;
   const password = generatePassword();
   const created = await accounts.create(
-    { username: 'admin', displayName: 'Quản trị tỉnh', role: 'admin', passwordHash: await hashPassword(password) },
+    {
+      username: 'admin',
+      displayName: 'Quản trị tỉnh',
+      role: 'admin',
+      passwordHash: await hashPassword(password),
+    },
     Date.now(),
   );
   return created ? password : null;

@@ -23,9 +23,7 @@ export const centralConfigSchema = z.strictObject({
   name: nonEmpty.max(200).default('Công an tỉnh'),
   /** Dates of the reports and times on the pages. */
   timeZone: timeZone.default('Asia/Ho_Chi_Minh'),
-  http: z
-    .strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(8090) })
-    .prefault({}),
+  http: z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(8090) }).prefault({}),
   mqtt: z
     .strictObject({
       /** The central broker (Mosquitto): mqtts://host:8883, or mqtt://127.0.0.1:1883 on the same machine. */

@@ -51,7 +51,14 @@ export class Consumer {
   private readonly chains = new Map<string, Promise<void>>();
   private running = 0;
   private readonly waiters: (() => void)[] = [];
-  readonly stats: ConsumerStats = { connected: false, batches: 0, stored: 0, duplicates: 0, refused: 0, failed: 0 };
+  readonly stats: ConsumerStats = {
+    connected: false,
+    batches: 0,
+    stored: 0,
+    duplicates: 0,
+    refused: 0,
+    failed: 0,
+  };
   /** Told after each batch stored (tests, the benchmark). */
   onStored: ((officeId: string, ackedSeq: number) => void) | undefined;
 
@@ -80,6 +87,7 @@ export class Consumer {
           return;
         }
         log.info('subscribed', { topic: centralTopics.shared(this.options.shareGroup) });
+        void this.announce();
       });
     });
     client.on('close', () => {
@@ -103,6 +111,27 @@ export class Consumer {
     await Promise.allSettled([...this.chains.values()]);
   }
 
+  /**
+   * Tell every known office where the centre stands, asking it to send the
+   * rest now: after a restart of this service or of the broker, batches in
+   * flight were lost, and the offices would otherwise wait for their resend timer.
+   */
+  private async announce(): Promise<void> {
+    try {
+      const { rows } = await this.options.pool.query<{ id: string; acked_seq: string }>(
+        'SELECT id, acked_seq FROM offices',
+      );
+      for (const r of rows)
+        this.client?.publish(
+          centralTopics.ack(r.id),
+          JSON.stringify({ v: CENTRAL_PROTOCOL_VERSION, seq: Number(r.acked_seq), resend: true }),
+          { qos: 1 },
+        );
+    } catch (error) {
+      this.options.log.warn('offices not told to resend', { error: (error as Error).message });
+    }
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
     const officeId = officeOfTopic(topic);
     const { log } = this.options;
@@ -114,7 +143,8 @@ export class Consumer {
     let batch: ReturnType<typeof centralBatch.parse>;
     try {
       const parsed = centralBatch.safeParse(JSON.parse(payload.toString()));
-      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       batch = parsed.data;
     } catch (error) {
       this.stats.refused++;
@@ -145,7 +175,10 @@ export class Consumer {
       this.stats.stored += result.stored;
       this.stats.duplicates += result.duplicates;
       if (result.lost > 0)
-        this.options.log.warn('office reports events lost from its full outbox', { office: officeId, lost: result.lost });
+        this.options.log.warn('office reports events lost from its full outbox', {
+          office: officeId,
+          lost: result.lost,
+        });
       this.client?.publish(
         centralTopics.ack(officeId),
         JSON.stringify({ v: CENTRAL_PROTOCOL_VERSION, seq: result.ackedSeq }),

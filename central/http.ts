@@ -97,15 +97,20 @@ function csv(rows: (string | number | null)[][]): string {
   return `\uFEFF${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
-export async function buildCentralHttp(deps: CentralHttpDeps): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
+export async function buildCentralHttp(
+  deps: CentralHttpDeps,
+): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
   const { log, pool } = deps;
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024, forceCloseConnections: true });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) return reply.code(400).send(errorBody('bad_request', error.message));
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
       log.error('request failed', { method: request.method, url: request.url, error });
-      return reply.code(500).send(errorBody('central_error', 'the centre could not complete the request; try again'));
+      return reply
+        .code(500)
+        .send(errorBody('central_error', 'the centre could not complete the request; try again'));
     }
     return reply.code(status).send(errorBody(error.code?.toLowerCase() ?? 'bad_request', error.message));
   });
@@ -140,7 +145,10 @@ export async function buildCentralHttp(deps: CentralHttpDeps): Promise<{ app: Fa
       now,
       targetMinutes: deps.targetMinutes,
       offices,
-      alarms: alarmsOf(offices, now, { targetMinutes: deps.targetMinutes, silentMinutes: deps.silentMinutes }),
+      alarms: alarmsOf(offices, now, {
+        targetMinutes: deps.targetMinutes,
+        silentMinutes: deps.silentMinutes,
+      }),
     };
   });
 
@@ -192,9 +200,22 @@ export async function buildCentralHttp(deps: CentralHttpDeps): Promise<{ app: Fa
       const range = dates(request.query);
       if (range.error !== null) return reply.code(400).send(errorBody('bad_request', range.error));
       const rows = await serviceLevels(pool, range.from, range.to, deps.targetMinutes);
-      if (request.query.format !== 'csv') return { from: range.from, to: range.to, targetMinutes: deps.targetMinutes, rows };
+      if (request.query.format !== 'csv')
+        return { from: range.from, to: range.to, targetMinutes: deps.targetMinutes, rows };
       const table = [
-        [T.office, T.officeId, T.date, T.issued, T.called, T.served, T.noShows, T.withinTarget, T.serviceLevel, T.avgWait, T.maxWait],
+        [
+          T.office,
+          T.officeId,
+          T.date,
+          T.issued,
+          T.called,
+          T.served,
+          T.noShows,
+          T.withinTarget,
+          T.serviceLevel,
+          T.avgWait,
+          T.maxWait,
+        ],
         ...rows.map((r) => [
           r.officeName,
           r.officeId,
@@ -249,16 +270,29 @@ export async function buildCentralHttp(deps: CentralHttpDeps): Promise<{ app: Fa
   const hubAssets = loadDir(join(root, 'hub', 'web', 'assets'));
   const assets = loadDir(join(root, 'central', 'web', 'assets'));
   for (const name of ['common.js', 'login.js', 'style.css']) assets.set(name, hubAssets.get(name)!);
-  assets.set('text.js', asset(Buffer.from(`export default ${JSON.stringify({ ...uiText, central: centralText })};\n`), TYPES['.js']!));
-  assets.set('site.js', asset(Buffer.from(`export default ${JSON.stringify(deps.province)};\n`), TYPES['.js']!));
+  assets.set(
+    'text.js',
+    asset(
+      Buffer.from(`export default ${JSON.stringify({ ...uiText, central: centralText })};\n`),
+      TYPES['.js']!,
+    ),
+  );
+  assets.set(
+    'site.js',
+    asset(Buffer.from(`export default ${JSON.stringify(deps.province)};\n`), TYPES['.js']!),
+  );
   const pages = loadDir(join(root, 'central', 'web', 'pages'));
-  pages.set('login.html', asset(readFileSync(join(root, 'hub', 'web', 'pages', 'login.html')), TYPES['.html']!));
+  pages.set(
+    'login.html',
+    asset(readFileSync(join(root, 'hub', 'web', 'pages', 'login.html')), TYPES['.html']!),
+  );
   for (const name of ['login', 'dashboard', 'reports']) {
     const page = pages.get(`${name}.html`)!;
     app.get(`/${name}`, async (request, reply) => sendAsset(request, reply, page, 'no-cache'));
   }
   // The sign-in page goes to /console or /admin when no page was asked for.
-  for (const path of ['/', '/console', '/admin']) app.get(path, async (_r, reply) => reply.redirect('/dashboard'));
+  for (const path of ['/', '/console', '/admin'])
+    app.get(path, async (_r, reply) => reply.redirect('/dashboard'));
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const a = assets.get(request.params.name);
     if (!a) return reply.code(404).send(errorBody('not_found', `no asset ${request.params.name}`));

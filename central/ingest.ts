@@ -90,12 +90,14 @@ export async function storeBatch(
       if (batch.lost && batch.lost.to > acked) {
         for (let s = Math.max(batch.lost.from, acked + 1); s <= batch.lost.to; s++) handled.add(s);
       }
-      const pending = await client.query<{ seq: string }>('SELECT seq FROM pending_seqs WHERE office_id = $1', [
-        officeId,
-      ]);
+      const pending = await client.query<{ seq: string }>(
+        'SELECT seq FROM pending_seqs WHERE office_id = $1',
+        [officeId],
+      );
       const waiting = new Set(pending.rows.map((r) => Number(r.seq)));
       if (batch.lost && batch.lost.to > acked) {
-        for (let s = Math.max(batch.lost.from, acked + 1); s <= batch.lost.to; s++) if (!waiting.has(s)) lost++;
+        for (let s = Math.max(batch.lost.from, acked + 1); s <= batch.lost.to; s++)
+          if (!waiting.has(s)) lost++;
       }
       for (const s of waiting) handled.add(s);
       let next = acked;
@@ -117,7 +119,8 @@ export async function storeBatch(
          WHERE id = $1`,
         [officeId, next, lost, newest],
       );
-      if (inserted.length > 0 || lost > 0) await client.query("SELECT pg_notify('qms_central', $1)", [officeId]);
+      if (inserted.length > 0 || lost > 0)
+        await client.query("SELECT pg_notify('qms_central', $1)", [officeId]);
       return { ackedSeq: next, stored: inserted.length, duplicates: fresh.length - inserted.length, lost };
     });
   } finally {
@@ -203,7 +206,12 @@ async function applyLive(client: PoolClient, officeId: string, events: CentralEv
   // The office's day: the latest day change or ticket date it has told of.
   let day: string | null = null;
   for (const e of events) {
-    const d = e.data.type === 'day' ? e.data.serviceDate : e.data.type === 'ticket' ? e.data.ticket.serviceDate : null;
+    const d =
+      e.data.type === 'day'
+        ? e.data.serviceDate
+        : e.data.type === 'ticket'
+          ? e.data.ticket.serviceDate
+          : null;
     if (d && (!day || d > day)) day = d;
   }
   if (day) {
@@ -212,7 +220,10 @@ async function applyLive(client: PoolClient, officeId: string, events: CentralEv
       [officeId, day],
     );
     if (moved.rowCount)
-      await client.query('DELETE FROM live_tickets WHERE office_id = $1 AND service_date < $2', [officeId, day]);
+      await client.query('DELETE FROM live_tickets WHERE office_id = $1 AND service_date < $2', [
+        officeId,
+        day,
+      ]);
   }
   let call: CentralEvent | null = null;
   for (const e of events)

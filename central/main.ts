@@ -16,6 +16,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) log.error(error.message);
-  else log.error('central failed to start', { error: error instanceof Error ? (error.stack ?? error.message) : error });
+  else
+    log.error('central failed to start', {
+      error: error instanceof Error ? (error.stack ?? error.message) : error,
+    });
   process.exit(1);
 });

@@ -117,11 +117,15 @@ export async function migrate(pool: Pool): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock(727001)');
-    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())',
+    );
     const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
     const current = rows[0]?.v ?? 0;
     if (current > LATEST_SCHEMA)
-      throw new Error(`the central store has schema ${current}, this program knows up to ${LATEST_SCHEMA}: install the newer version`);
+      throw new Error(
+        `the central store has schema ${current}, this program knows up to ${LATEST_SCHEMA}: install the newer version`,
+      );
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       await inTransaction(client, async () => {

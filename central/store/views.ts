@@ -32,7 +32,13 @@ export interface OfficeLive {
   } | null;
 }
 
-export type AlarmKind = 'long_wait' | 'devices_offline' | 'paper_low' | 'no_counter_open' | 'silent' | 'lost_events';
+export type AlarmKind =
+  | 'long_wait'
+  | 'devices_offline'
+  | 'paper_low'
+  | 'no_counter_open'
+  | 'silent'
+  | 'lost_events';
 
 export interface Alarm {
   officeId: string;
@@ -107,14 +113,26 @@ export function alarmsOf(
       const minutes = Math.floor((now - o.oldestWaitingAt) / 60_000);
       if (minutes >= settings.targetMinutes) out.push({ officeId: o.id, kind: 'long_wait', value: minutes });
     }
-    if (o.waiting > 0 && o.countersOpen === 0) out.push({ officeId: o.id, kind: 'no_counter_open', value: o.waiting });
+    if (o.waiting > 0 && o.countersOpen === 0)
+      out.push({ officeId: o.id, kind: 'no_counter_open', value: o.waiting });
     if (o.devicesOffline > 0) out.push({ officeId: o.id, kind: 'devices_offline', value: o.devicesOffline });
     if (o.paperLow > 0) out.push({ officeId: o.id, kind: 'paper_low', value: o.paperLow });
     if (o.lostEvents > 0) out.push({ officeId: o.id, kind: 'lost_events', value: o.lostEvents });
-    if (o.lastReceivedAt !== null && now - o.lastReceivedAt > settings.silentMinutes * 60_000 && o.waiting > 0)
+    if (
+      o.lastReceivedAt !== null &&
+      now - o.lastReceivedAt > settings.silentMinutes * 60_000 &&
+      o.waiting > 0
+    )
       out.push({ officeId: o.id, kind: 'silent', value: Math.floor((now - o.lastReceivedAt) / 60_000) });
   }
-  const order: AlarmKind[] = ['long_wait', 'no_counter_open', 'silent', 'devices_offline', 'paper_low', 'lost_events'];
+  const order: AlarmKind[] = [
+    'long_wait',
+    'no_counter_open',
+    'silent',
+    'devices_offline',
+    'paper_low',
+    'lost_events',
+  ];
   return out.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
 }
 

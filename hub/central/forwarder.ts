@@ -179,10 +179,12 @@ export class CentralForwarder {
 
   private onAck(payload: Buffer): void {
     let seq: number;
+    let resend = false;
     try {
       const ack = centralAck.safeParse(JSON.parse(payload.toString()));
       if (!ack.success) throw new Error(ack.error.issues[0]?.message ?? 'bad acknowledgement');
       seq = ack.data.seq;
+      resend = ack.data.resend === true;
     } catch (error) {
       this.options.log.warn('central: acknowledgement ignored', {
         error: error instanceof Error ? error.message : String(error),
@@ -196,6 +198,16 @@ export class CentralForwarder {
       // The store refused the trim (disk full, I/O error): the events stay and go again later.
       this.options.log.error('central: acknowledgement not saved', { error });
       return;
+    }
+    if (resend) {
+      // The centre came back: everything it has not acknowledged goes again now.
+      this.nextSeq = Math.max(seq, this.outbox.state().ackedSeq) + 1;
+      this.lastProgressAt = Date.now();
+      this.resendMs = this.options.resendMs;
+      if (outcome !== 'ahead') {
+        this.schedulePump();
+        return;
+      }
     }
     if (outcome === 'stale') return;
     this.lastProgressAt = Date.now();

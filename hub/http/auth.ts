@@ -161,7 +161,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       for (const k of keys) limiter.succeed(k);
       const token = await accounts.startSession(username, now());
       await accounts.audit({ username, action: 'sign-in', detail: { ip: request.ip } }, now());
-      reply.header('set-cookie', sessionCookie(cookieName, token, SESSION_HOURS * 3600, request.protocol === 'https'));
+      reply.header(
+        'set-cookie',
+        sessionCookie(cookieName, token, SESSION_HOURS * 3600, request.protocol === 'https'),
+      );
       return { username: account.username, displayName: account.displayName, role: account.role };
     },
   );
@@ -177,7 +180,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   app.delete('/api/session', { schema: { summary: 'Sign out' } }, async (request, reply) => {
     const token = cookies(request)[cookieName];
     if (token) await accounts.endSession(token);
-    if (request.account) await accounts.audit({ username: request.account.username, action: 'sign-out' }, now());
+    if (request.account)
+      await accounts.audit({ username: request.account.username, action: 'sign-out' }, now());
     reply.header('set-cookie', sessionCookie(cookieName, '', 0, request.protocol === 'https'));
     return { ok: true };
   });

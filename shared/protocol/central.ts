@@ -140,5 +140,11 @@ export type CentralBatch = z.infer<typeof centralBatch>;
 export const centralAck = z.object({
   v: z.literal(CENTRAL_PROTOCOL_VERSION),
   seq: z.number().int().min(0),
+  /**
+   * The central service (re)connected: what it had been sent and had not
+   * stored may be gone (a restart, a broker without persistence), so the
+   * office sends everything after `seq` again now rather than at its resend timer.
+   */
+  resend: z.boolean().optional(),
 });
 export type CentralAck = z.infer<typeof centralAck>;

@@ -4,11 +4,11 @@
 // of their own, optionally through a TCP proxy that can cut the link.
 
 import type pg from 'pg';
+import { type Central, startCentral } from '../../central/app.js';
+import { centralConfigSchema } from '../../central/config.js';
 import { CentralForwarder } from '../../hub/central/forwarder.js';
 import { Outbox } from '../../hub/central/outbox.js';
 import { type Db, openDb } from '../../hub/store/db.js';
-import { type Central, startCentral } from '../../central/app.js';
-import { centralConfigSchema } from '../../central/config.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
 import type { CentralEventData } from '../../shared/protocol/central.js';
 import { tempDir } from './hub.js';
@@ -26,7 +26,10 @@ export async function startTestCentral(
     mqtt: { url: broker.localUrl, username: 'central', password: broker.centralPassword },
     postgres: { url: databaseUrl, poolSize: 6 },
   });
-  return startCentral(config, createLogger('central', { sink: options.logs ?? memorySink(), level: 'debug', timestamps: false }));
+  return startCentral(
+    config,
+    createLogger('central', { sink: options.logs ?? memorySink(), level: 'debug', timestamps: false }),
+  );
 }
 
 export interface SimulatedOffice {
@@ -74,7 +77,13 @@ export function ticketIssued(officeId: string, at: number): CentralEventData {
 export async function simulatedOffice(
   broker: TestMosquitto,
   id: string,
-  options: { resendMs?: number; windowEvents?: number; batchEvents?: number; maxEvents?: number; password?: string } = {},
+  options: {
+    resendMs?: number;
+    windowEvents?: number;
+    batchEvents?: number;
+    maxEvents?: number;
+    password?: string;
+  } = {},
 ): Promise<SimulatedOffice> {
   const password = options.password ?? broker.addOffice(id);
   const dir = tempDir(`qms-office-${id}-`);

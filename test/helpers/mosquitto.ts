@@ -6,8 +6,8 @@
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './hub.js';
 
@@ -37,10 +37,63 @@ const sh = (cmd: string, args: string[], cwd?: string) =>
 
 /** A CA and a server certificate for 127.0.0.1 / localhost. */
 export function makeCertificates(dir: string): void {
-  sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=QMS test CA', '-keyout', 'ca.key', '-out', 'ca.crt'], dir);
-  sh('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr'], dir);
+  sh(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=QMS test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    ],
+    dir,
+  );
+  sh(
+    'openssl',
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+    ],
+    dir,
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  sh('openssl', ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.crt'], dir);
+  sh(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'server.crt',
+    ],
+    dir,
+  );
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -113,7 +166,12 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     caFile: join(dir, 'ca.crt'),
     centralPassword,
     addOffice(officeId) {
-      const printed = sh(join(process.cwd(), 'central', 'mosquitto', 'add-office'), [officeId, '--passwd', join(dir, 'passwd'), '--no-reload']);
+      const printed = sh(join(process.cwd(), 'central', 'mosquitto', 'add-office'), [
+        officeId,
+        '--passwd',
+        join(dir, 'passwd'),
+        '--no-reload',
+      ]);
       chmodSync(join(dir, 'passwd'), 0o644);
       (child as ChildProcess | null)?.kill('SIGHUP');
       const password = /^password: (\S+)$/m.exec(printed)?.[1];

@@ -2,7 +2,7 @@
 // alarms above. Redrawn when the centre stores an office's change (server-
 // sent events from the centre, fed by PostgreSQL notifications) and every
 // 15 s for the waiting times.
-import { api, clock, currentAccount, fill, h, T, site, toSignIn } from '/assets/common.js';
+import { api, clock, currentAccount, fill, h, site, T, toSignIn } from '/assets/common.js';
 
 const C = T.central;
 const $ = (id) => document.getElementById(id);
@@ -19,8 +19,8 @@ $('offices-title').textContent = C.offices;
 const H = C.headings;
 fill(
   $('office-head'),
-  [H.office, H.waiting, H.longest, H.serving, H.counters, H.devices, H.paper, H.lastCall, H.updated].map((t) =>
-    h('th', {}, t),
+  [H.office, H.waiting, H.longest, H.serving, H.counters, H.devices, H.paper, H.lastCall, H.updated].map(
+    (t) => h('th', {}, t),
   ),
 );
 
@@ -32,12 +32,21 @@ function draw(data) {
   const waiting = data.offices.reduce((s, o) => s + o.waiting, 0);
   const open = data.offices.reduce((s, o) => s + o.countersOpen, 0);
   const counters = data.offices.reduce((s, o) => s + o.counters, 0);
-  $('totals').textContent = fmt(C.totals, { offices: data.offices.length, waiting: num(waiting), open, counters });
+  $('totals').textContent = fmt(C.totals, {
+    offices: data.offices.length,
+    waiting: num(waiting),
+    open,
+    counters,
+  });
   fill(
     $('alarms'),
     data.alarms.length
       ? data.alarms.map((a) =>
-          h('li', { dataset: { office: a.officeId, kind: a.kind } }, fmt(C.alarm[a.kind], { office: names.get(a.officeId), value: a.value })),
+          h(
+            'li',
+            { dataset: { office: a.officeId, kind: a.kind } },
+            fmt(C.alarm[a.kind], { office: names.get(a.officeId), value: a.value }),
+          ),
         )
       : [h('li', { class: 'none' }, C.noAlarms)],
   );
@@ -59,13 +68,19 @@ function draw(data) {
               longest === null ? C.never : fmt(C.minutes, { n: longest }),
             ),
             h('td', { class: 'num' }, num(o.serving)),
-            h('td', { class: `num ${o.waiting > 0 && o.countersOpen === 0 ? 'bad' : ''}` }, `${o.countersOpen}/${o.counters}`),
+            h(
+              'td',
+              { class: `num ${o.waiting > 0 && o.countersOpen === 0 ? 'bad' : ''}` },
+              `${o.countersOpen}/${o.counters}`,
+            ),
             h('td', { class: `num ${o.devicesOffline ? 'bad' : ''}` }, num(o.devicesOffline)),
             h('td', { class: `num ${o.paperLow ? 'warn' : ''}` }, num(o.paperLow)),
             h(
               'td',
               { class: 'last-call' },
-              call ? `${fmt(C.call, { display: call.display, counter: call.counterName ?? call.counterId })} (${clock(call.at)})` : C.never,
+              call
+                ? `${fmt(C.call, { display: call.display, counter: call.counterName ?? call.counterId })} (${clock(call.at)})`
+                : C.never,
             ),
             h('td', {}, o.lastReceivedAt ? clock(o.lastReceivedAt) : C.never),
           );

@@ -1,6 +1,6 @@
 // Cross-office reports: service level per office and day, ratings per
 // officer; each table also as CSV (the same query, format=csv).
-import { api, currentAccount, fill, h, T, site, toSignIn } from '/assets/common.js';
+import { api, currentAccount, fill, h, site, T, toSignIn } from '/assets/common.js';
 
 const C = T.central;
 const K = C.columns;
@@ -32,22 +32,56 @@ async function show() {
     api('GET', `/api/reports/ratings?${q}`),
   ]);
   $('level-title').textContent = fmt(C.serviceLevelTitle, { target: level.targetMinutes });
-  fill($('level-head'), [K.office, K.date, K.issued, K.called, K.served, K.noShows, K.serviceLevel, K.avgWait, K.maxWait].map((t) => h('th', {}, t)));
+  fill(
+    $('level-head'),
+    [K.office, K.date, K.issued, K.called, K.served, K.noShows, K.serviceLevel, K.avgWait, K.maxWait].map(
+      (t) => h('th', {}, t),
+    ),
+  );
   fill(
     $('level-rows'),
     level.rows.length
       ? level.rows.map((r) =>
-          h('tr', {}, cells([r.officeName, r.serviceDate, r.issued, r.called, r.served, r.noShows,
-            r.serviceLevel === null ? null : `${Math.round(r.serviceLevel * 100)}%`, r.avgWaitSeconds, r.maxWaitSeconds])),
+          h(
+            'tr',
+            {},
+            cells([
+              r.officeName,
+              r.serviceDate,
+              r.issued,
+              r.called,
+              r.served,
+              r.noShows,
+              r.serviceLevel === null ? null : `${Math.round(r.serviceLevel * 100)}%`,
+              r.avgWaitSeconds,
+              r.maxWaitSeconds,
+            ]),
+          ),
         )
       : [h('tr', {}, h('td', { colspan: 9 }, C.noData))],
   );
   const levels = [...new Set(ratings.rows.flatMap((r) => Object.keys(r.levels)))].sort();
-  fill($('ratings-head'), [K.office, K.officer, K.ratings, K.score, K.avgScore, ...levels].map((t) => h('th', {}, t)));
+  fill(
+    $('ratings-head'),
+    [K.office, K.officer, K.ratings, K.score, K.avgScore, ...levels].map((t) => h('th', {}, t)),
+  );
   fill(
     $('ratings-rows'),
     ratings.rows.length
-      ? ratings.rows.map((r) => h('tr', {}, cells([r.officeName, r.officer || '—', r.ratings, r.score, r.avgScore, ...levels.map((l) => r.levels[l] ?? 0)])))
+      ? ratings.rows.map((r) =>
+          h(
+            'tr',
+            {},
+            cells([
+              r.officeName,
+              r.officer || '—',
+              r.ratings,
+              r.score,
+              r.avgScore,
+              ...levels.map((l) => r.levels[l] ?? 0),
+            ]),
+          ),
+        )
       : [h('tr', {}, h('td', { colspan: 5 }, C.noData))],
   );
 }
