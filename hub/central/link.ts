@@ -55,7 +55,9 @@ export function startCentralLink(
   const password = config.password ?? readFileSync(config.passwordFile!, 'utf8').trim();
   const ca = config.caFile ? readFileSync(config.caFile) : undefined;
   const outbox = new Outbox(deps.db, { maxEvents: config.maxEvents });
-  deps.service.recorder = new CentralRecorder(outbox, deps.now);
+  const recorder = new CentralRecorder(outbox, deps.now);
+  recorder.snapshot(deps.service.state);
+  deps.service.recorder = recorder;
   const forwarder = new CentralForwarder(outbox, {
     url: config.url!,
     officeId: config.officeId!,

@@ -109,6 +109,22 @@ export class CentralRecorder {
     for (const data of eventsOfChanges(changes, before)) this.outbox.record(data, at);
   }
 
+  /**
+   * Where the office stands (its day and every counter), recorded when the
+   * link starts: the centre then knows counters that have not changed since.
+   */
+  snapshot(state: QueueState): void {
+    const at = this.now();
+    this.outbox.db.transaction(() => {
+      this.outbox.record({ type: 'day', serviceDate: state.serviceDate }, at);
+      for (const c of state.counters.values())
+        this.outbox.record(
+          { type: 'counter', counterId: c.id, name: c.name, state: c.state, officer: c.officer },
+          at,
+        );
+    })();
+  }
+
   rating(rating: StoredRating, serviceDate: string, correction: boolean): void {
     this.outbox.record(
       {

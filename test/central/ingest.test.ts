@@ -33,3 +33,25 @@ test('a simulated office reaches PostgreSQL and is acknowledged', async () => {
   expect(office.outbox.stats().pending).toBe(0);
   await office.stop();
 }, 60_000);
+
+test('an outbox that filled while the link was down: the centre counts the dropped numbers as lost and goes on', async () => {
+  const office = await simulatedOffice(broker, 'office-full', { maxEvents: 100 });
+  office.issue(10);
+  await vi.waitFor(() => expect(office.outbox.state().ackedSeq).toBe(10), { timeout: 20_000, interval: 100 });
+  office.proxy.down();
+  office.proxy.cut();
+  office.issue(300);
+  expect(office.outbox.stats()).toMatchObject({ pending: 100, droppedThrough: 210 });
+  office.proxy.up();
+  await vi.waitFor(() => expect(office.outbox.state().ackedSeq).toBe(310), { timeout: 30_000, interval: 200 });
+  expect(await centreHolds(central.pool, 'office-full')).toEqual({
+    events: 110,
+    distinctSeqs: 110,
+    distinctIds: 110,
+    maxSeq: 310,
+    acked: 310,
+  });
+  const { rows } = await central.pool.query("SELECT lost_events FROM offices WHERE id = 'office-full'");
+  expect(Number(rows[0].lost_events)).toBe(200);
+  await office.stop();
+}, 60_000);
