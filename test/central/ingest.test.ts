@@ -43,7 +43,10 @@ test('an outbox that filled while the link was down: the centre counts the dropp
   office.issue(300);
   expect(office.outbox.stats()).toMatchObject({ pending: 100, droppedThrough: 210 });
   office.proxy.up();
-  await vi.waitFor(() => expect(office.outbox.state().ackedSeq).toBe(310), { timeout: 30_000, interval: 200 });
+  await vi.waitFor(() => expect(office.outbox.state().ackedSeq).toBe(310), {
+    timeout: 30_000,
+    interval: 200,
+  });
   expect(await centreHolds(central.pool, 'office-full')).toEqual({
     events: 110,
     distinctSeqs: 110,
