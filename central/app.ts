@@ -55,7 +55,8 @@ export async function startCentral(
     pool,
     partitions,
     log: log.child('ingest'),
-    concurrency: Math.max(1, config.postgres.poolSize - 2),
+    // Few workers, each storing many offices per transaction: fewer, larger commits.
+    concurrency: Math.max(1, Math.min(4, config.postgres.poolSize - 2)),
   });
   await consumer.start();
   const { app, stop: stopFeed } = await buildCentralHttp({

@@ -14,13 +14,18 @@ import type { Pool } from 'pg';
 import type { Logger } from '../shared/log/logger.js';
 import {
   CENTRAL_PROTOCOL_VERSION,
+  type CentralBatch,
   centralBatch,
   centralTopics,
   MAX_BATCH_BYTES,
   officeOfTopic,
 } from '../shared/protocol/central.js';
-import { storeBatch } from './ingest.js';
+import { notifyChanged, storeBatches } from './ingest.js';
 import type { Partitions } from './store/schema.js';
+
+const NOTIFY_MS = 50;
+/** Events stored in one transaction at most. */
+const GROUP_EVENTS = 5000;
 
 export interface ConsumerOptions {
   url: string;
@@ -48,9 +53,15 @@ export interface ConsumerStats {
 
 export class Consumer {
   private client: MqttClient | null = null;
-  private readonly chains = new Map<string, Promise<void>>();
-  private running = 0;
-  private readonly waiters: (() => void)[] = [];
+  /** Batches received and not yet stored, per office, in arrival order. */
+  private readonly queued = new Map<string, CentralBatch[]>();
+  /** Offices a worker is storing now: their next batches wait for it. */
+  private readonly busy = new Set<string>();
+  private workers = 0;
+  private readonly idle: (() => void)[] = [];
+  /** Offices with news for the dashboards, told every NOTIFY_MS at most. */
+  private readonly changed = new Set<string>();
+  private notifyTimer: NodeJS.Timeout | null = null;
   readonly stats: ConsumerStats = {
     connected: false,
     batches: 0,
@@ -91,7 +102,7 @@ export class Consumer {
       });
     });
     client.on('close', () => {
-      if (this.stats.connected) log.warn('broker connection lost');
+      if (this.stats.connected && this.client) log.warn('broker connection lost');
       this.stats.connected = false;
     });
     client.on('error', (error) => log.warn('broker error', { error: error.message }));
@@ -108,7 +119,9 @@ export class Consumer {
     const client = this.client;
     this.client = null;
     if (client) await client.endAsync(true).catch(() => {});
-    await Promise.allSettled([...this.chains.values()]);
+    this.queued.clear();
+    while (this.workers > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
   }
 
   /**
@@ -159,51 +172,80 @@ export class Consumer {
       log.warn('batch refused: names another office', { office: officeId, claimed: batch.office });
       return;
     }
-    const previous = this.chains.get(officeId) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(officeId, batch));
-    this.chains.set(officeId, next);
-    void next.then(() => {
-      if (this.chains.get(officeId) === next) this.chains.delete(officeId);
-    });
+    const list = this.queued.get(officeId) ?? [];
+    list.push(batch);
+    this.queued.set(officeId, list);
+    this.kick();
   }
 
-  private async handle(officeId: string, batch: ReturnType<typeof centralBatch.parse>): Promise<void> {
-    await this.slot();
+  /**
+   * Start workers while there is work: each takes the waiting batches of
+   * offices no other worker is storing, up to GROUP_EVENTS events, and stores
+   * them in one transaction (one disk flush for many offices).
+   */
+  private kick(): void {
+    while (this.workers < this.options.concurrency) {
+      const group = new Map<string, CentralBatch[]>();
+      let events = 0;
+      for (const [officeId, batches] of this.queued) {
+        if (this.busy.has(officeId)) continue;
+        group.set(officeId, batches);
+        events += batches.reduce((n, b) => n + b.events.length, 0);
+        if (events >= GROUP_EVENTS) break;
+      }
+      if (group.size === 0) return;
+      for (const officeId of group.keys()) {
+        this.queued.delete(officeId);
+        this.busy.add(officeId);
+      }
+      this.workers++;
+      void this.store(group).finally(() => {
+        for (const officeId of group.keys()) this.busy.delete(officeId);
+        this.workers--;
+        for (const resolve of this.idle.splice(0)) resolve();
+        if (this.client) this.kick();
+      });
+    }
+  }
+
+  private async store(group: Map<string, CentralBatch[]>): Promise<void> {
     try {
-      const result = await storeBatch(this.options.pool, this.options.partitions, officeId, batch);
-      this.stats.batches++;
-      this.stats.stored += result.stored;
-      this.stats.duplicates += result.duplicates;
-      if (result.lost > 0)
-        this.options.log.warn('office reports events lost from its full outbox', {
-          office: officeId,
-          lost: result.lost,
-        });
-      this.client?.publish(
-        centralTopics.ack(officeId),
-        JSON.stringify({ v: CENTRAL_PROTOCOL_VERSION, seq: result.ackedSeq }),
-        { qos: 1 },
-      );
-      this.onStored?.(officeId, result.ackedSeq);
+      const results = await storeBatches(this.options.pool, this.options.partitions, group);
+      for (const [officeId, result] of results) {
+        this.stats.batches += group.get(officeId)!.length;
+        this.stats.stored += result.stored;
+        this.stats.duplicates += result.duplicates;
+        if (result.stored > 0 || result.lost > 0) this.noteChanged(officeId);
+        if (result.lost > 0)
+          this.options.log.warn('office reports events lost from its full outbox', {
+            office: officeId,
+            lost: result.lost,
+          });
+        this.client?.publish(
+          centralTopics.ack(officeId),
+          JSON.stringify({ v: CENTRAL_PROTOCOL_VERSION, seq: result.ackedSeq }),
+          { qos: 1 },
+        );
+        this.onStored?.(officeId, result.ackedSeq);
+      }
     } catch (error) {
-      this.stats.failed++;
-      this.options.log.error('batch not stored; the office will send it again', { office: officeId, error });
-    } finally {
-      this.release();
+      this.stats.failed += group.size;
+      this.options.log.error('batches not stored; the offices will send them again', {
+        offices: [...group.keys()].slice(0, 10).join(','),
+        error,
+      });
     }
   }
 
-  private async slot(): Promise<void> {
-    if (this.running < this.options.concurrency) {
-      this.running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.running--;
+  private noteChanged(officeId: string): void {
+    this.changed.add(officeId);
+    this.notifyTimer ??= setTimeout(() => {
+      this.notifyTimer = null;
+      const offices = [...this.changed];
+      this.changed.clear();
+      notifyChanged(this.options.pool, offices).catch((error: unknown) =>
+        this.options.log.warn('dashboards not told of a change', { error: (error as Error).message }),
+      );
+    }, NOTIFY_MS);
   }
 }

@@ -51,7 +51,7 @@ class LiveFeed {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (n) => {
-      for (const send of this.streams) send(n.payload ?? '');
+      for (const office of (n.payload ?? '').split(',')) for (const send of this.streams) send(office);
     });
     client.on('error', (error) => {
       this.log.warn('live feed connection lost', { error: error.message });

@@ -26,6 +26,17 @@ export interface StoredBatch {
   lost: number;
 }
 
+/**
+ * Tell open dashboards (every instance's, via PostgreSQL LISTEN) which
+ * offices changed. Sent after the batches' commits, never inside them: a
+ * transaction that notifies holds a database-wide lock through its commit,
+ * which would make every office's commit wait for the others'.
+ */
+export async function notifyChanged(pool: Pool, offices: Iterable<string>): Promise<void> {
+  const list = [...offices];
+  if (list.length > 0) await pool.query("SELECT pg_notify('qms_central', $1)", [list.join(',')]);
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The last event per key, in number order. */
@@ -40,92 +51,120 @@ function lastBy<K>(events: CentralEvent[], key: (e: CentralEvent) => K | null): 
   return [...out.values()];
 }
 
+/** Store one office's batches (in the caller's transaction): the office's row is locked first. */
+async function storeOffice(
+  client: PoolClient,
+  officeId: string,
+  batches: CentralBatch[],
+): Promise<StoredBatch> {
+  const bySeq = new Map<number, CentralEvent>();
+  for (const b of batches) for (const e of b.events) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+  const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  const named = batches.findLast((b) => b.name !== undefined) ?? batches[0]!;
+  const batch = { name: named.name, timeZone: named.timeZone };
+  const lostRanges = batches.flatMap((b) => (b.lost ? [b.lost] : []));
+  const office = await client.query<{ acked_seq: string }>(
+    `INSERT INTO offices (id, name, time_zone) VALUES ($1, coalesce($2, ''), coalesce($3, 'Asia/Ho_Chi_Minh'))
+     ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif($2, ''), offices.name),
+       time_zone = coalesce($3, offices.time_zone)
+     RETURNING acked_seq`,
+    [officeId, batch.name ?? null, batch.timeZone ?? null],
+  );
+  const acked = Number(office.rows[0]!.acked_seq);
+  const fresh = events.filter((e) => e.seq > acked);
+
+  let inserted: CentralEvent[] = [];
+  if (fresh.length > 0) {
+    const result = await client.query<{ seq: string }>(
+      `INSERT INTO events (office_id, seq, at, event_id, type, action, ticket_id, data)
+       SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+       ON CONFLICT DO NOTHING RETURNING seq`,
+      [
+        officeId,
+        fresh.map((e) => e.seq),
+        fresh.map((e) => iso(e.at)),
+        fresh.map((e) => e.id),
+        fresh.map((e) => e.data.type),
+        fresh.map((e) => (e.data.type === 'ticket' ? e.data.action : null)),
+        fresh.map((e) =>
+          e.data.type === 'ticket' ? e.data.ticket.id : e.data.type === 'rating' ? e.data.ticketId : null,
+        ),
+        fresh.map((e) => JSON.stringify(e.data)),
+      ],
+    );
+    const new_ = new Set(result.rows.map((r) => Number(r.seq)));
+    inserted = fresh.filter((e) => new_.has(e.seq));
+  }
+
+  // Every number of this batch is dealt with (new, or already here), and so are the lost ones.
+  const handled = new Set(fresh.map((e) => e.seq));
+  let lost = 0;
+  for (const range of lostRanges) {
+    for (let s = Math.max(range.from, acked + 1); s <= range.to; s++) handled.add(s);
+  }
+  const pending = await client.query<{ seq: string }>('SELECT seq FROM pending_seqs WHERE office_id = $1', [
+    officeId,
+  ]);
+  const waiting = new Set(pending.rows.map((r) => Number(r.seq)));
+  const counted = new Set<number>();
+  for (const range of lostRanges) {
+    for (let s = Math.max(range.from, acked + 1); s <= range.to; s++) if (!waiting.has(s)) counted.add(s);
+  }
+  lost = counted.size;
+  for (const s of waiting) handled.add(s);
+  let next = acked;
+  while (handled.has(next + 1)) next++;
+  const above = [...handled].filter((s) => s > next && !waiting.has(s));
+  if (waiting.size > 0 && next > acked)
+    await client.query('DELETE FROM pending_seqs WHERE office_id = $1 AND seq <= $2', [officeId, next]);
+  if (above.length > 0)
+    await client.query(
+      'INSERT INTO pending_seqs (office_id, seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING',
+      [officeId, above],
+    );
+
+  await applyLive(client, officeId, inserted);
+  const newest = inserted.reduce((m, e) => Math.max(m, e.at), 0);
+  await client.query(
+    `UPDATE offices SET acked_seq = $2, lost_events = lost_events + $3, last_received_at = now(),
+       last_event_at = CASE WHEN $4::bigint > 0 THEN greatest(last_event_at, to_timestamp($4::bigint / 1000.0)) ELSE last_event_at END
+     WHERE id = $1`,
+    [officeId, next, lost, newest],
+  );
+  return { ackedSeq: next, stored: inserted.length, duplicates: fresh.length - inserted.length, lost };
+}
+
+/**
+ * Store the batches of several offices in ONE transaction (one commit, one
+ * flush to disk for all of them: group commit), offices in id order so two
+ * central instances never wait on each other in a circle.
+ */
+export async function storeBatches(
+  pool: Pool,
+  partitions: Partitions,
+  groups: Map<string, CentralBatch[]>,
+): Promise<Map<string, StoredBatch>> {
+  await partitions.ensure([...groups.values()].flatMap((bs) => bs.flatMap((b) => b.events.map((e) => e.at))));
+  const client = await pool.connect();
+  try {
+    return await inTransaction(client, async () => {
+      const results = new Map<string, StoredBatch>();
+      for (const officeId of [...groups.keys()].sort())
+        results.set(officeId, await storeOffice(client, officeId, groups.get(officeId)!));
+      return results;
+    });
+  } finally {
+    client.release();
+  }
+}
+
 export async function storeBatch(
   pool: Pool,
   partitions: Partitions,
   officeId: string,
   batch: CentralBatch,
 ): Promise<StoredBatch> {
-  const events = [...batch.events].sort((a, b) => a.seq - b.seq);
-  await partitions.ensure(events.map((e) => e.at));
-  const client = await pool.connect();
-  try {
-    return await inTransaction(client, async () => {
-      const office = await client.query<{ acked_seq: string }>(
-        `INSERT INTO offices (id, name, time_zone) VALUES ($1, coalesce($2, ''), coalesce($3, 'Asia/Ho_Chi_Minh'))
-         ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif($2, ''), offices.name),
-           time_zone = coalesce($3, offices.time_zone)
-         RETURNING acked_seq`,
-        [officeId, batch.name ?? null, batch.timeZone ?? null],
-      );
-      const acked = Number(office.rows[0]!.acked_seq);
-      const fresh = events.filter((e) => e.seq > acked);
-
-      let inserted: CentralEvent[] = [];
-      if (fresh.length > 0) {
-        const result = await client.query<{ seq: string }>(
-          `INSERT INTO events (office_id, seq, at, event_id, type, action, ticket_id, data)
-           SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-           ON CONFLICT DO NOTHING RETURNING seq`,
-          [
-            officeId,
-            fresh.map((e) => e.seq),
-            fresh.map((e) => iso(e.at)),
-            fresh.map((e) => e.id),
-            fresh.map((e) => e.data.type),
-            fresh.map((e) => (e.data.type === 'ticket' ? e.data.action : null)),
-            fresh.map((e) =>
-              e.data.type === 'ticket' ? e.data.ticket.id : e.data.type === 'rating' ? e.data.ticketId : null,
-            ),
-            fresh.map((e) => JSON.stringify(e.data)),
-          ],
-        );
-        const new_ = new Set(result.rows.map((r) => Number(r.seq)));
-        inserted = fresh.filter((e) => new_.has(e.seq));
-      }
-
-      // Every number of this batch is dealt with (new, or already here), and so are the lost ones.
-      const handled = new Set(fresh.map((e) => e.seq));
-      let lost = 0;
-      if (batch.lost && batch.lost.to > acked) {
-        for (let s = Math.max(batch.lost.from, acked + 1); s <= batch.lost.to; s++) handled.add(s);
-      }
-      const pending = await client.query<{ seq: string }>(
-        'SELECT seq FROM pending_seqs WHERE office_id = $1',
-        [officeId],
-      );
-      const waiting = new Set(pending.rows.map((r) => Number(r.seq)));
-      if (batch.lost && batch.lost.to > acked) {
-        for (let s = Math.max(batch.lost.from, acked + 1); s <= batch.lost.to; s++)
-          if (!waiting.has(s)) lost++;
-      }
-      for (const s of waiting) handled.add(s);
-      let next = acked;
-      while (handled.has(next + 1)) next++;
-      const above = [...handled].filter((s) => s > next && !waiting.has(s));
-      if (waiting.size > 0 && next > acked)
-        await client.query('DELETE FROM pending_seqs WHERE office_id = $1 AND seq <= $2', [officeId, next]);
-      if (above.length > 0)
-        await client.query(
-          'INSERT INTO pending_seqs (office_id, seq) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING',
-          [officeId, above],
-        );
-
-      await applyLive(client, officeId, inserted);
-      const newest = inserted.reduce((m, e) => Math.max(m, e.at), 0);
-      await client.query(
-        `UPDATE offices SET acked_seq = $2, lost_events = lost_events + $3, last_received_at = now(),
-           last_event_at = CASE WHEN $4::bigint > 0 THEN greatest(last_event_at, to_timestamp($4::bigint / 1000.0)) ELSE last_event_at END
-         WHERE id = $1`,
-        [officeId, next, lost, newest],
-      );
-      if (inserted.length > 0 || lost > 0)
-        await client.query("SELECT pg_notify('qms_central', $1)", [officeId]);
-      return { ackedSeq: next, stored: inserted.length, duplicates: fresh.length - inserted.length, lost };
-    });
-  } finally {
-    client.release();
-  }
+  return (await storeBatches(pool, partitions, new Map([[officeId, [batch]]]))).get(officeId)!;
 }
 
 /** The dashboard's tables: tickets in the line, counters, devices, the office's day and last call. */
