@@ -89,9 +89,11 @@ async function waitAcked(offices: SimulatedOffice[], timeoutMs: number): Promise
   }
 }
 
-export async function centralFigures(options: { offices?: number; steadyRate?: number; steadySeconds?: number } = {}) {
+export async function centralFigures(
+  options: { offices?: number; steadyRate?: number; steadySeconds?: number } = {},
+) {
   const OFFICES = options.offices ?? 30;
-  const RATE = options.steadyRate ?? 300;
+  const RATE = options.steadyRate ?? 100;
   const SECONDS = options.steadySeconds ?? 20;
   let broker: TestMosquitto | undefined;
   let postgres: TestPostgres | undefined;
@@ -209,7 +211,7 @@ export function centralRows(f: CentralFigures): [string, string, string][] {
 
 if (process.argv[1]?.endsWith('bench/central.ts')) {
   const { values } = parseArgs({
-    options: { offices: { type: 'string', default: '30' }, rate: { type: 'string', default: '300' } },
+    options: { offices: { type: 'string', default: '30' }, rate: { type: 'string', default: '100' } },
   });
   centralFigures({ offices: Number(values.offices), steadyRate: Number(values.rate) })
     .then((f) => {

@@ -63,6 +63,9 @@ async function storeOffice(
   const named = batches.findLast((b) => b.name !== undefined) ?? batches[0]!;
   const batch = { name: named.name, timeZone: named.timeZone };
   const lostRanges = batches.flatMap((b) => (b.lost ? [b.lost] : []));
+  // Acknowledged once by a centre whose store this one does not hold (restored, replaced): gone.
+  const floor = Math.max(0, ...batches.map((b) => b.acked ?? 0));
+  if (floor > 0) lostRanges.push({ from: 1, to: floor });
   const office = await client.query<{ acked_seq: string }>(
     `INSERT INTO offices (id, name, time_zone) VALUES ($1, coalesce($2, ''), coalesce($3, 'Asia/Ho_Chi_Minh'))
      ON CONFLICT (id) DO UPDATE SET name = coalesce(nullif($2, ''), offices.name),
@@ -97,23 +100,27 @@ async function storeOffice(
   }
 
   // Every number of this batch is dealt with (new, or already here), and so are the lost ones.
+  // Numbers dealt with: this batch's events (new or already here) and those stored above a gap before.
   const handled = new Set(fresh.map((e) => e.seq));
-  let lost = 0;
-  for (const range of lostRanges) {
-    for (let s = Math.max(range.from, acked + 1); s <= range.to; s++) handled.add(s);
-  }
   const pending = await client.query<{ seq: string }>('SELECT seq FROM pending_seqs WHERE office_id = $1', [
     officeId,
   ]);
   const waiting = new Set(pending.rows.map((r) => Number(r.seq)));
-  const counted = new Set<number>();
-  for (const range of lostRanges) {
-    for (let s = Math.max(range.from, acked + 1); s <= range.to; s++) if (!waiting.has(s)) counted.add(s);
-  }
-  lost = counted.size;
   for (const s of waiting) handled.add(s);
+  // Advance over stored numbers and lost ranges alike (ranges by arithmetic: they can be long).
   let next = acked;
-  while (handled.has(next + 1)) next++;
+  let lost = 0;
+  for (;;) {
+    if (handled.has(next + 1)) {
+      next++;
+      continue;
+    }
+    const range = lostRanges.find((r) => r.from <= next + 1 && r.to > next);
+    if (!range) break;
+    lost += range.to - next;
+    next = range.to;
+  }
+  // A lost range above a gap is reported again with the resend that fills the gap.
   const above = [...handled].filter((s) => s > next && !waiting.has(s));
   if (waiting.size > 0 && next > acked)
     await client.query('DELETE FROM pending_seqs WHERE office_id = $1 AND seq <= $2', [officeId, next]);

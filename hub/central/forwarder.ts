@@ -289,6 +289,7 @@ export class CentralForwarder {
       name: this.options.officeName,
       timeZone: this.options.timeZone,
       events: [],
+      acked: state.ackedSeq,
     };
     let lastSeq = this.nextSeq - 1;
     if (state.droppedThrough >= this.nextSeq) {

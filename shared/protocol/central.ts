@@ -129,6 +129,12 @@ export const centralBatch = z.object({
   name: text(200).optional(),
   timeZone: text(64).optional(),
   events: z.array(centralEvent).max(5000),
+  /**
+   * The office's events up to this number were acknowledged by the centre
+   * before. A centre that holds fewer (its store was restored or replaced)
+   * counts the missing ones as lost rather than wait for them for ever.
+   */
+  acked: z.number().int().min(0).optional(),
   lost: z
     .object({ from: z.number().int().min(1), to: z.number().int().min(1) })
     .refine((l) => l.to >= l.from, 'to < from')

@@ -58,3 +58,18 @@ test('an outbox that filled while the link was down: the centre counts the dropp
   expect(Number(rows[0].lost_events)).toBe(200);
   await office.stop();
 }, 60_000);
+
+test('a centre whose store was replaced: the events it acknowledged before count as lost, and the office goes on', async () => {
+  const office = await simulatedOffice(broker, 'office-replaced');
+  office.issue(20);
+  await vi.waitFor(() => expect(office.outbox.state().ackedSeq).toBe(20), { timeout: 20_000, interval: 100 });
+  // The centre loses everything it had of this office.
+  await central.pool.query("DELETE FROM events WHERE office_id = 'office-replaced'");
+  await central.pool.query("DELETE FROM offices WHERE id = 'office-replaced'");
+  office.issue(5);
+  await vi.waitFor(() => expect(office.outbox.state().ackedSeq).toBe(25), { timeout: 20_000, interval: 100 });
+  expect(await centreHolds(central.pool, 'office-replaced')).toMatchObject({ events: 5, acked: 25 });
+  const { rows } = await central.pool.query("SELECT lost_events FROM offices WHERE id = 'office-replaced'");
+  expect(Number(rows[0].lost_events)).toBe(20);
+  await office.stop();
+}, 60_000);
