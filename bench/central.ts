@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { type SimulatedOffice, simulatedOffice, ticketIssued } from '../test/helpers/central.js';
 import { startMosquitto, type TestMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
@@ -41,6 +42,8 @@ export interface CentralFigures {
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** PostgreSQL bytes per stored event: the month partitions with their indexes. */
+  bytesPerEvent: number;
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -173,6 +176,13 @@ export async function centralFigures(
       await sleep(50);
     }
     await waitAcked(offices, 120_000);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const size = await db.query<{ bytes: string; events: string }>(
+      `SELECT (SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'events'::regclass) AS bytes,
+              (SELECT count(*) FROM events) AS events`,
+    );
+    await db.end();
     return {
       offices: OFFICES,
       catchUpEvents,
@@ -183,6 +193,7 @@ export async function centralFigures(
       lagP50Ms: Math.round(percentile(lags, 50) * 10) / 10,
       lagP99Ms: Math.round(percentile(lags, 99) * 10) / 10,
       lagMaxMs: Math.round(Math.max(...lags) * 10) / 10,
+      bytesPerEvent: Math.round(Number(size.rows[0]!.bytes) / Number(size.rows[0]!.events)),
     } satisfies CentralFigures;
   } finally {
     for (const o of offices) await o.stop().catch(() => {});
@@ -205,6 +216,11 @@ export function centralRows(f: CentralFigures): [string, string, string][] {
       `centre: end-to-end lag at ${f.steadyRate} events/s from ${f.offices} offices (p50 / p99 ms)`,
       `${f.lagP50Ms} / ${f.lagP99Ms} (max ${f.lagMaxMs})`,
       'office commit → stored at the centre → ack back at the office',
+    ],
+    [
+      'centre: PostgreSQL bytes per event (partitions and indexes)',
+      String(f.bytesPerEvent),
+      'a busy office: 2,500 events a day',
     ],
   ];
 }

@@ -133,7 +133,7 @@ export class CentralForwarder {
       client.subscribe(centralTopics.ack(officeId), { qos: 1 }, (error) => {
         if (error || this.client !== client) {
           this.lastError = `subscribe to acknowledgements failed: ${error?.message ?? 'closed'}`;
-          this.options.log.warn('central: subscribe failed', { error: this.lastError });
+          this.options.log.warn('subscribe failed', { error: this.lastError });
           client.end(true);
           return;
         }
@@ -145,7 +145,7 @@ export class CentralForwarder {
         this.nextSeq = this.outbox.state().ackedSeq + 1;
         this.lastProgressAt = Date.now();
         this.resendMs = this.options.resendMs;
-        this.options.log.info('central: connected', { url, office: officeId, from: this.nextSeq });
+        this.options.log.info('connected', { url, office: officeId, from: this.nextSeq });
         this.schedulePump();
       });
     });
@@ -165,8 +165,8 @@ export class CentralForwarder {
       client.removeAllListeners('message');
       client.end(true);
       if (this.stopped) return;
-      if (was) this.options.log.warn('central: connection lost', { error: this.lastError ?? undefined });
-      else this.options.log.debug('central: connection failed', { error: this.lastError ?? undefined });
+      if (was) this.options.log.warn('connection lost', { error: this.lastError ?? undefined });
+      else this.options.log.debug('connection failed', { error: this.lastError ?? undefined });
       const delay = this.reconnectDelay;
       this.reconnectDelay = Math.min(this.options.maxReconnectMs ?? 30_000, this.reconnectDelay * 2);
       this.reconnectTimer = setTimeout(() => {
@@ -186,7 +186,7 @@ export class CentralForwarder {
       seq = ack.data.seq;
       resend = ack.data.resend === true;
     } catch (error) {
-      this.options.log.warn('central: acknowledgement ignored', {
+      this.options.log.warn('acknowledgement ignored', {
         error: error instanceof Error ? error.message : String(error),
       });
       return;
@@ -196,7 +196,7 @@ export class CentralForwarder {
       outcome = this.outbox.acknowledge(seq, this.options.now());
     } catch (error) {
       // The store refused the trim (disk full, I/O error): the events stay and go again later.
-      this.options.log.error('central: acknowledgement not saved', { error });
+      this.options.log.error('acknowledgement not saved', { error });
       return;
     }
     if (resend) {
@@ -214,7 +214,7 @@ export class CentralForwarder {
     this.resendMs = this.options.resendMs;
     if (outcome === 'ahead') {
       this.options.log.error(
-        'central: the centre holds more events of this office than this store numbered (restored from a backup?); events not yet acknowledged are numbered after the centre’s',
+        'the centre holds more events of this office than this store numbered (restored from a backup?); events not yet acknowledged are numbered after the centre’s',
         { centreSeq: seq },
       );
       this.nextSeq = seq + 1;
@@ -231,7 +231,7 @@ export class CentralForwarder {
       return;
     }
     if (Date.now() - this.lastProgressAt < this.resendMs) return;
-    this.options.log.info('central: no acknowledgement, sending again', {
+    this.options.log.info('no acknowledgement, sending again', {
       from: acked + 1,
       waitedMs: this.resendMs,
     });
@@ -272,7 +272,7 @@ export class CentralForwarder {
       }
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
-      this.options.log.error('central: sending failed', { error });
+      this.options.log.error('sending failed', { error });
     } finally {
       this.pumping = false;
     }

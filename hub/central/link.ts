@@ -72,7 +72,7 @@ export function startCentralLink(
     now: deps.now,
   });
   forwarder.start();
-  deps.log.info('central: outbox enabled', { office: config.officeId, url: config.url });
+  deps.log.info('outbox enabled', { office: config.officeId, url: config.url });
   return {
     outbox,
     forwarder,
