@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './hub.js';
+import { type Reaper, shQuote, whenProcessEnds } from './reaper.js';
 
 export interface TestMosquitto {
   dir: string;
@@ -110,6 +111,28 @@ function accepts(port: number): Promise<boolean> {
 export async function startMosquitto(): Promise<TestMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'qms-mosquitto-'));
   chmodSync(dir, 0o755);
+  // If this process ends without remove() (a failed beforeAll, a crash, a killed
+  // worker): stop the broker it was running (child.pid, kept by start/stop), then the folder.
+  const childPid = join(dir, 'child.pid');
+  const reaper = whenProcessEnds(
+    `pid=$(cat ${shQuote(childPid)} 2>/dev/null) && kill -TERM "$pid"\nrm -rf ${shQuote(dir)}`,
+  );
+  try {
+    return await setUp(dir, childPid, reaper);
+  } catch (e) {
+    try {
+      const pid = Number(readFileSync(childPid, 'utf8'));
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    } catch {
+      // never started
+    }
+    rmSync(dir, { recursive: true, force: true });
+    reaper.cancel();
+    throw e;
+  }
+}
+
+async function setUp(dir: string, childPid: string, reaper: Reaper): Promise<TestMosquitto> {
   makeCertificates(dir);
   for (const f of ['server.key', 'server.crt', 'ca.crt']) chmodSync(join(dir, f), 0o644);
   const tlsPort = await freePort();
@@ -131,6 +154,8 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     out = '';
     const c = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
+    writeFileSync(childPid, `${c.pid}`);
+    c.once('exit', () => rmSync(childPid, { force: true }));
     c.stdout!.on('data', (d) => (out += d));
     c.stderr!.on('data', (d) => (out += d));
     // Ready when both listeners take connections (its log may sit in a pipe buffer).
@@ -143,7 +168,10 @@ export async function startMosquitto(): Promise<TestMosquitto> {
       for (;;) {
         if (c.exitCode !== null) await exited;
         if (await accepts(port)) break;
-        if (Date.now() > deadline) throw new Error(`mosquitto did not start:\n${out}`);
+        if (Date.now() > deadline) {
+          c.kill('SIGKILL');
+          throw new Error(`mosquitto did not start:\n${out}`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -187,6 +215,7 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     async remove() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+      reaper.cancel();
     },
     output: () => out,
   };

@@ -8,6 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './hub.js';
+import { shQuote, whenProcessEnds } from './reaper.js';
 
 export interface TestPostgres {
   port: number;
@@ -43,31 +44,54 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
     chownSync(dir, uid, gid);
   }
   const data = join(dir, 'data');
-  run(join(bin, 'initdb'), [
-    '-D',
-    data,
-    '-U',
-    'postgres',
-    '-A',
-    'trust',
-    '-E',
-    'UTF8',
-    '--no-locale',
-    '--no-sync',
-  ]);
-  const port = await freePort();
-  const settings = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    "-c listen_addresses='127.0.0.1'",
-    `-c fsync=${options.fsync ? 'on' : 'off'}`,
-    '-c max_connections=200',
-    '-c shared_buffers=64MB',
-  ].join(' ');
+  // If this process ends without remove() (a failed beforeAll, a crash, a killed
+  // worker): immediate shutdown (SIGQUIT) of the postmaster, then the folder.
+  const reaper = whenProcessEnds(
+    `pid=$(head -n 1 ${shQuote(join(data, 'postmaster.pid'))} 2>/dev/null) && kill -QUIT "$pid"
+for i in $(seq 50); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+rm -rf ${shQuote(dir)}`,
+  );
+  const remove = () => {
+    try {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      // not running
+    }
+    rmSync(dir, { recursive: true, force: true });
+    reaper.cancel();
+  };
+  let port = 0;
+  let settings = '';
   const start = async () => {
     run(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
   };
-  await start();
+  try {
+    run(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
+    port = await freePort();
+    settings = [
+      `-p ${port}`,
+      `-k ${dir}`,
+      "-c listen_addresses='127.0.0.1'",
+      `-c fsync=${options.fsync ? 'on' : 'off'}`,
+      '-c max_connections=200',
+      '-c shared_buffers=64MB',
+    ].join(' ');
+    await start();
+  } catch (e) {
+    remove();
+    throw e;
+  }
   const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     port,
@@ -89,12 +113,7 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
       run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
     },
     async remove() {
-      try {
-        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } catch {
-        // already stopped
-      }
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }
