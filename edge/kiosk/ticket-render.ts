@@ -15,6 +15,14 @@ import { localTime } from '../../shared/time/local-time.js';
 export const PAPER_DOTS = { 58: 384, 80: 576 } as const;
 export type PaperWidthMm = keyof typeof PAPER_DOTS;
 
+/** One paper to bring, as the guide card lists it. */
+export interface TicketDocument {
+  name: string;
+  /** "1 bản chính, 1 bản sao"; '' when no count applies. */
+  copiesText: string;
+  note: string;
+}
+
 export interface TicketView {
   siteName: string;
   display: string;
@@ -33,6 +41,8 @@ export interface TicketView {
   lookupUrl: string;
   /** Printed from the number lease: the counts are the kiosk's estimate. */
   offline: boolean;
+  /** Printed under the ticket, on the same paper (asked for on the touch screen); none when absent. */
+  documents?: TicketDocument[] | null;
 }
 
 export interface RenderedTicket {
@@ -319,11 +329,30 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
       text([{ text: kioskText.offline, font: font(s.small, true) }], s.small, 'center'),
     );
   }
-  blocks.push(
-    space(s.gap),
-    text([{ text: kioskText.footer, font: font(s.small) }], s.small, 'center'),
-    space(s.gap * 2),
-  );
+  blocks.push(space(s.gap), text([{ text: kioskText.footer, font: font(s.small) }], s.small, 'center'));
+  if (view.documents?.length) {
+    // The documents to bring, under the ticket: numbered, the copies in bold, a note in small type.
+    blocks.push(
+      space(s.gap * 2),
+      { kind: 'rule', thickness: 3 },
+      space(s.gap),
+      text([{ text: kioskText.documentsTitle, font: font(s.heading, true) }], s.heading, 'center'),
+      text([{ text: view.procedureName, font: font(s.small) }], s.small, 'center'),
+      space(s.gap),
+    );
+    view.documents.forEach((d, i) => {
+      const runs: Run[] = [{ text: `${i + 1}. ${d.name}`, font: font(s.body) }];
+      if (d.copiesText) runs.push({ text: `– ${d.copiesText}`, font: font(s.body, true) });
+      blocks.push(text(runs, s.body));
+      if (d.note) blocks.push(text([{ text: `(${d.note})`, font: font(s.small) }], s.small));
+      blocks.push(space(s.gap / 2));
+    });
+    blocks.push(
+      space(s.gap / 2),
+      text([{ text: kioskText.documentsFooter, font: font(s.small) }], s.small, 'center'),
+    );
+  }
+  blocks.push(space(s.gap * 2));
 
   // A multiple of 8 rows: GS v 0 prints whole bytes, so nothing is padded on.
   const height = Math.ceil(blocks.reduce((h, b) => h + blockHeight(b), 0) / 8) * 8;
