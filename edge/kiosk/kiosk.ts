@@ -227,6 +227,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         this.state.setCatalogue(decoded.value).catch((error: unknown) => {
           log.warn('catalogue not cached', { error });
         });
+        // A touch screen's lease covers the catalogue's fields: ask as soon as they are known (or change).
+        if (this.config.hardware.touch && connection.connected) void issuer.refreshLease(true);
       } else if (topic === topics.hubStatus) {
         if (!this.hubClock.update(payload)) log.warn('bad hub status ignored');
         else if (this.hubClock.trusted === false)
