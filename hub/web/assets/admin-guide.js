@@ -76,7 +76,7 @@ function renderList() {
       h('header', { class: 'field-head' }, h('div', { class: 'field-title' }, h('h3', {}, f.name))),
       h(
         'table',
-        { class: 'admin-table' },
+        { class: 'admin-table guide-table' },
         h(
           'thead',
           {},
