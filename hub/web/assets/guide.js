@@ -577,8 +577,8 @@ $('home').textContent = G.home;
 measureHead();
 tick();
 setInterval(tick, 10_000);
-await Promise.all([loadContent(), checkKiosk()]);
-render();
+// Nothing here waits at the top level: the page paints its frame at once and fills it when the data comes.
+Promise.all([loadContent(), checkKiosk()]).then(render);
 followBoard(
   (snapshot) => {
     hubOffset = snapshot.at - Date.now();
