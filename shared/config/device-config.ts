@@ -24,6 +24,8 @@ export { ConfigError } from './config-file.js';
 
 export const DEFAULT_SITE_NAME = 'Công an tỉnh Thanh Hóa – Bộ phận một cửa';
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+/** Loopback port of a kiosk's touch-screen page (hardware.touch.port). */
+export const DEFAULT_TOUCH_PORT = 8181;
 
 /** Same rule as catalogue and priority ids in the protocol messages. */
 const catalogueId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1–64 letters, digits or _ . : -');
@@ -139,7 +141,7 @@ const kioskButton = z
  */
 const touchScreen = z.strictObject({
   /** Loopback port of the page and its endpoint (127.0.0.1 only; 0 = any free port, for tests). */
-  port: port.default(8181),
+  port: port.default(DEFAULT_TOUCH_PORT),
   /** Tickets the screen may print in any 60 s; more presses are refused with a request to wait. */
   ticketsPerMinute: intRange(1, 120).default(6),
   /** Print the documents to bring under a ticket when the citizen asks for them. */
