@@ -19,6 +19,7 @@ export const kioskText = {
   offline: 'Phiếu in khi mất kết nối với máy chủ: số người chờ là ước tính.',
   footer: 'Xin vui lòng chú ý loa gọi số và bảng hiển thị. Phiếu chỉ có giá trị trong ngày.',
   documentsTitle: 'GIẤY TỜ CẦN MANG THEO',
+  documentsMore: '… và {count} giấy tờ khác: xem trên màn hình tra cứu.',
   documentsFooter: 'Theo hướng dẫn trên màn hình tra cứu thủ tục; cán bộ sẽ kiểm tra khi nhận hồ sơ.',
 } as const;
 
