@@ -22,10 +22,11 @@ import { expectSameDots, FakeSerialPrinter, ptyPair, waitFor } from '../helpers/
 
 const dir = tempDir('qms-kiosk-touch-');
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
+// Three hubs and their kiosks stop one after the other: more than the default hook time on a busy machine.
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
   dir.remove();
-});
+}, 90_000);
 
 interface Raw {
   status: number;
@@ -125,7 +126,7 @@ describe('taking a number on the touch screen', () => {
     ({ tickets, port, printed } = await touchKiosk(hub, 'kiosk-touch', {
       touch: { port: 0, ticketsPerMinute: 30 },
     }));
-  });
+  }, 60_000);
 
   it('serves the guide page and its data from the hub on its own origin, and says it can print', async () => {
     const page = await raw(port, { path: '/guide' });
