@@ -28,10 +28,12 @@ import type { QueueSettings } from './queue/types.js';
 import { readDailyResetTime } from './service/admin-settings.js';
 import { BoardFeed } from './service/board.js';
 import { DayRollover } from './service/day-rollover.js';
+import { GuideService } from './service/guide.js';
 import { QueueService } from './service/queue-service.js';
 import { BackupService, type BackupStatus } from './store/backup-service.js';
 import type { Db } from './store/db.js';
 import { DeviceStore } from './store/device-store.js';
+import { GuideStore } from './store/guide-store.js';
 import { openStore } from './store/open-store.js';
 import { QueueStore } from './store/queue-store.js';
 import { restoreAdvice } from './store/restore-advice.js';
@@ -205,6 +207,14 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   await publisher.publishAll();
 
   const board = new BoardFeed(service, clock);
+  // The touch-screen guide: cards edited by administrators, pushed to the screens with the board's feed.
+  const guide = new GuideService(service, new GuideStore(db), accounts, {
+    now,
+    timeZone: options.site.timeZone,
+    onChange: () => board.touch(),
+  });
+  const samples = guide.loadSamples();
+  if (samples) log.info('sample guide cards loaded for the office to check', { cards: samples });
   const { app: http, port: httpPort } = await startHttp(
     {
       service,
@@ -219,6 +229,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
       disconnectDevice: (id) => broker?.disconnect(id),
       onAnnouncementSettings: () => void publisher.publishAnnouncementSettings(),
       storeHealth,
+      guide,
       health: () => ({
         ok: storeHealth.fault === null,
         version,
@@ -278,6 +289,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
       try {
         await backups.stop();
         board.stop();
+        guide.stop();
         publisher.stop();
         await central?.stop();
         await http.close();

@@ -1,4 +1,4 @@
-// The outbox of events for the province centre (migration 7): each domain
+// The outbox of events for the province centre (migration 8): each domain
 // change is recorded in the SAME SQLite transaction as the change, numbered
 // without gaps, and kept until the central service acknowledges its number.
 // Bounded: past `maxEvents` waiting events the oldest are dropped (and the

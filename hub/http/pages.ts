@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { uiText } from '../../shared/text/vi.js';
+import { uiTextModules } from '../../shared/text/vi.js';
 import { appRoot } from '../../shared/version.js';
 import { errorBody } from './route-helpers.js';
 
@@ -51,7 +51,7 @@ export function sendAsset(request: FastifyRequest, reply: FastifyReply, a: Asset
 }
 
 /** Page name → file in hub/web/pages (the ticket lookup page serves every /t/<id>). */
-export const PAGES = ['login', 'console', 'board', 'admin', 'reports', 'ticket'] as const;
+export const PAGES = ['login', 'console', 'board', 'admin', 'reports', 'ticket', 'guide'] as const;
 
 export interface PagesOptions {
   /** The office (hub config `site`): every page shows times in its zone, whatever the browser's. */
@@ -63,8 +63,13 @@ export function registerPages(app: FastifyInstance, options: PagesOptions = {}):
   const webDir = options.webDir ?? join(appRoot(), 'hub', 'web');
   const pages = loadDir(join(webDir, 'pages'));
   const assets = loadDir(join(webDir, 'assets'));
-  // The texts of shared/text/vi.ts for the browser, as an ES module.
-  assets.set('text.js', asset(Buffer.from(`export default ${JSON.stringify(uiText)};\n`), TYPES['.js']!));
+  // The texts of shared/text/vi.ts for the browser, as ES modules: text.js for every page, text-<page>.js for one.
+  for (const [name, tables] of Object.entries(uiTextModules)) {
+    assets.set(
+      `${name}.js`,
+      asset(Buffer.from(`export default ${JSON.stringify(tables)};\n`), TYPES['.js']!),
+    );
+  }
   // The office's name and time zone, as an ES module the pages import before drawing anything.
   const site = options.site ?? { name: '', timeZone: 'Asia/Ho_Chi_Minh' };
   assets.set(

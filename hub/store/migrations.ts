@@ -242,6 +242,24 @@ export const migrations: Migration[] = [
   },
   {
     version: 7,
+    description: 'procedure guide cards for the touch-screen guide',
+    sql: `
+      -- One card per procedure (hub/guide/card.ts): plain text parts as JSON,
+      -- shown as text only. sample = 1: shipped with the hub, not yet edited
+      -- by the office. checked_on: the office's date someone last checked it.
+      -- No foreign key: procedures are never deleted, only switched off.
+      CREATE TABLE procedure_guides (
+        procedure_id TEXT PRIMARY KEY,
+        card TEXT NOT NULL, -- JSON
+        sample INTEGER NOT NULL DEFAULT 0,
+        checked_on TEXT,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
     description: 'outbox of domain events for the province centre',
     sql: `
       -- Every domain change, written in the same transaction as the change
