@@ -12,6 +12,7 @@ import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
 import type { MqttLimits } from './broker/limits.js';
+import { type CentralLink, type CentralSettings, startCentralLink } from './central/link.js';
 import type { TrustedClock } from './clock/clock.js';
 import { type ClockOptions, createClock, DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
 import { type HubConfig, hubConfigSchema } from './config.js';
@@ -50,6 +51,8 @@ export interface HubOptions {
   clock?: ClockOptions;
   /** Automatic backups (hub config `backup`); defaults when left out. */
   backup?: Partial<HubConfig['backup']>;
+  /** The province centre (hub config `central`, docs/central.md); disabled when left out. */
+  central?: Partial<CentralSettings>;
 }
 
 export interface Hub {
@@ -68,6 +71,8 @@ export interface Hub {
   rollover: DayRollover;
   storeHealth: StoreHealth;
   backups: BackupService;
+  /** The link to the province centre, when enabled. */
+  central: CentralLink | null;
   stop(): Promise<void>;
 }
 
@@ -145,6 +150,14 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   const settings = { ...defaultQueueSettings, ...store.getSetting<Partial<QueueSettings>>('queue') };
   const state = store.loadState(settings, today());
   const service = new QueueService(store, state, { now, newId: randomUUID, trusted: () => clock.trusted });
+  // Every change from here on is recorded for the province centre in its own transaction (when enabled).
+  const central = startCentralLink(options.central, {
+    db,
+    service,
+    now,
+    site: options.site,
+    log: log.child('central'),
+  });
 
   // Daily backups; a hub that was off at backup time backs up now, while it
   // goes on starting (online backup).
@@ -228,6 +241,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         devicesOnline: broker?.connectedDevices().length ?? 0,
         mqttConnections: broker?.connections(),
         store: { fault: storeHealth.fault, backup: backups.status() satisfies BackupStatus },
+        central: central?.health() ?? { enabled: false },
         metrics: metrics.snapshot(),
       }),
     },
@@ -266,6 +280,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
     metrics,
     storeHealth,
     backups,
+    central,
     clock,
     rollover,
     async stop() {
@@ -276,6 +291,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         board.stop();
         guide.stop();
         publisher.stop();
+        await central?.stop();
         await http.close();
         await broker?.close();
       } finally {

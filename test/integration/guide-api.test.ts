@@ -178,7 +178,9 @@ describe('a store made before guide cards', () => {
       await first.hub.stop();
       // Back to schema 6, as an older hub left it, with one procedure renamed by the office.
       const db = new Database(join(dir.path, 'qms.sqlite'));
-      db.exec("DROP TABLE procedure_guides; DELETE FROM settings WHERE key = 'guideSamplesLoaded'");
+      db.exec(
+        "DROP TABLE procedure_guides; DROP TABLE central_outbox; DROP TABLE central_state; DELETE FROM settings WHERE key = 'guideSamplesLoaded'",
+      );
       db.prepare("UPDATE procedures SET name = 'Thủ tục khác' WHERE id = 'cu-tru-01'").run();
       db.pragma('user_version = 6');
       db.close();

@@ -1336,6 +1336,17 @@ function storeFaultLines(health) {
     lines.push(fmt(F.backupFailed, { at: when(backup.error.at), message: backup.error.message }));
   if (backup?.copyError)
     lines.push(fmt(F.copyFailed, { at: when(backup.copyError.at), message: backup.copyError.message }));
+  const central = health?.central;
+  if (central?.alarm)
+    lines.push(
+      fmt(F.centralBacklog, {
+        pending: central.pending.toLocaleString('vi-VN'),
+        since: central.oldestAt ? when(central.oldestAt) : '—',
+        max: central.maxEvents.toLocaleString('vi-VN'),
+      }),
+    );
+  if (central?.dropped > 0)
+    lines.push(fmt(F.centralDropped, { dropped: central.dropped.toLocaleString('vi-VN') }));
   return lines;
 }
 
