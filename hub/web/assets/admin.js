@@ -5,13 +5,18 @@
 
 import { loadGuide } from '/assets/admin-guide.js';
 import {
+  $,
+  $$,
+  $1,
   ApiError,
   api,
+  applyTexts,
   clockBanner,
   clockSeconds,
   currentAccount,
   dayText,
   fill,
+  formById,
   h,
   notify,
   officeDate,
@@ -26,14 +31,9 @@ Object.assign(T, pageText);
 const A = T.admin;
 const fmt = (template, params = {}) =>
   template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
-const $ = (id) => document.getElementById(id);
 const show = (el, on) => el.classList.toggle('hidden', !on);
 
-// Fixed texts of the page: data-text="admin.tabs.catalogue" → T.admin.tabs.catalogue.
-for (const el of document.querySelectorAll('[data-text]')) {
-  const value = el.dataset.text.split('.').reduce((o, k) => (o ? o[k] : undefined), T);
-  if (typeof value === 'string') el.textContent = value;
-}
+applyTexts();
 document.title = `${A.title} · ${T.common.appName}`;
 
 const data = { me: null, catalogue: null, counters: [], accounts: [], settings: null, devices: [] };
@@ -55,7 +55,7 @@ function failed(error, form) {
 }
 
 function formError(form, message) {
-  const p = form.querySelector('.form-error');
+  const p = $1('.form-error', form);
   p.textContent = message ?? '';
   show(p, Boolean(message));
 }
@@ -63,7 +63,7 @@ function formError(form, message) {
 /** Run a form's request with its button disabled; errors show in the form. */
 async function submitting(form, work) {
   formError(form, null);
-  const buttons = [...form.querySelectorAll('button[type=submit]')];
+  const buttons = [...$$('button[type=submit]', form)];
   for (const b of buttons) b.disabled = true;
   try {
     await work();
@@ -105,6 +105,7 @@ function confirmButton(label, confirmLabel, onConfirm, extra = {}) {
 
 const small = (label, onclick, extra = {}) =>
   h('button', { type: 'button', class: 'small', onclick, ...extra }, label);
+/** @type {(on: boolean, yes?: string, no?: string) => HTMLElement} */
 const badge = (on, yes = A.active, no = A.inactive) =>
   h('span', { class: `badge ${on ? 'on' : 'off'}` }, on ? yes : no);
 const rangeText = (n) => `${n.prefix}${n.start}–${n.prefix}${n.end}`;
@@ -171,7 +172,7 @@ function showSecret(box, title, value, hint) {
 
 function selectTab(name) {
   if (!TABS.includes(name)) name = 'catalogue';
-  for (const b of document.querySelectorAll('#tabs [data-tab]')) {
+  for (const b of $$('#tabs [data-tab]')) {
     b.setAttribute('aria-selected', String(b.dataset.tab === name));
     b.classList.toggle('selected', b.dataset.tab === name);
   }
@@ -192,7 +193,7 @@ async function loadTab(name) {
   if (name === 'audit') return loadAudit(true);
 }
 
-for (const b of document.querySelectorAll('#tabs [data-tab]')) {
+for (const b of $$('#tabs [data-tab]')) {
   b.id = b.dataset.tab;
   b.addEventListener('click', () => {
     history.replaceState(null, '', `#${b.dataset.tab}`);
@@ -203,8 +204,8 @@ window.addEventListener('hashchange', () => selectTab(location.hash.slice(1)));
 
 // ---------------------------------------------------------------- catalogue
 
-const pForm = $('procedure-form');
-const fForm = $('field-form');
+const pForm = formById('procedure-form');
+const fForm = formById('field-form');
 let editingProcedure = null;
 let editingField = null;
 let pIdTouched = false;
@@ -411,9 +412,7 @@ pForm.addEventListener('submit', (event) => {
       );
       notify(fmt(A.catalogue.procedureForm.updated, { name: saved.name }), 'ok');
     } else {
-      const counterIds = [...pForm.querySelectorAll('input[name=counter]:checked')].map((i) =>
-        Number(i.value),
-      );
+      const counterIds = [...$$('input[name=counter]:checked', pForm)].map((i) => Number(i.value));
       const saved = await api('POST', '/api/admin/procedures', {
         ...body,
         id: pForm.id.value.trim(),
@@ -461,8 +460,8 @@ function resetFieldForm() {
   show($('f-cancel'), false);
   fForm.id.disabled = false;
   const range = suggestRange();
-  $('f-start').value = range.start;
-  $('f-end').value = range.end;
+  $('f-start').value = String(range.start);
+  $('f-end').value = String(range.end);
   $('f-wrap').checked = true;
 }
 
@@ -648,7 +647,7 @@ function renderServes(serves = []) {
     const whole = h('input', { type: 'checkbox', 'aria-label': `${f.name}: ${A.counters.form.wholeField}` });
     whole.checked = procedures.length > 0 && procedures.every((p) => weight.has(p.id));
     whole.addEventListener('change', () => {
-      for (const box of fieldset.querySelectorAll('input[name=serve]')) box.checked = whole.checked;
+      for (const box of $$('input[name=serve]', fieldset)) box.checked = whole.checked;
     });
     const fieldset = h(
       'fieldset',
@@ -680,7 +679,7 @@ function resetCounterForm() {
   show($('c-cancel'), false);
   $('c-id').disabled = false;
   const next = Math.max(0, ...data.counters.map((c) => c.id)) + 1;
-  $('c-id').value = next;
+  $('c-id').value = String(next);
   $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: next });
   renderServes([]);
 }
@@ -706,9 +705,9 @@ $('c-id').addEventListener('input', () => {
 cForm.addEventListener('submit', (event) => {
   event.preventDefault();
   submitting(cForm, async () => {
-    const serves = [...cForm.querySelectorAll('input[name=serve]:checked')].map((box) => ({
+    const serves = [...$$('input[name=serve]:checked', cForm)].map((box) => ({
       procedureId: box.value,
-      weight: Number(cForm.querySelector(`[data-weight-for="${box.value}"]`).value),
+      weight: Number($1(`[data-weight-for="${box.value}"]`, cForm).value),
     }));
     const body = { name: $('c-name').value.trim(), serves };
     if (editingCounter) {
@@ -926,7 +925,7 @@ async function loadSettings() {
 function renderSettings() {
   const s = data.settings;
   // rating scale
-  for (const r of $('rating-form').querySelectorAll('input[name=levels]'))
+  for (const r of $$('input[name=levels]', $('rating-form')))
     r.checked = Number(r.value) === s.ratingScale.levels;
   $('rating-scores').textContent = fmt(A.settings.ratings.scores, {
     scores: s.ratingScale.scale.map((l) => `${l.name} ${l.score}`).join(' · '),
@@ -974,8 +973,7 @@ function renderSettings() {
   $('an-repeat').value = String(an.repeat);
   $('an-recall').checked = an.recallPrefix;
   for (const name of ['zeroTens', 'four', 'thousand']) {
-    for (const r of $('announce-form').querySelectorAll(`input[name=${name}]`))
-      r.checked = r.value === an[name];
+    for (const r of $$(`input[name=${name}]`, $('announce-form'))) r.checked = r.value === an[name];
   }
   announceExample();
 }
@@ -1024,9 +1022,9 @@ function priorityRow(c = { id: '', name: '' }) {
       small(A.settings.priority.remove, () => row.remove()),
     ),
   );
-  const id = row.querySelector('[name=pid]');
-  row.querySelector('[name=pname]').addEventListener('input', (e) => {
-    if (!c.id && !id.dataset.touched) id.value = slug(e.target.value);
+  const id = $1('[name=pid]', row);
+  $1('[name=pname]', row).addEventListener('input', (e) => {
+    if (!c.id && !id.dataset.touched) id.value = slug(/** @type {HTMLInputElement} */ (e.target).value);
   });
   id.addEventListener('input', () => {
     id.dataset.touched = '1';
@@ -1037,7 +1035,7 @@ function priorityRow(c = { id: '', name: '' }) {
 $('priority-add').addEventListener('click', () => {
   const row = priorityRow();
   $('priority-rows').append(row);
-  row.querySelector('[name=pname]').focus();
+  $1('[name=pname]', row).focus();
 });
 
 const settingsSaved = (view) => {
@@ -1048,20 +1046,20 @@ const settingsSaved = (view) => {
 
 $('rating-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   submitting(form, async () => {
-    const levels = Number(form.querySelector('input[name=levels]:checked')?.value);
+    const levels = Number($1('input[name=levels]:checked', form)?.value);
     settingsSaved(await api('PUT', '/api/admin/settings/rating-scale', { levels }));
   });
 });
 
 $('priority-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   submitting(form, async () => {
-    const categories = [...$('priority-rows').querySelectorAll('tr')].map((tr) => ({
-      id: tr.querySelector('[name=pid]').value.trim(),
-      name: tr.querySelector('[name=pname]').value.trim(),
+    const categories = [...$$('tr', $('priority-rows'))].map((tr) => ({
+      id: $1('[name=pid]', tr).value.trim(),
+      name: $1('[name=pname]', tr).value.trim(),
     }));
     settingsSaved(
       await api('PUT', '/api/admin/settings/priority', { categories, cap: numberOf($('priority-cap')) }),
@@ -1071,14 +1069,14 @@ $('priority-form').addEventListener('submit', (event) => {
 
 $('hours-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   submitting(form, async () => {
     const days = {};
     for (const day of Object.keys(A.settings.hours.days)) {
       days[day] = [];
       for (const i of [0, 1]) {
-        const open = form.querySelector(`[data-day=${day}][data-i="${i}"][data-edge=open]`).value;
-        const close = form.querySelector(`[data-day=${day}][data-i="${i}"][data-edge=close]`).value;
+        const open = $1(`[data-day=${day}][data-i="${i}"][data-edge=open]`, form).value;
+        const close = $1(`[data-day=${day}][data-i="${i}"][data-edge=close]`, form).value;
         if (open || close) days[day].push({ open, close });
       }
     }
@@ -1088,7 +1086,7 @@ $('hours-form').addEventListener('submit', (event) => {
 
 $('reset-time-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   submitting(form, async () => {
     settingsSaved(await api('PUT', '/api/admin/settings/daily-reset', { time: $('reset-time').value }));
   });
@@ -1096,7 +1094,7 @@ $('reset-time-form').addEventListener('submit', (event) => {
 
 function announceValues() {
   const form = $('announce-form');
-  const pick = (name) => form.querySelector(`input[name=${name}]:checked`)?.value;
+  const pick = (name) => $1(`input[name=${name}]:checked`, form)?.value;
   return {
     repeat: Number($('an-repeat').value),
     recallPrefix: $('an-recall').checked,
@@ -1122,7 +1120,7 @@ $('announce-form').addEventListener('change', announceExample);
 
 $('announce-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   submitting(form, async () => {
     settingsSaved(await api('PUT', '/api/admin/settings/announcements', announceValues()));
   });
@@ -1355,7 +1353,7 @@ async function watchStoreHealth() {
   let banner = $('store-fault');
   if (!banner) {
     banner = h('div', { id: 'store-fault', class: 'store-fault hidden', role: 'alert' });
-    document.querySelector('header')?.after(banner);
+    $1('header', document)?.after(banner);
   }
   try {
     // 503 while something is wrong: the body says what.
