@@ -14,14 +14,6 @@ import type {
 
 const ms = (v: Date | null) => (v ? v.getTime() : null);
 
-export type {
-  Alarm,
-  AlarmKind,
-  OfficeLive,
-  OfficerRatingRow,
-  ServiceLevelRow,
-} from '../../shared/api/central.js';
-
 export async function officesLive(pool: Pool): Promise<OfficeLive[]> {
   const { rows } = await pool.query(
     `SELECT o.id, o.name, o.service_date, o.acked_seq, o.lost_events, o.last_event_at, o.last_received_at, o.last_call,

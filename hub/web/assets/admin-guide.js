@@ -4,13 +4,23 @@
 // the day it was checked. The hub checks and cleans every part again
 // (hub/guide/card.ts); everything is shown with textContent, here and on the
 // screen, so nothing typed is ever taken as markup.
-import { $, $$, $1, ApiError, api, fill, h, notify, toSignIn } from '/assets/common.js';
+import {
+  $,
+  $$,
+  $1,
+  ApiError,
+  api,
+  fill,
+  fillText as fmt,
+  h,
+  notify,
+  tableParts,
+  toSignIn,
+} from '/assets/common.js';
 import pageText from '/assets/text-admin.js';
 
 const GA = pageText.guideAdmin;
 const A = pageText.admin;
-const fmt = (template, params) =>
-  template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 const form = $('guide-form');
 
 let data = null;
@@ -76,19 +86,7 @@ function renderList() {
       h(
         'table',
         { class: 'admin-table guide-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, GA.columns.name),
-            h('th', {}, GA.columns.state),
-            h('th', {}, GA.columns.checked),
-            h('th'),
-          ),
-        ),
-        h('tbody', {}, rows),
+        tableParts([GA.columns.name, GA.columns.state, GA.columns.checked, null], rows),
       ),
     );
   });

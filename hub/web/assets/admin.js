@@ -16,21 +16,23 @@ import {
   currentAccount,
   dayText,
   fill,
+  fillText as fmt,
   formById,
   h,
   notify,
   officeDate,
   officeParts,
   T,
+  tableParts,
   toSignIn,
 } from '/assets/common.js';
 import pageText from '/assets/text-admin.js';
 
+/** @typedef {import('/assets/common.js').PageElement} PageElement */
+
 // This page's own words (T.admin, T.guideAdmin) come in their own module, not in every page's text.js.
 Object.assign(T, pageText);
 const A = T.admin;
-const fmt = (template, params = {}) =>
-  template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 const show = (el, on) => el.classList.toggle('hidden', !on);
 
 applyTexts();
@@ -72,6 +74,19 @@ async function submitting(form, work) {
   } finally {
     for (const b of buttons) b.disabled = false;
   }
+}
+
+/**
+ * Every form of the page: the browser does not send it; `work` runs with
+ * the form's buttons disabled, its errors shown in the form.
+ * @param {HTMLElement | import('/assets/common.js').NamedForm} form
+ * @param {(form: PageElement) => Promise<void>} work
+ */
+function onSubmit(form, work) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitting(form, () => work(/** @type {PageElement} */ (form)));
+  });
 }
 
 /** A destructive button asks for a second click instead of a dialog. */
@@ -285,21 +300,7 @@ function renderCatalogue() {
         ? h(
             'table',
             { class: 'admin-table procs' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', {}, c.id),
-                h('th', {}, c.name),
-                h('th', {}, c.numbering),
-                h('th', {}, c.counters),
-                h('th', {}, c.state),
-                h('th'),
-              ),
-            ),
-            h('tbody', {}, rows),
+            tableParts([c.id, c.name, c.numbering, c.counters, c.state, null], rows),
           )
         : h('p', { class: 'muted' }, fmt(A.catalogue.procedureCount, { count: 0 })),
     );
@@ -392,37 +393,30 @@ $('p-cancel').addEventListener('click', () => resetProcedureForm());
 /** A number input as a number; empty stays undefined so the hub says what is missing. */
 const numberOf = (input) => (input.value.trim() === '' ? undefined : Number(input.value));
 
-pForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(pForm, async () => {
-    const numbering = $('p-own').checked
-      ? {
-          prefix: $('p-prefix').value.trim().toUpperCase(),
-          start: numberOf($('p-start')),
-          end: numberOf($('p-end')),
-          wrap: $('p-wrap').checked,
-        }
-      : null;
-    const body = { fieldId: pForm.fieldId.value, name: pForm.name.value.trim(), numbering };
-    if (editingProcedure) {
-      const saved = await api(
-        'PUT',
-        `/api/admin/procedures/${encodeURIComponent(editingProcedure.id)}`,
-        body,
-      );
-      notify(fmt(A.catalogue.procedureForm.updated, { name: saved.name }), 'ok');
-    } else {
-      const counterIds = [...$$('input[name=counter]:checked', pForm)].map((i) => Number(i.value));
-      const saved = await api('POST', '/api/admin/procedures', {
-        ...body,
-        id: pForm.id.value.trim(),
-        counterIds,
-      });
-      notify(fmt(A.catalogue.procedureForm.added, { name: saved.name }), 'ok');
-    }
-    editingProcedure = null;
-    await loadCatalogue();
-  });
+onSubmit(pForm, async () => {
+  const numbering = $('p-own').checked
+    ? {
+        prefix: $('p-prefix').value.trim().toUpperCase(),
+        start: numberOf($('p-start')),
+        end: numberOf($('p-end')),
+        wrap: $('p-wrap').checked,
+      }
+    : null;
+  const body = { fieldId: pForm.fieldId.value, name: pForm.name.value.trim(), numbering };
+  if (editingProcedure) {
+    const saved = await api('PUT', `/api/admin/procedures/${encodeURIComponent(editingProcedure.id)}`, body);
+    notify(fmt(A.catalogue.procedureForm.updated, { name: saved.name }), 'ok');
+  } else {
+    const counterIds = [...$$('input[name=counter]:checked', pForm)].map((i) => Number(i.value));
+    const saved = await api('POST', '/api/admin/procedures', {
+      ...body,
+      id: pForm.id.value.trim(),
+      counterIds,
+    });
+    notify(fmt(A.catalogue.procedureForm.added, { name: saved.name }), 'ok');
+  }
+  editingProcedure = null;
+  await loadCatalogue();
 });
 
 async function toggleProcedure(p) {
@@ -491,29 +485,26 @@ fForm.id.addEventListener('input', () => {
 });
 $('f-cancel').addEventListener('click', () => resetFieldForm());
 
-fForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(fForm, async () => {
-    const body = {
-      name: fForm.name.value.trim(),
-      numbering: {
-        prefix: $('f-prefix').value.trim().toUpperCase(),
-        start: numberOf($('f-start')),
-        end: numberOf($('f-end')),
-        wrap: $('f-wrap').checked,
-      },
-      position: numberOf($('f-position')),
-    };
-    if (editingField) {
-      const saved = await api('PUT', `/api/admin/fields/${encodeURIComponent(editingField.id)}`, body);
-      notify(fmt(A.catalogue.fieldForm.updated, { name: saved.name }), 'ok');
-    } else {
-      const saved = await api('POST', '/api/admin/fields', { id: fForm.id.value.trim(), ...body });
-      notify(fmt(A.catalogue.fieldForm.added, { name: saved.name }), 'ok');
-    }
-    editingField = null;
-    await loadCatalogue();
-  });
+onSubmit(fForm, async () => {
+  const body = {
+    name: fForm.name.value.trim(),
+    numbering: {
+      prefix: $('f-prefix').value.trim().toUpperCase(),
+      start: numberOf($('f-start')),
+      end: numberOf($('f-end')),
+      wrap: $('f-wrap').checked,
+    },
+    position: numberOf($('f-position')),
+  };
+  if (editingField) {
+    const saved = await api('PUT', `/api/admin/fields/${encodeURIComponent(editingField.id)}`, body);
+    notify(fmt(A.catalogue.fieldForm.updated, { name: saved.name }), 'ok');
+  } else {
+    const saved = await api('POST', '/api/admin/fields', { id: fForm.id.value.trim(), ...body });
+    notify(fmt(A.catalogue.fieldForm.added, { name: saved.name }), 'ok');
+  }
+  editingField = null;
+  await loadCatalogue();
 });
 
 async function toggleField(f) {
@@ -547,23 +538,8 @@ function renderCounters() {
   const c = A.counters.columns;
   fill(
     $('counter-table'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, c.id),
-        h('th', {}, c.name),
-        h('th', {}, c.state),
-        h('th', {}, c.officer),
-        h('th', {}, c.serves),
-        h('th'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
+    tableParts(
+      [c.id, c.name, c.state, c.officer, c.serves, null],
       data.counters.map((counter) =>
         h(
           'tr',
@@ -702,24 +678,21 @@ $('c-id').addEventListener('input', () => {
   if (!editingCounter) $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: $('c-id').value });
 });
 
-cForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(cForm, async () => {
-    const serves = [...$$('input[name=serve]:checked', cForm)].map((box) => ({
-      procedureId: box.value,
-      weight: Number($1(`[data-weight-for="${box.value}"]`, cForm).value),
-    }));
-    const body = { name: $('c-name').value.trim(), serves };
-    if (editingCounter) {
-      const saved = await api('PUT', `/api/admin/counters/${editingCounter.id}`, body);
-      notify(fmt(A.counters.form.updated, { name: saved.name }), 'ok');
-    } else {
-      const saved = await api('POST', '/api/admin/counters', { id: numberOf($('c-id')), ...body });
-      notify(fmt(A.counters.form.added, { name: saved.name }), 'ok');
-    }
-    editingCounter = null;
-    await loadCounters();
-  });
+onSubmit(cForm, async () => {
+  const serves = [...$$('input[name=serve]:checked', cForm)].map((box) => ({
+    procedureId: box.value,
+    weight: Number($1(`[data-weight-for="${box.value}"]`, cForm).value),
+  }));
+  const body = { name: $('c-name').value.trim(), serves };
+  if (editingCounter) {
+    const saved = await api('PUT', `/api/admin/counters/${editingCounter.id}`, body);
+    notify(fmt(A.counters.form.updated, { name: saved.name }), 'ok');
+  } else {
+    const saved = await api('POST', '/api/admin/counters', { id: numberOf($('c-id')), ...body });
+    notify(fmt(A.counters.form.added, { name: saved.name }), 'ok');
+  }
+  editingCounter = null;
+  await loadCounters();
 });
 
 // ---------------------------------------------------------------- accounts
@@ -744,23 +717,8 @@ function renderAccounts() {
   const c = A.accounts.columns;
   fill(
     $('account-table'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, c.username),
-        h('th', {}, c.displayName),
-        h('th', {}, c.role),
-        h('th', {}, c.state),
-        h('th', {}, c.created),
-        h('th'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
+    tableParts(
+      [c.username, c.displayName, c.role, c.state, c.created, null],
       data.accounts.map((a) =>
         h(
           'tr',
@@ -826,39 +784,36 @@ async function afterOwnChange(username) {
   }
 }
 
-aForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(aForm, async () => {
-    show($('account-secret'), false);
-    const displayName = $('a-display').value.trim();
-    const role = $('a-role').value;
-    if (editingAccount) {
-      const { username } = editingAccount;
-      await api('PUT', `/api/admin/accounts/${encodeURIComponent(username)}`, { displayName, role });
-      notify(fmt(A.accounts.form.updated, { username }), 'ok');
-      editingAccount = null;
-      await afterOwnChange(username);
-    } else {
-      const username = $('a-username').value.trim();
-      const password = $('a-password').value;
-      const result = await api('POST', '/api/admin/accounts', {
-        username,
-        displayName,
-        role,
-        ...(password ? { password } : {}),
-      });
-      notify(fmt(A.accounts.form.added, { username }), 'ok');
-      if (result.password) {
-        showSecret(
-          $('account-secret'),
-          fmt(A.accounts.secretTitle, { username }),
-          result.password,
-          A.accounts.secretHint,
-        );
-      }
+onSubmit(aForm, async () => {
+  show($('account-secret'), false);
+  const displayName = $('a-display').value.trim();
+  const role = $('a-role').value;
+  if (editingAccount) {
+    const { username } = editingAccount;
+    await api('PUT', `/api/admin/accounts/${encodeURIComponent(username)}`, { displayName, role });
+    notify(fmt(A.accounts.form.updated, { username }), 'ok');
+    editingAccount = null;
+    await afterOwnChange(username);
+  } else {
+    const username = $('a-username').value.trim();
+    const password = $('a-password').value;
+    const result = await api('POST', '/api/admin/accounts', {
+      username,
+      displayName,
+      role,
+      ...(password ? { password } : {}),
+    });
+    notify(fmt(A.accounts.form.added, { username }), 'ok');
+    if (result.password) {
+      showSecret(
+        $('account-secret'),
+        fmt(A.accounts.secretTitle, { username }),
+        result.password,
+        A.accounts.secretHint,
+      );
     }
-    await loadAccounts();
-  });
+  }
+  await loadAccounts();
 });
 
 async function toggleAccount(a) {
@@ -890,29 +845,26 @@ $('r-cancel').addEventListener('click', () => {
   show(rForm, false);
 });
 
-rForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(rForm, async () => {
-    const { username } = resetting;
-    const password = $('r-password').value;
-    const result = await api(
-      'POST',
-      `/api/admin/accounts/${encodeURIComponent(username)}/password`,
-      password ? { password } : {},
+onSubmit(rForm, async () => {
+  const { username } = resetting;
+  const password = $('r-password').value;
+  const result = await api(
+    'POST',
+    `/api/admin/accounts/${encodeURIComponent(username)}/password`,
+    password ? { password } : {},
+  );
+  notify(fmt(A.accounts.reset.done, { username }), 'ok');
+  show(rForm, false);
+  if (result.password) {
+    showSecret(
+      $('account-secret'),
+      fmt(A.accounts.secretTitle, { username }),
+      result.password,
+      A.accounts.secretHint,
     );
-    notify(fmt(A.accounts.reset.done, { username }), 'ok');
-    show(rForm, false);
-    if (result.password) {
-      showSecret(
-        $('account-secret'),
-        fmt(A.accounts.secretTitle, { username }),
-        result.password,
-        A.accounts.secretHint,
-      );
-    }
-    resetting = null;
-    await afterOwnChange(username);
-  });
+  }
+  resetting = null;
+  await afterOwnChange(username);
 });
 
 // ---------------------------------------------------------------- settings
@@ -1044,52 +996,36 @@ const settingsSaved = (view) => {
   notify(A.saved, 'ok');
 };
 
-$('rating-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-  submitting(form, async () => {
-    const levels = Number($1('input[name=levels]:checked', form)?.value);
-    settingsSaved(await api('PUT', '/api/admin/settings/rating-scale', { levels }));
-  });
+onSubmit($('rating-form'), async (form) => {
+  const levels = Number($1('input[name=levels]:checked', form)?.value);
+  settingsSaved(await api('PUT', '/api/admin/settings/rating-scale', { levels }));
 });
 
-$('priority-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-  submitting(form, async () => {
-    const categories = [...$$('tr', $('priority-rows'))].map((tr) => ({
-      id: $1('[name=pid]', tr).value.trim(),
-      name: $1('[name=pname]', tr).value.trim(),
-    }));
-    settingsSaved(
-      await api('PUT', '/api/admin/settings/priority', { categories, cap: numberOf($('priority-cap')) }),
-    );
-  });
+onSubmit($('priority-form'), async () => {
+  const categories = [...$$('tr', $('priority-rows'))].map((tr) => ({
+    id: $1('[name=pid]', tr).value.trim(),
+    name: $1('[name=pname]', tr).value.trim(),
+  }));
+  settingsSaved(
+    await api('PUT', '/api/admin/settings/priority', { categories, cap: numberOf($('priority-cap')) }),
+  );
 });
 
-$('hours-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-  submitting(form, async () => {
-    const days = {};
-    for (const day of Object.keys(A.settings.hours.days)) {
-      days[day] = [];
-      for (const i of [0, 1]) {
-        const open = $1(`[data-day=${day}][data-i="${i}"][data-edge=open]`, form).value;
-        const close = $1(`[data-day=${day}][data-i="${i}"][data-edge=close]`, form).value;
-        if (open || close) days[day].push({ open, close });
-      }
+onSubmit($('hours-form'), async (form) => {
+  const days = {};
+  for (const day of Object.keys(A.settings.hours.days)) {
+    days[day] = [];
+    for (const i of [0, 1]) {
+      const open = $1(`[data-day=${day}][data-i="${i}"][data-edge=open]`, form).value;
+      const close = $1(`[data-day=${day}][data-i="${i}"][data-edge=close]`, form).value;
+      if (open || close) days[day].push({ open, close });
     }
-    settingsSaved(await api('PUT', '/api/admin/settings/opening-hours', { days }));
-  });
+  }
+  settingsSaved(await api('PUT', '/api/admin/settings/opening-hours', { days }));
 });
 
-$('reset-time-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-  submitting(form, async () => {
-    settingsSaved(await api('PUT', '/api/admin/settings/daily-reset', { time: $('reset-time').value }));
-  });
+onSubmit($('reset-time-form'), async () => {
+  settingsSaved(await api('PUT', '/api/admin/settings/daily-reset', { time: $('reset-time').value }));
 });
 
 function announceValues() {
@@ -1118,12 +1054,8 @@ function announceExample() {
 }
 $('announce-form').addEventListener('change', announceExample);
 
-$('announce-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-  submitting(form, async () => {
-    settingsSaved(await api('PUT', '/api/admin/settings/announcements', announceValues()));
-  });
+onSubmit($('announce-form'), async () => {
+  settingsSaved(await api('PUT', '/api/admin/settings/announcements', announceValues()));
 });
 
 // ---------------------------------------------------------------- devices
@@ -1193,57 +1125,36 @@ function renderDevices() {
   });
   fill(
     $('device-table'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, c.online),
-        h('th', {}, c.id),
-        h('th', {}, c.role),
-        h('th', {}, c.counter),
-        h('th', {}, c.version),
-        h('th', {}, c.printer),
-        h('th', {}, c.fault),
-        h('th', {}, c.lastSeen),
-        h('th', {}, c.state),
-        h('th'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.length ? rows : h('tr', {}, h('td', { colspan: '10', class: 'muted' }, A.devices.none)),
+    tableParts(
+      [c.online, c.id, c.role, c.counter, c.version, c.printer, c.fault, c.lastSeen, c.state, null],
+      rows,
+      h('tr', {}, h('td', { colspan: '10', class: 'muted' }, A.devices.none)),
     ),
   );
 }
 
 $('d-role').addEventListener('change', () => show($('d-counter-box'), $('d-role').value === 'rating'));
 
-dForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(dForm, async () => {
-    show($('device-secret'), false);
-    const role = $('d-role').value;
-    const counter = $('d-counter').value;
-    const id = $('d-id').value.trim();
-    const result = await api('POST', '/api/admin/devices', {
-      id,
-      role,
-      ...(role === 'rating' ? { counterId: counter ? Number(counter) : null } : {}),
-      ...($('d-replace').checked ? { replace: true } : {}),
-    });
-    showSecret(
-      $('device-secret'),
-      fmt(A.devices.secretTitle, { deviceId: id }),
-      result.token,
-      fmt(A.devices.secretHint, { deviceId: id }),
-    );
-    dForm.reset();
-    show($('d-counter-box'), false);
-    await loadDevices();
+onSubmit(dForm, async () => {
+  show($('device-secret'), false);
+  const role = $('d-role').value;
+  const counter = $('d-counter').value;
+  const id = $('d-id').value.trim();
+  const result = await api('POST', '/api/admin/devices', {
+    id,
+    role,
+    ...(role === 'rating' ? { counterId: counter ? Number(counter) : null } : {}),
+    ...($('d-replace').checked ? { replace: true } : {}),
   });
+  showSecret(
+    $('device-secret'),
+    fmt(A.devices.secretTitle, { deviceId: id }),
+    result.token,
+    fmt(A.devices.secretHint, { deviceId: id }),
+  );
+  dForm.reset();
+  show($('d-counter-box'), false);
+  await loadDevices();
 });
 
 // ---------------------------------------------------------------- audit

@@ -255,6 +255,39 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * A table's head and body: one heading cell per text (null: an empty one,
+ * over the row's buttons), then the rows, or `empty` when there are none.
+ * @param {(string | null)[]} headings
+ * @param {Node[]} rows
+ * @param {Node} [empty]
+ * @returns {HTMLElement[]}
+ */
+export function tableParts(headings, rows, empty) {
+  return [
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((t) => h('th', {}, t)),
+      ),
+    ),
+    h('tbody', {}, rows.length || !empty ? rows : empty),
+  ];
+}
+
+/**
+ * Fills "{name}" placeholders, as shared/text/vi.ts fillText does on the hub;
+ * an unknown placeholder is left visible rather than hidden.
+ * @param {string} template
+ * @param {Record<string, unknown>} [params]
+ */
+export function fillText(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
+}
+
 /** Replace an element's children. */
 export function fill(el, ...children) {
   el.replaceChildren();

@@ -11,6 +11,7 @@ import {
   clockBanner,
   currentAccount,
   fill,
+  fillText,
   followBoard,
   h,
   notify,
@@ -24,11 +25,6 @@ Object.assign(T, pageText);
 const C = T.console;
 const STORE_KEY = 'qms.console.counterId';
 const MAX_ROWS = 60;
-
-/** "{name}" placeholders, as shared/text/vi.ts fillText does on the hub. */
-function fillText(template, params) {
-  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
-}
 
 // ------------------------------------------------------------------ texts
 

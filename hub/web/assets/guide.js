@@ -8,15 +8,25 @@
 // page never does. Opened straight from the hub, there is no printer and the
 // button is not shown. Back to the start after a minute without a touch
 // (`?idle=SECONDS` changes it).
-import { $, $$, ApiError, api, fill, followBoard, h, officeParts, site, T } from '/assets/common.js';
+import {
+  $,
+  $$,
+  ApiError,
+  api,
+  fill,
+  fillText as fmt,
+  followBoard,
+  h,
+  officeParts,
+  site,
+  T,
+} from '/assets/common.js';
 import { mountKeyboard } from '/assets/guide-keyboard.js';
 import { buildIndex, search } from '/assets/guide-search.js';
 import pageText from '/assets/text-guide.js';
 
 Object.assign(T, pageText);
 const G = T.guide;
-const fmt = (template, params) =>
-  template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 const clamp = (n, lo, hi) => Math.min(hi, Math.max(lo, n));
 
 const IDLE_MS = clamp(Number(new URLSearchParams(location.search).get('idle')) || 60, 3, 3600) * 1000;

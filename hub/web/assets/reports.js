@@ -3,7 +3,18 @@
 // distribution) and the tables per procedure, counter and officer, each
 // with a CSV download of the same numbers. The hub computes every number
 // (GET /api/reports); this page only lays them out.
-import { $, ApiError, api, currentAccount, fill, h, officeDate, T, toSignIn } from '/assets/common.js';
+import {
+  $,
+  ApiError,
+  api,
+  currentAccount,
+  fill,
+  fillText as fill1,
+  h,
+  officeDate,
+  T,
+  toSignIn,
+} from '/assets/common.js';
 import pageText from '/assets/text-reports.js';
 
 /** @typedef {import('../../../shared/api/reports.js').Report} Report */
@@ -44,9 +55,6 @@ const fmt = {
   /** 2026-11-30 → 30/11/2026 */
   date: (iso) => iso.split('-').reverse().join('/'),
 };
-
-const fill1 = (template, params) =>
-  template.replace(/\{(\w+)\}/g, (all, k) => (k in params ? String(params[k]) : all));
 
 // ------------------------------------------------------------------ dates
 
