@@ -13,6 +13,7 @@ import type { AccountStore } from '../auth/account-store.js';
 import { sampleGuideCards } from '../defaults/guide-cards.js';
 import { checkGuide, copiesText, type GuideInput, refuseGuide, type StoredGuide } from '../guide/card.js';
 import { estimateWait } from '../queue/estimate.js';
+import { waitingTicket } from '../queue/new-ticket.js';
 import type { Catalogue, QueueState, Ticket } from '../queue/types.js';
 import type { GuideStore } from '../store/guide-store.js';
 import type { QueueService } from './queue-service.js';
@@ -186,7 +187,7 @@ export class GuideService {
   /** A ticket that would join the line now, for the estimate only (never stored). */
   private newTicket(state: QueueState, procedureId: string, fieldId: string): Ticket {
     const now = this.options.now();
-    return {
+    return waitingTicket({
       id: `guide:${procedureId}`,
       serviceDate: state.serviceDate,
       seriesKey: '',
@@ -195,22 +196,12 @@ export class GuideService {
       fieldId,
       procedureId,
       priority: null,
-      status: 'waiting',
-      assignedCounterId: null,
-      counterId: null,
-      officer: null,
       issuedAt: now,
       seq: state.lastSeq + 1,
       queuedAt: now,
       clockUntrusted: false,
-      firstCalledAt: null,
-      calledAt: null,
-      serviceStartedAt: null,
-      finishedAt: null,
-      callCount: 0,
-      transferCount: 0,
       source: null,
-    };
+    });
   }
 
   /** The QR code of a procedure's online address, as SVG; null when it has none. */
