@@ -28,7 +28,8 @@ import {
 } from './support.js';
 
 const KIOSKS = 3;
-const PRESSES_PER_KIOSK = 50;
+const PRESSES_PER_KIOSK = 50; // at least: kiosks press on until the links were cut MIN_CUTS times
+const MIN_CUTS = 10;
 const SERVICES = 30; // tickets called, served, finished and rated at counter 1
 const PROCEDURES = ['can-cuoc-01', 'can-cuoc-02', 'cu-tru-01'];
 
@@ -109,7 +110,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     const printed = new Map<string, IssuedTicket & { kiosk: string }>();
     const pressStats: RetryStats = { retried: 0 };
     const kioskLoops = kiosks.map(async (kiosk, i) => {
-      for (let n = 0; n < PRESSES_PER_KIOSK; n++) {
+      for (let n = 0; n < PRESSES_PER_KIOSK || proxy.cuts < MIN_CUTS; n++) {
         const requestId = `k${i}-p${n}`;
         const ticket = await pressUntilPrinted(
           kiosk,
@@ -156,6 +157,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     await Promise.all([...kioskLoops, officerLoop]);
     chaos = false;
     await chaosLoop;
+    const cutsUnderTraffic = proxy.cuts;
 
     // One call made for certain while the speaker's link is down: it waits in
     // the speaker's persistent session and arrives when the link is back.
@@ -183,7 +185,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     // Tickets: every answered request exactly once, as printed; nothing else.
     const rows = allTickets(db);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    expect(printed.size).toBe(KIOSKS * PRESSES_PER_KIOSK);
+    expect(printed.size).toBeGreaterThanOrEqual(KIOSKS * PRESSES_PER_KIOSK);
     for (const [requestId, ticket] of printed) {
       expect(byId.get(ticket.ticketId), requestId).toMatchObject({
         display: ticket.display,
@@ -210,11 +212,12 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     }[];
     expect(ratings).toEqual(rated.map((r) => ({ id: r.requestId, ticket_id: r.ticketId })));
 
-    // The links really were cut under the traffic.
-    expect(proxy.cutCount).toBeGreaterThanOrEqual(10);
-    expect(reconnects).toBeGreaterThanOrEqual(20);
+    // The links really were cut under the traffic: cut events (each breaking
+    // open links), not sockets, and the devices came back after them.
+    expect(cutsUnderTraffic).toBeGreaterThanOrEqual(MIN_CUTS);
+    expect(reconnects).toBeGreaterThanOrEqual(MIN_CUTS);
     console.log(
-      `links cut ${proxy.cutCount} times, ${reconnects} reconnections; retried: ${pressStats.retried} presses, ` +
+      `${cutsUnderTraffic} cuts under traffic (${proxy.linksCut} links in all), ${printed.size} presses, ${reconnects} reconnections; retried: ${pressStats.retried} presses, ` +
         `${rateStats.retried} ratings, ${playStats.retried} playback reports; ` +
         `${heard.length} announcements heard for ${calls.length} calls; ` +
         `${t.hub.metrics.get('request_repeated')} repeated requests answered from the store`,
