@@ -16,6 +16,7 @@ import { announcement, type IssuedTicket, ratingResult } from '../../shared/prot
 import { topics } from '../../shared/protocol/topics.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { until, within } from '../helpers/wait.js';
 import {
   allTickets,
   duplicates,
@@ -128,12 +129,15 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     const rateStats: RetryStats = { retried: 0 };
     const officerLoop = (async () => {
       for (let s = 0; s < SERVICES; s++) {
-        let called = await officer('/api/counters/1/call-next', { method: 'POST' });
-        while (called.status === 409) {
-          // queue_empty: the kiosks have not caught up yet.
-          await sleep(20);
-          called = await officer('/api/counters/1/call-next', { method: 'POST' });
-        }
+        // 409 queue_empty: the kiosks have not caught up yet.
+        const called = await until(
+          `a ticket to call for service ${s + 1}`,
+          async () => {
+            const res = await officer('/api/counters/1/call-next', { method: 'POST' });
+            return res.status === 409 ? null : res;
+          },
+          20_000,
+        );
         expect(called.status).toBe(200);
         const { ticket } = (await called.json()) as { ticket: { id: string } };
         expect((await officer('/api/counters/1/start', { method: 'POST' })).status).toBe(200);
@@ -154,7 +158,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
       }
     })();
 
-    await Promise.all([...kioskLoops, officerLoop]);
+    await within('the kiosks and the officer to finish', Promise.all([...kioskLoops, officerLoop]), 60_000);
     chaos = false;
     await chaosLoop;
     const cutsUnderTraffic = proxy.cuts;
@@ -167,7 +171,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     const whileDown = await officer('/api/counters/1/call-next', { method: 'POST' });
     expect(whileDown.status).toBe(200);
     const { call } = (await whileDown.json()) as { call: { callId: string } };
-    await sleep(300);
+    await sleep(300); // an absence: time for a wrong delivery to show, not a wait for something
     expect(heard).not.toContain(call.callId);
     proxy.up();
     await expect.poll(() => heard.includes(call.callId), { timeout: 10_000, interval: 20 }).toBe(true);
@@ -222,5 +226,5 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
         `${heard.length} announcements heard for ${calls.length} calls; ` +
         `${t.hub.metrics.get('request_repeated')} repeated requests answered from the store`,
     );
-  }, 60_000);
+  }, 120_000);
 });
