@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineCommand, runCommand } from '../../shared/cli/command-line.js';
 import { sampleTicket } from './sample.js';
 import { PAPER_DOTS, type PaperWidthMm, renderTicket } from './ticket-render.js';
 
@@ -27,11 +27,21 @@ export function writePreviews(outDir: string, options: { offline?: boolean } = {
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  const { values } = parseArgs({
+  const command = defineCommand({
+    name: 'ticket:preview',
+    usage: 'npm run ticket:preview [-- --out DIR] [--offline]',
+    summary: 'Writes the sample ticket as PNG for 58 mm and 80 mm paper, the dots the printer would print.',
     options: {
-      out: { type: 'string', default: 'data/preview' },
-      offline: { type: 'boolean', default: false },
+      out: {
+        type: 'string',
+        default: 'data/preview',
+        value: 'DIR',
+        help: 'where the PNGs go (default data/preview)',
+      },
+      offline: { type: 'boolean', default: false, help: 'the ticket printed while the hub is unreachable' },
     },
   });
-  writePreviews(resolve(values.out!), { offline: values.offline! });
+  runCommand(command, ({ values }) => {
+    writePreviews(resolve(values.out), { offline: values.offline });
+  });
 }
