@@ -74,6 +74,8 @@ export interface KioskEvents {
 
 const MAX_WAITING_PRESSES = 5;
 const FAULT_FLASH_MS = 5000;
+/** How long the LED flashes fast after a scanned code that is not a valid card. */
+const REJECTED_CARD_FLASH_MS = 2000;
 
 /** Local time, sortable and safe in file names: 20251128-093005-120. */
 function fileTime(ms: number): string {
@@ -142,6 +144,9 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       if (card.age >= scanner.elderlyAge) panel.armPriority(scanner.elderlyCategory);
       else log.info('scanned card holder under the priority age', { id: card.maskedId, age: card.age });
     });
+    // A code that is not a valid card: the citizen hears two beeps and sees the
+    // LED flash, so they know to scan again or ask an officer.
+    this.scanner?.on('rejected', () => this.signalRejectedCard());
     this.scanner?.start();
     connection.on('connected', () => {
       void this.catchUp();
@@ -399,6 +404,15 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   /** Look at the LED again when a fault flash or a pending choice runs out. */
   private showLedLater(ms: number): void {
     setTimeout(() => this.showLed(), ms + 20).unref();
+  }
+
+  /** Two beeps (one is a ticket, three a failed print) and a short fast blink. */
+  private signalRejectedCard(): void {
+    if (this.stopped) return;
+    this.faultUntil = Math.max(this.faultUntil, this.now() + REJECTED_CARD_FLASH_MS);
+    this.showLed();
+    this.showLedLater(REJECTED_CARD_FLASH_MS);
+    this.beep(2);
   }
 
   private beep(times: number): void {
