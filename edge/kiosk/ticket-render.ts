@@ -85,6 +85,30 @@ interface Line {
   width: number;
 }
 
+const KEEP_TOGETHER = new Set(kioskText.keepTogether);
+
+/**
+ * The text's words, where a number and the word after it ("12 phút", "60
+ * tuổi)") and the syllables of kioskText.keepTogether ("Bộ phận") are one
+ * word joined by a no-break space; a no-break space in the text holds too.
+ */
+export function unbreakableWords(text: string): string[] {
+  const words = text.split(/[ \t\r\n]+/).filter(Boolean);
+  const out: string[] = [];
+  for (const word of words) {
+    const last = out.at(-1);
+    const lastSyllable = last?.split('\u00a0').at(-1);
+    if (
+      last !== undefined &&
+      (/^\(?[\d.,:]*\d$/.test(last) ||
+        KEEP_TOGETHER.has(`${lastSyllable} ${word.replace(/[.,;:!?)]+$/, '')}`.toLocaleLowerCase('vi')))
+    ) {
+      out[out.length - 1] = `${last}\u00a0${word}`;
+    } else out.push(word);
+  }
+  return out;
+}
+
 /**
  * Greedy word wrap over runs in different fonts (a regular label followed by
  * a bold value). A word wider than the line is broken by characters.
@@ -92,7 +116,7 @@ interface Line {
 function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number): Line[] {
   const words: Run[] = [];
   for (const run of runs) {
-    for (const w of run.text.split(/\s+/).filter(Boolean)) words.push({ text: w, font: run.font });
+    for (const w of unbreakableWords(run.text)) words.push({ text: w, font: run.font });
   }
   const measure = (r: Run) => {
     ctx.font = r.font;

@@ -18,6 +18,34 @@ export const kioskText = {
   scan: 'Quét mã QR để theo dõi lượt của bạn',
   offline: 'Phiếu in khi mất kết nối với máy chủ: số người chờ là ước tính.',
   footer: 'Xin vui lòng chú ý loa gọi số và bảng hiển thị. Phiếu chỉ có giá trị trong ngày.',
+  /**
+   * Two-syllable words a ticket line never splits (Vietnamese writes a word's
+   * syllables apart, so the wrap cannot tell them from two words). Lower case.
+   */
+  keepTogether: [
+    'bộ phận',
+    'một cửa',
+    'hiển thị',
+    'giá trị',
+    'căn cước',
+    'cao tuổi',
+    'lĩnh vực',
+    'thủ tục',
+    'phục vụ',
+    'dự kiến',
+    'cư trú',
+    'công dân',
+    'thông tin',
+    'hộ chiếu',
+    'xuất nhập',
+    'nhập cảnh',
+    'xuất cảnh',
+    'giấy phép',
+    'đăng ký',
+    'lái xe',
+    'thường trú',
+    'tạm trú',
+  ] as readonly string[],
 } as const;
 
 /** Faults the kiosk reports in its retained status (shown to staff on the hub). */
