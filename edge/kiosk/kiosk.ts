@@ -438,6 +438,12 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   }
 }
 
+/** The host of `url` when it is this machine only (localhost, 127.x, ::1); else null. */
+export function loopbackHost(url: string): string | null {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) ? host : null;
+}
+
 /** Start the kiosk program: state, printer, connection, buttons, scanner. */
 export async function startKiosk(config: KioskConfig, options: KioskOptions = {}): Promise<Kiosk> {
   const log = options.log ?? createLogger('kiosk');
@@ -542,5 +548,12 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
     leaseSize: hardware.leaseSize,
     simulate: config.simulate,
   });
+  const qrHost = loopbackHost(config.hub.httpUrl);
+  if (qrHost) {
+    // The QR link is the hub's address as this kiosk knows it: a phone cannot open 127.0.0.1.
+    log.warn(
+      `ticket QR codes point at ${qrHost}, which citizens' phones cannot open: set hub.httpUrl in the kiosk config to the hub's LAN address (e.g. http://192.168.1.10:8080)`,
+    );
+  }
   return kiosk;
 }
