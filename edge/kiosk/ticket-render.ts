@@ -199,7 +199,8 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
     for (let i = from; i < to; i++) {
       const w = words[i]!;
       const x = i > from ? line.width + w.space : line.width;
-      line.pieces.push({ text: w.text, font: w.font, x });
+      // A no-break space held the word together; on paper it is a space.
+      line.pieces.push({ text: w.text.replaceAll('\u00a0', ' '), font: w.font, x });
       line.width = x + w.width;
     }
     return line;
