@@ -2,7 +2,7 @@
 // ticket lookup page need no sign-in), and nothing here changes state.
 
 import type { FastifyInstance } from 'fastify';
-import { estimateWait } from '../queue/estimate.js';
+import { estimateWait, waitRange } from '../queue/estimate.js';
 import { lineOrder, waitingFor } from '../queue/ordering.js';
 import type { Counter, QueueState } from '../queue/types.js';
 import type { QueueService } from '../service/queue-service.js';
@@ -122,8 +122,8 @@ export function registerQueueRoutes(
       const live = state().tickets.get(request.params.id);
       const ticket = live ?? service.store.ticketById(request.params.id);
       if (!ticket) return reply.code(404).send(errorBody('unknown_ticket', 'Không tìm thấy số thứ tự này.'));
-      const estimate = live && live.status === 'waiting' ? estimateWait(state(), live) : null;
-      return { ...ticketView(ticket), estimate };
+      const estimate = live && live.status === 'waiting' ? estimateWait(state(), live, now()) : null;
+      return { ...ticketView(ticket), estimate: estimate && { ...estimate, range: waitRange(estimate) } };
     },
   );
 }
