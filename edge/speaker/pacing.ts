@@ -34,14 +34,18 @@ function shortest(call: Paced): number {
 /**
  * The form to say `pending[0]` in, starting `now`: the longest one that
  * keeps every later waiting call's start within `maxLagMs` of its call, with
- * those said in their shortest form. When none can, the shortest.
+ * those said in their shortest form (and not the full one when it is late
+ * itself). When none can, the shortest.
  */
 export function chooseForm(pending: readonly Paced[], now: number, maxLagMs: number): Form {
   const next = pending[0];
   if (!next) return 'full';
   const available = FORMS.filter((f) => next.durations[f] !== undefined);
   if (available.length === 0) return 'full';
+  // A call that is itself late shows the speaker is behind: no chime, no repeat.
+  const late = now - next.at > maxLagMs;
   for (const form of available) {
+    if (late && form === 'full' && available.length > 1) continue;
     let start = now + next.durations[form]!;
     let fits = true;
     for (let i = 1; i < pending.length; i++) {

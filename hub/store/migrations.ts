@@ -249,6 +249,8 @@ export const migrations: Migration[] = [
       ALTER TABLE tickets ADD COLUMN counter_called_at INTEGER;
       -- Since when a counter with an officer has been free (hub/queue/types.ts Counter.freeSince).
       ALTER TABLE counters ADD COLUMN free_since INTEGER;
+      -- The console shows whether the speaker said a ticket's last call.
+      CREATE INDEX calls_by_ticket ON calls(ticket_id);
       -- A counter is open or paused only with an officer at it: one nobody
       -- took (the default counters used to start open) is closed, unless a
       -- citizen is still called or served there.

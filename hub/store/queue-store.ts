@@ -511,6 +511,25 @@ export class QueueStore {
     });
   }
 
+  /** The last call of a ticket at a counter, and what each speaker reported of it. */
+  lastCall(
+    ticketId: string,
+    counterId: number,
+  ): { callId: string; at: number; playbacks: { deviceId: string; skipped: string | null }[] } | null {
+    const call = this.db
+      .prepare(
+        'SELECT id, at FROM calls WHERE ticket_id = ? AND counter_id = ? ORDER BY at DESC, rowid DESC LIMIT 1',
+      )
+      .get(ticketId, counterId) as { id: string; at: number } | undefined;
+    if (!call) return null;
+    const playbacks = this.db
+      .prepare(
+        'SELECT device_id AS deviceId, skipped FROM call_playbacks WHERE call_id = ? ORDER BY started_at',
+      )
+      .all(call.id) as { deviceId: string; skipped: string | null }[];
+    return { callId: call.id, at: call.at, playbacks };
+  }
+
   callExists(callId: string): boolean {
     return this.db.prepare('SELECT 1 FROM calls WHERE id = ?').get(callId) !== undefined;
   }

@@ -307,6 +307,12 @@ const speakerHardware = z
       .default([]),
     /** Calls older than this (after an outage) are reported as skipped, not played late. */
     maxCallAgeSeconds: intRange(1, 3600).default(120),
+    /**
+     * Calls waiting should start within this many seconds of being made; when
+     * they would not, the next ones are said shorter (no chime, then "Mời số
+     * …, quầy …"). Every call is still said, in order.
+     */
+    maxLagSeconds: intRange(1, 600).default(12),
     repeat: intRange(1, 3).default(1),
   })
   .prefault({});

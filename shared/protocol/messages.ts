@@ -136,6 +136,10 @@ export const announcementPlayed = z.object({
   endedAt: epochMs,
   /** Why a call was not played (too old, outside the zone, audio fault). */
   skipped: z.string().max(200).optional(),
+  /** Said together with this other call of the same ticket (a recall joining a call still waiting). */
+  foldedInto: id.optional(),
+  /** Said in a shorter form because the speaker was behind. */
+  form: z.enum(['brief', 'short']).optional(),
 });
 export type AnnouncementPlayed = z.infer<typeof announcementPlayed>;
 
