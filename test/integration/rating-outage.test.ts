@@ -1,5 +1,5 @@
 // Ratings are never lost: with the hub process killed, presses stay in the
-// device's lowdb outbox (fault LED blinking); when the hub is back each
+// device's outbox file (fault LED blinking); when the hub is back each
 // arrives once, in order, and is judged by when it was pressed, not when it
 // arrived (the hub was down for longer than the rating window here).
 
