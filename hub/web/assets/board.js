@@ -215,6 +215,8 @@ function renderWaiting(fields) {
     r.el.classList.toggle('none', f.waiting === 0);
     return r.el;
   });
+  // Ten fields (the default catalogue) need smaller rows to fit the panel.
+  waitingList.classList.toggle('many', fields.length > 8);
   reconcile(waitingList, wanted);
 }
 
