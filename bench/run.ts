@@ -17,7 +17,10 @@
 //   announcement received by a speaker, call to the board's first SSE event
 //   showing the call, and the bytes the hub process wrote to disk per life
 //   (/proc/<pid>/io write_bytes; wchar, which also counts sockets, beside it);
-// - hub memory (VmRSS) with 200 connected devices.
+// - hub memory (VmRSS) with 200 connected devices;
+// - the province centre (bench/central.ts): events per second into
+//   PostgreSQL through Mosquitto, end-to-end lag, catch-up of 30 offices
+//   after a 24-hour outage.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { type Role, topics } from '../shared/protocol/topics.js';
+import { centralFigures, centralRows } from './central.js';
 
 const { values } = parseArgs({
   options: {
@@ -789,6 +793,15 @@ async function main() {
     `${r('memory.idleMb').toFixed(1)} / ${r('memory.rssMb').toFixed(1)} (peak ${r('memory.hwmMb').toFixed(1)})`,
     verdict(r('memory.rssMb') < TARGETS.rssMb && r('memory.devices') === DEVICES, '< 150 MiB'),
   ]);
+
+  // The province centre: once (it takes about a minute), not repeated.
+  try {
+    const central = await centralFigures();
+    for (const [k, v] of Object.entries(central)) results[`central.${k}`] = v;
+    rows.push(...centralRows(central));
+  } catch (error) {
+    rows.push(['centre (Mosquitto + PostgreSQL)', 'not measured', (error as Error).message.split('\n')[0]!]);
+  }
 
   const w0 = Math.max(...rows.map(([a]) => a.length));
   const w1 = Math.max(...rows.map(([, b]) => b.length));

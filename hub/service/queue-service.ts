@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { CentralRecorder } from '../central/recorder.js';
 import { applyChanges } from '../queue/apply.js';
 import type { Change, Context, Decision, QueueState } from '../queue/types.js';
 import type { QueueStore } from '../store/queue-store.js';
@@ -26,6 +27,12 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     super();
   }
 
+  /**
+   * Records changes, ratings and device health for the province centre, in
+   * the transaction that commits them (hub/central); unset while disabled.
+   */
+  recorder: CentralRecorder | undefined;
+
   context(): Context {
     return { now: this.clock.now(), newId: this.clock.newId, clockTrusted: this.clock.trusted?.() ?? true };
   }
@@ -42,9 +49,16 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     const decision = decide(this.state, this.context());
     if (!decision.ok) return decision;
     if (decision.changes.length > 0 || alsoInTransaction) {
+      const recorder = this.recorder;
       this.store.persist(
         decision.changes,
-        alsoInTransaction ? () => alsoInTransaction(decision.result) : undefined,
+        alsoInTransaction || recorder
+          ? () => {
+              // this.state is still the state the decision was taken on.
+              recorder?.changes(decision.changes, this.state);
+              alsoInTransaction?.(decision.result);
+            }
+          : undefined,
       );
     }
     if (decision.changes.length > 0) {
