@@ -1,7 +1,8 @@
 // The QR code on the chip citizen ID card (căn cước công dân, CCCD): fields
 // separated by "|" — ID number (12 digits) | old 9-digit ID (may be empty) |
 // full name | date of birth ddmmyyyy | gender (Nam/Nữ) | permanent address |
-// issue date ddmmyyyy (../shared/domain/vietnam.md). Seven or more fields are
+// issue date ddmmyyyy (docs/domain.md, The QR code on the chip citizen ID card).
+// Seven or more fields are
 // accepted (newer cards add trailing ones), text is normalised to NFC. The
 // kiosk only needs the age, for the elderly priority; of the person it keeps
 // nothing but a masked ID number for its log.

@@ -403,6 +403,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         issuedAt: timeOf(t.issuedAt),
         ahead: t.ahead,
         estimatedWaitSeconds: t.estimatedWaitSeconds,
+        estimatedWait: t.estimatedWait,
         counters: t.counters,
         lookupUrl: new URL(t.lookupPath, config.hub.httpUrl).href,
         offline: false,

@@ -188,6 +188,15 @@ export const adminText = {
     procedureCount: '{count} thủ tục',
     addProcedureHere: '+ Thủ tục',
     columns: { id: 'Mã', name: 'Tên thủ tục', numbering: 'Dãy số', counters: 'Quầy', state: 'Trạng thái' },
+    defaults: {
+      missing:
+        'Danh mục mặc định của phiên bản này có thêm: {fields}{procedures}{renamed}. Thêm vào sẽ ở trạng thái tắt, bật lên sau khi gán quầy.',
+      fields: 'lĩnh vực {names}',
+      procedures: '; {count} thủ tục',
+      renamed: '; sửa tên {count} thủ tục về đúng tên gọi',
+      apply: 'Thêm từ danh mục mặc định',
+      applied: 'Đã thêm {fields} lĩnh vực, {procedures} thủ tục, sửa tên {renamed} thủ tục.',
+    },
     fieldForm: {
       addTitle: 'Thêm lĩnh vực',
       editTitle: 'Sửa lĩnh vực "{name}"',

@@ -11,6 +11,10 @@ export const kioskText = {
   wait: 'Thời gian chờ dự kiến',
   aboutMinutes: 'khoảng {minutes} phút',
   aboutHours: 'khoảng {hours} giờ {minutes} phút',
+  /** The estimate's likely range (hub/queue/estimate.ts waitRange). */
+  rangeMinutes: 'khoảng {from}–{to} phút',
+  rangeHours: 'khoảng {from}–{to} giờ',
+  under: 'dưới {to} phút',
   soon: 'sắp đến lượt',
   noOpenCounter: 'chưa có quầy mở',
   unknown: 'đang cập nhật',
