@@ -93,6 +93,19 @@ export function ageOn(dateOfBirth: string, date: string): number {
   return age;
 }
 
+/**
+ * A card read on `today` (YYYY-MM-DD) cannot be of someone not yet born, nor
+ * issued later than today: such a read is a damaged or forged code.
+ */
+export function cardDateProblem(
+  card: Pick<CccdCard, 'dateOfBirth' | 'issueDate'>,
+  today: string,
+): string | null {
+  if (card.dateOfBirth > today) return 'the date of birth is in the future';
+  if (card.issueDate > today) return 'the issue date is in the future';
+  return null;
+}
+
 /** The office's date (YYYY-MM-DD) at `now` in `timeZone`. */
 export function localDate(now: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', {

@@ -102,6 +102,29 @@ interface Line {
   width: number;
 }
 
+const KEEP_TOGETHER = new Set(kioskText.keepTogether);
+
+/**
+ * The text's words, where the syllables of kioskText.keepTogether ("Bộ phận")
+ * are one word joined by a no-break space; a no-break space in the text holds
+ * too. (A number stays with its unit by wrapRuns' own rule.)
+ */
+export function unbreakableWords(text: string): string[] {
+  const words = text.split(/[ \t\r\n]+/).filter(Boolean);
+  const out: string[] = [];
+  for (const word of words) {
+    const last = out.at(-1);
+    const lastSyllable = last?.split('\u00a0').at(-1);
+    if (
+      last !== undefined &&
+      KEEP_TOGETHER.has(`${lastSyllable} ${word.replace(/[.,;:!?)]+$/, '')}`.toLocaleLowerCase('vi'))
+    ) {
+      out[out.length - 1] = `${last}\u00a0${word}`;
+    } else out.push(word);
+  }
+  return out;
+}
+
 /**
  * Word wrap over runs in different fonts (a regular label followed by a bold
  * value). Vietnamese words are syllables, so any space is a valid break, but a
@@ -124,7 +147,7 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
   };
   const narrowest = maxWidth - indent;
   for (const run of runs) {
-    for (const text of run.text.split(/\s+/).filter(Boolean)) {
+    for (const text of unbreakableWords(run.text)) {
       let rest: Run = { text, font: run.font };
       // A single word longer than the line (a long prefix+number, a URL): cut it.
       while (measure(rest) > narrowest && rest.text.length > 1) {
@@ -180,7 +203,8 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
     for (let i = from; i < to; i++) {
       const w = words[i]!;
       const x = i > from ? line.width + w.space : line.width;
-      line.pieces.push({ text: w.text, font: w.font, x });
+      // A no-break space held the word together; on paper it is a space.
+      line.pieces.push({ text: w.text.replaceAll('\u00a0', ' '), font: w.font, x });
       line.width = x + w.width;
     }
     return line;

@@ -1294,6 +1294,22 @@ dForm.addEventListener('submit', (event) => {
 
 let auditNext = null;
 
+/** An audit entry's detail as "tên: giá trị; …" in Vietnamese, not JSON. */
+function detailText(value) {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? A.audit.yes : A.audit.no;
+  if (Array.isArray(value)) return value.map(detailText).join(', ');
+  if (typeof value === 'object') {
+    return Object.entries(value)
+      .map(([key, v]) => {
+        const inner = detailText(v);
+        return `${A.audit.detailKeys[key] ?? key}: ${v && typeof v === 'object' && !Array.isArray(v) ? `(${inner})` : inner}`;
+      })
+      .join('; ');
+  }
+  return String(value);
+}
+
 async function loadAudit(fresh) {
   const page = await api(
     'GET',
@@ -1332,7 +1348,7 @@ async function loadAudit(fresh) {
           h('td', { class: 'mono' }, e.username),
           h('td', {}, A.audit.actions[e.action] ?? e.action),
           h('td', {}, e.counterId ?? ''),
-          h('td', { class: 'detail mono' }, e.detail === null ? '' : JSON.stringify(e.detail)),
+          h('td', { class: 'detail' }, e.detail === null ? '' : detailText(e.detail)),
         ),
       ),
     );

@@ -51,6 +51,8 @@ const page = {
   priorities: new Map(),
   online: true,
   busy: false,
+  /** The number just finished or marked absent here, for the title until the next call. */
+  lastDone: null,
 };
 
 const hubNow = () => Date.now() + page.offset;
@@ -183,6 +185,9 @@ function post(path, body) {
     const result = await api('POST', `/api/counters/${id}/${path}`, body);
     const display = result.ticket ? result.ticket.display : result.display;
     if (C.done[path] && display) notify(fillText(C.done[path], { display }), 'ok');
+    // The counter is empty now: its title says which number was just done with.
+    if (C.lastDone[path] && display)
+      page.lastDone = { counterId: id, text: fillText(C.lastDone[path], { display }) };
   });
 }
 
@@ -489,7 +494,8 @@ function render() {
   const display = $('current-display');
   display.textContent = cur ? cur.display : '—';
   display.className = `current-display ${cur ? cur.status : 'idle'}`;
-  $('current-title').textContent = cur ? C.status[cur.status] : C.nothingCurrent;
+  if (cur || page.lastDone?.counterId !== page.counterId) page.lastDone = null;
+  $('current-title').textContent = cur ? C.status[cur.status] : (page.lastDone?.text ?? C.nothingCurrent);
   if (cur) {
     const procedure = page.procedures.get(cur.procedureId);
     fill(

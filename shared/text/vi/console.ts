@@ -21,6 +21,11 @@ export const consoleText = {
   },
   current: 'Số đang phục vụ',
   nothingCurrent: 'Chưa gọi số nào',
+  /** Title once the ticket at the counter is done with, until the next is called. */
+  lastDone: {
+    finish: 'Đã xong số {display}',
+    'no-show': 'Số {display} vắng mặt',
+  } as Record<string, string>,
   nothingHint: 'Bấm "Gọi số tiếp theo" để mời công dân kế tiếp.',
   status: {
     called: 'Đang mời lên quầy',
