@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, pageErrors, screenshot } from '../helpers/browser.js';
-import { mqttKiosk, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
+import { mqttKiosk, staffCounters, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
 
 const TV = { width: 1920, height: 1080 };
 
@@ -230,6 +230,27 @@ describe('display board', () => {
     await post(officer, '/api/counters/3/call-next');
     await expect.poll(() => tileNumber(page, 3).textContent()).toBe('2001');
     expect(await page.locator('#last-calls li .call-number').allTextContents()).toEqual(['2001']);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+  it('shows only staffed counters as serving: closed ones are off the board, an open one with nobody says so', async () => {
+    // A first start: every counter closed, nobody at any.
+    t = await startTestHub({ staffed: false });
+    const { context, page } = await newPage(browser, TV);
+    await openBoard(page, `${t.httpUrl}/board`);
+    expect(await page.locator('.tile').count()).toBe(0);
+    // An officer takes counter 1: it joins the board, ready.
+    staffCounters(t.hub, [1]);
+    await expect.poll(() => page.locator('.tile').count()).toBe(1);
+    expect(await page.locator('[data-counter="1"] .tile-note').textContent()).toBe('Sẵn sàng');
+    // Counter 2 "open" with nobody at it, as a store from an earlier version
+    // may hold: shown as not serving, dimmed, never "Sẵn sàng".
+    const counters = t.hub.service.state.counters;
+    counters.set(2, { ...counters.get(2)!, state: 'open', officer: null });
+    staffCounters(t.hub, [3]); // any change sends the board a new picture
+    await expect.poll(() => page.locator('.tile').count()).toBe(3);
+    expect(await page.locator('[data-counter="2"] .tile-note').textContent()).toBe('Chưa có cán bộ');
+    expect(await page.locator('[data-counter="2"]').getAttribute('class')).toContain('paused');
     expect(pageErrors(page)).toEqual([]);
     await context.close();
   });

@@ -258,7 +258,12 @@ describe('officer counter console', () => {
       await shows(page, '#counter-name', 'Quầy 1');
       expect(await page.locator('#picker').isHidden()).toBe(true);
 
-      // Sign-out frees the counter and ends the session.
+      // Sign-out frees the counter and ends the session (once nobody is at
+      // the desk: a counter with a citizen at it cannot be left).
+      await page.keyboard.press('s');
+      await shows(page, '#current-title', 'Đang phục vụ');
+      await page.keyboard.press('f');
+      await shows(page, '#current-display', '—');
       await page.locator('#sign-out').click();
       await page.waitForURL(`${t.httpUrl}/login?next=%2Fconsole`);
       expect(t.hub.service.state.counters.get(1)!.officer).toBeNull();

@@ -796,6 +796,8 @@ describe('metrics and log of refusals', () => {
     expect(
       matching(/publish refused: outside the device role device=kiosk-01 topic=qms\/hub\/announce$/),
     ).toHaveLength(1);
+    // Said once: not again as the client error that closes the connection.
+    expect(matching(/client error device=kiosk-01/)).toEqual([]);
     const stop = testHub.stop;
     testHub.stop = async () => {};
     await stop();
