@@ -29,9 +29,9 @@
 // - unused numbers expire with the day (applyChanges drops them on a new
 //   service date).
 
-import { refuse } from './commands.js';
 import { waitingTicket } from './new-ticket.js';
 import { formatDisplay, seriesFor } from './numbering.js';
+import { refuse } from './refusals.js';
 import { serviceDateOf } from './service-date.js';
 import type { Change, Context, Decision, Lease, Numbering, QueueState, Refusal, Ticket } from './types.js';
 

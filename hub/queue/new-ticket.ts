@@ -31,6 +31,7 @@ export function waitingTicket(t: NewTicket): Ticket {
     officer: null,
     firstCalledAt: null,
     calledAt: null,
+    counterCalledAt: null,
     serviceStartedAt: null,
     finishedAt: null,
     callCount: 0,

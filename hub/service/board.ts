@@ -39,6 +39,8 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
   };
 
   private readonly onClock = () => this.onChanges([]);
+  /** A speaker's report changes what the consoles show, not the board: a new revision for them. */
+  private readonly onAnnounced = () => this.onChanges([]);
 
   constructor(
     private readonly service: QueueService,
@@ -49,6 +51,7 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
     this.setMaxListeners(0); // one listener per open page
     this.lastCalls = service.store.recentCalls(service.state.serviceDate, LAST_CALLS);
     service.on('changes', this.onChanges);
+    service.on('announced', this.onAnnounced);
     clock?.on('change', this.onClock);
   }
 
@@ -75,6 +78,7 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
 
   stop(): void {
     this.service.off('changes', this.onChanges);
+    this.service.off('announced', this.onAnnounced);
     this.clock?.off('change', this.onClock);
     if (this.timer) clearTimeout(this.timer);
   }

@@ -9,6 +9,8 @@ export interface QueueServiceEvents {
   changes: [changes: readonly Change[]];
   /** A rating was stored or corrected at this counter (not a queue change: ratings live in their own table). */
   rated: [counterId: number];
+  /** A speaker reported a call said or not said (the consoles show calls nobody heard). */
+  announced: [callId: string];
 }
 
 /**
