@@ -56,7 +56,7 @@ import {
 } from '../service/admin-settings.js';
 import type { Device } from '../store/device-store.js';
 import { validationMessage } from './admin-validation.js';
-import { errorBody, errorSchema } from './route-helpers.js';
+import { adminRouteOptions, errorBody } from './route-helpers.js';
 import type { RouteDeps } from './server.js';
 
 const PASSWORD_MIN = 8;
@@ -231,17 +231,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
   const inTransaction = <T>(work: () => T): T => store.db.transaction(work)();
   const who = (request: FastifyRequest) => request.account!.username;
 
-  /** Options of every admin route: the guard first, then our own input check (in Vietnamese). */
-  const options = (summary: string, schema: Record<string, unknown> = {}) => ({
-    preHandler: requireAdmin,
-    attachValidation: true,
-    schema: {
-      summary,
-      tags: ['administration'],
-      ...schema,
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
-    },
-  });
+  const options = (summary: string, schema: Record<string, unknown> = {}) =>
+    adminRouteOptions(requireAdmin, summary, schema);
 
   /** Answer a request that failed its schema; true when it did. */
   const refusedInput = (request: FastifyRequest, reply: FastifyReply, deviceIds = false): boolean => {

@@ -89,6 +89,34 @@ function onSubmit(form, work) {
   });
 }
 
+/**
+ * Save what a form edits: PUT to `path/<id>` when an item is being edited,
+ * else POST to `path` with what only a new one has; then say which.
+ * @param {string} path
+ * @param {{ id: string | number } | null} editing
+ * @param {object} body
+ * @param {{ updated: string, added: string }} said
+ * @param {() => object} newOnly
+ */
+async function saveItem(path, editing, body, said, newOnly) {
+  const saved = editing
+    ? await api('PUT', `${path}/${encodeURIComponent(editing.id)}`, body)
+    : await api('POST', path, { ...body, ...newOnly() });
+  notify(fmt(editing ? said.updated : said.added, { name: saved.name }), 'ok');
+}
+
+/**
+ * The number series typed in a form, from the inputs `<p>-prefix`,
+ * `<p>-start`, `<p>-end` and `<p>-wrap`.
+ * @param {string} p
+ */
+const numberingFrom = (p) => ({
+  prefix: $(`${p}-prefix`).value.trim().toUpperCase(),
+  start: numberOf($(`${p}-start`)),
+  end: numberOf($(`${p}-end`)),
+  wrap: $(`${p}-wrap`).checked,
+});
+
 /** A destructive button asks for a second click instead of a dialog. */
 function confirmButton(label, confirmLabel, onConfirm, extra = {}) {
   let armed = false;
@@ -266,7 +294,7 @@ function renderCatalogue() {
             'td',
             { class: 'row-actions' },
             small(A.edit, () => editProcedure(p)),
-            small(p.active ? A.deactivate : A.reactivate, () => toggleProcedure(p)),
+            small(p.active ? A.deactivate : A.reactivate, () => toggleActive('/api/admin/procedures', p)),
           ),
         ),
       );
@@ -294,7 +322,7 @@ function renderCatalogue() {
             pForm.name.focus();
           }),
           small(A.edit, () => editField(f)),
-          small(f.active ? A.deactivate : A.reactivate, () => toggleField(f)),
+          small(f.active ? A.deactivate : A.reactivate, () => toggleActive('/api/admin/fields', f)),
         ),
       ),
       rows.length
@@ -436,35 +464,25 @@ $('p-cancel').addEventListener('click', () => resetProcedureForm());
 const numberOf = (input) => (input.value.trim() === '' ? undefined : Number(input.value));
 
 onSubmit(pForm, async () => {
-  const numbering = $('p-own').checked
-    ? {
-        prefix: $('p-prefix').value.trim().toUpperCase(),
-        start: numberOf($('p-start')),
-        end: numberOf($('p-end')),
-        wrap: $('p-wrap').checked,
-      }
-    : null;
+  const numbering = $('p-own').checked ? numberingFrom('p') : null;
   const body = { fieldId: pForm.fieldId.value, name: pForm.name.value.trim(), numbering };
-  if (editingProcedure) {
-    const saved = await api('PUT', `/api/admin/procedures/${encodeURIComponent(editingProcedure.id)}`, body);
-    notify(fmt(A.catalogue.procedureForm.updated, { name: saved.name }), 'ok');
-  } else {
-    const counterIds = [...$$('input[name=counter]:checked', pForm)].map((i) => Number(i.value));
-    const saved = await api('POST', '/api/admin/procedures', {
-      ...body,
-      id: pForm.id.value.trim(),
-      counterIds,
-    });
-    notify(fmt(A.catalogue.procedureForm.added, { name: saved.name }), 'ok');
-  }
+  await saveItem('/api/admin/procedures', editingProcedure, body, A.catalogue.procedureForm, () => ({
+    id: pForm.id.value.trim(),
+    counterIds: $$('input[name=counter]:checked', pForm).map((i) => Number(i.value)),
+  }));
   editingProcedure = null;
   await loadCatalogue();
 });
 
-async function toggleProcedure(p) {
+/**
+ * Switch a field or procedure off or back on.
+ * @param {string} path
+ * @param {{ id: string, name: string, active: boolean }} item
+ */
+async function toggleActive(path, item) {
   try {
-    await api('PUT', `/api/admin/procedures/${encodeURIComponent(p.id)}`, { active: !p.active });
-    notify(fmt(p.active ? A.catalogue.deactivated : A.catalogue.reactivated, { name: p.name }), 'ok');
+    await api('PUT', `${path}/${encodeURIComponent(item.id)}`, { active: !item.active });
+    notify(fmt(item.active ? A.catalogue.deactivated : A.catalogue.reactivated, { name: item.name }), 'ok');
     await loadCatalogue();
   } catch (error) {
     failed(error);
@@ -530,34 +548,15 @@ $('f-cancel').addEventListener('click', () => resetFieldForm());
 onSubmit(fForm, async () => {
   const body = {
     name: fForm.name.value.trim(),
-    numbering: {
-      prefix: $('f-prefix').value.trim().toUpperCase(),
-      start: numberOf($('f-start')),
-      end: numberOf($('f-end')),
-      wrap: $('f-wrap').checked,
-    },
+    numbering: numberingFrom('f'),
     position: numberOf($('f-position')),
   };
-  if (editingField) {
-    const saved = await api('PUT', `/api/admin/fields/${encodeURIComponent(editingField.id)}`, body);
-    notify(fmt(A.catalogue.fieldForm.updated, { name: saved.name }), 'ok');
-  } else {
-    const saved = await api('POST', '/api/admin/fields', { id: fForm.id.value.trim(), ...body });
-    notify(fmt(A.catalogue.fieldForm.added, { name: saved.name }), 'ok');
-  }
+  await saveItem('/api/admin/fields', editingField, body, A.catalogue.fieldForm, () => ({
+    id: fForm.id.value.trim(),
+  }));
   editingField = null;
   await loadCatalogue();
 });
-
-async function toggleField(f) {
-  try {
-    await api('PUT', `/api/admin/fields/${encodeURIComponent(f.id)}`, { active: !f.active });
-    notify(fmt(f.active ? A.catalogue.deactivated : A.catalogue.reactivated, { name: f.name }), 'ok');
-    await loadCatalogue();
-  } catch (error) {
-    failed(error);
-  }
-}
 
 // ---------------------------------------------------------------- counters
 
@@ -726,13 +725,9 @@ onSubmit(cForm, async () => {
     weight: Number($1(`[data-weight-for="${box.value}"]`, cForm).value),
   }));
   const body = { name: $('c-name').value.trim(), serves };
-  if (editingCounter) {
-    const saved = await api('PUT', `/api/admin/counters/${editingCounter.id}`, body);
-    notify(fmt(A.counters.form.updated, { name: saved.name }), 'ok');
-  } else {
-    const saved = await api('POST', '/api/admin/counters', { id: numberOf($('c-id')), ...body });
-    notify(fmt(A.counters.form.added, { name: saved.name }), 'ok');
-  }
+  await saveItem('/api/admin/counters', editingCounter, body, A.counters.form, () => ({
+    id: numberOf($('c-id')),
+  }));
   editingCounter = null;
   await loadCounters();
 });
