@@ -25,7 +25,8 @@
 //
 // --cores 1 pins the hub (and the bare broker) to one core with taskset, a
 // Pi-class CPU budget; --burners N runs N busy processes beside the paced
-// run; --only picks sections (start,issue,paced,life,memory).
+// run; --only picks sections (start,issue,paced,life,memory); --profile DIR
+// has each hub write a CPU profile there (bench/profile-top.ts reads them).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     cores: { type: 'string' },
     burners: { type: 'string', default: '0' },
     only: { type: 'string', default: 'start,issue,paced,life,memory' },
+    profile: { type: 'string' },
   },
 });
 const SECTIONS = new Set(values.only.split(','));
@@ -58,6 +60,9 @@ const SECTIONS = new Set(values.only.split(','));
 const CPU_LIST =
   values.cores === undefined ? null : Array.from({ length: Number(values.cores) }, (_, i) => i).join(',');
 const BURNERS = Number(values.burners);
+/** Where each hub writes its V8 CPU profile (node --cpu-prof), if asked. */
+const PROFILE_DIR = values.profile;
+let hubRuns = 0;
 const REPEAT = Number(values.repeat);
 // Tickets per issuance run, spread over the 8 default fields: at most ~4,000
 // keeps every field inside its 999-number block, so no request is refused.
@@ -145,7 +150,7 @@ function stopper(child: ChildProcess) {
     });
 }
 
-async function startHub(dataDir: string): Promise<RunningHub> {
+async function startHub(dataDir: string, label = 'hub'): Promise<RunningHub> {
   // Every simulated device connects from 127.0.0.1, where an office has one
   // address per device: lift the per-address caps of the MQTT front door.
   const config = join(dataDir, 'bench-hub.json');
@@ -162,8 +167,11 @@ async function startHub(dataDir: string): Promise<RunningHub> {
       },
     }),
   );
+  const profile = PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${label}-${++hubRuns}.cpuprofile`]
+    : [];
   const { child, readyMs, out } = await spawnUntil(
-    ['dist/hub/main.js'],
+    [...profile, 'dist/hub/main.js'],
     { QMS_DATA_DIR: dataDir, QMS_MQTT_PORT: '0', QMS_HTTP_PORT: '0', QMS_CONFIG: config },
     ' ready ',
   );
@@ -311,7 +319,7 @@ async function paced(kiosks: number, rate: number): Promise<LoopFigures> {
     const ids = Array.from({ length: kiosks }, (_, i) => `kiosk-${i}`);
     const passwords = ids.map((id) => devices.register(id, 'kiosk', null, Date.now()));
     db.close();
-    const hub = await startHub(dir);
+    const hub = await startHub(dir, `paced-${kiosks}`);
     try {
       const clients = await Promise.all(ids.map((id, i) => connect(hub.mqttUrl, id, passwords[i]!)));
       await Promise.all(clients.map((c, i) => c.subscribeAsync(topics.deviceReply(ids[i]!), { qos: 1 })));
@@ -376,7 +384,7 @@ async function issuance(kiosks: number): Promise<LoopFigures> {
     const ids = Array.from({ length: kiosks }, (_, i) => `kiosk-${i}`);
     const passwords = ids.map((id) => devices.register(id, 'kiosk', null, Date.now()));
     db.close();
-    const hub = await startHub(dir);
+    const hub = await startHub(dir, `issue-${kiosks}`);
     try {
       return await requestLoop(hub.mqttUrl, ids, passwords);
     } finally {
@@ -516,7 +524,7 @@ async function ticketLives(): Promise<LifeFigures> {
       Date.now(),
     );
     db.close();
-    const hub = await startHub(dir);
+    const hub = await startHub(dir, 'lives');
     const pid = hub.child.pid!;
     try {
       const kiosk = await connect(hub.mqttUrl, 'kiosk-0', pw.kiosk);
@@ -647,7 +655,7 @@ async function memory(): Promise<{ idleMb: number; rssMb: number; hwmMb: number;
       return { id, role, counterId, password: store.register(id, role, counterId, Date.now()) };
     });
     db.close();
-    const hub = await startHub(dir);
+    const hub = await startHub(dir, 'memory');
     const pid = hub.child.pid!;
     try {
       await sleep(500);
