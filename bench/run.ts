@@ -376,7 +376,7 @@ async function paced(kiosks: number, rate: number): Promise<LoopFigures> {
   }
 }
 
-async function issuance(kiosks: number): Promise<LoopFigures> {
+async function issuance(kiosks: number): Promise<LoopFigures & { cpuMsPerTicket: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'qms-bench-'));
   try {
     const db = openDb(dir);
@@ -386,7 +386,11 @@ async function issuance(kiosks: number): Promise<LoopFigures> {
     db.close();
     const hub = await startHub(dir, `issue-${kiosks}`);
     try {
-      return await requestLoop(hub.mqttUrl, ids, passwords);
+      const cpu0 = procCpuMs(hub.child.pid!);
+      const figures = await requestLoop(hub.mqttUrl, ids, passwords);
+      // CPU the hub spent per ticket (user + system, incl. connecting the kiosks):
+      // steadier than latency on a shared machine.
+      return { ...figures, cpuMsPerTicket: (procCpuMs(hub.child.pid!) - cpu0) / figures.tickets };
     } finally {
       await hub.stop();
     }
@@ -428,6 +432,12 @@ function procIo(pid: number): { writeBytes: number; wchar: number } {
   const text = readFileSync(`/proc/${pid}/io`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return { writeBytes: field('write_bytes'), wchar: field('wchar') };
+}
+
+/** utime + stime of a process (ms; clock ticks of 10 ms). */
+function procCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -781,7 +791,7 @@ async function main() {
     ]);
   }
   for (const k of SECTIONS.has('issue') ? [1, 10, 50] : []) {
-    await collect(`issue.${k}kiosks`, () => issuance(k), ['perSecond', 'p50', 'p99']);
+    await collect(`issue.${k}kiosks`, () => issuance(k), ['perSecond', 'p50', 'p99', 'cpuMsPerTicket']);
     await collect(`baseline.${k}kiosks`, () => baseline(k), ['perSecond', 'p50', 'p99']);
     results[`overhead.${k}kiosks.p50Ratio`] =
       Math.round((r(`issue.${k}kiosks.p50`) / r(`baseline.${k}kiosks.p50`)) * 100) / 100;
@@ -809,7 +819,7 @@ async function main() {
     rows.push([
       `tickets/s, ${k} kiosk${k > 1 ? 's' : ''} (press-to-reply p50 / p99 ms)`,
       `${Math.round(r(`issue.${k}kiosks.perSecond`))} (${ms(`issue.${k}kiosks.p50`)} / ${ms(`issue.${k}kiosks.p99`)})`,
-      `p50 = ${r(`floor.${k}kiosks.p50Ratio`)} × floor (${floorMs.toFixed(3)} ms); ${targets.join(', ')}`,
+      `p50 = ${r(`floor.${k}kiosks.p50Ratio`)} × floor (${floorMs.toFixed(3)} ms); hub CPU ${ms(`issue.${k}kiosks.cpuMsPerTicket`)} ms/ticket; ${targets.join(', ')}`,
     ]);
     rows.push([
       `  bare broker echo, same client (p50 / p99 ms)`,

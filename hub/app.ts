@@ -267,7 +267,9 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         await http.close();
         await broker?.close();
       } finally {
-        // Whatever failed above, the store is closed and the folder free for the next hub.
+        // Whatever failed above, the store is closed and the folder free for the next hub
+        // (tickets still in their group commit are committed and told first).
+        service.flush();
         db.close();
         releaseLock();
       }

@@ -381,6 +381,20 @@ export class QueueStore {
     this.onCommitted?.();
   }
 
+  /**
+   * Several commands' changes in one transaction (a group commit), each
+   * command's rows followed by its `extra`, in order: all or none.
+   */
+  persistMany(commands: readonly { changes: readonly Change[]; extra?: (() => void) | undefined }[]): void {
+    this.db.transaction(() => {
+      for (const { changes, extra } of commands) {
+        for (const change of changes) this.write(change);
+        extra?.();
+      }
+    })();
+    this.onCommitted?.();
+  }
+
   private write(change: Change): void {
     switch (change.kind) {
       case 'ticket':

@@ -12,7 +12,9 @@ const PRESS_SKEW_MS = 2000;
 
 export const issueTicketHandler = defineHandler({
   schema: issueTicketRequest,
-  handle(ctx, request) {
+  // Kiosks press many at a time: their tickets share a group commit (queue-service.ts).
+  grouped: true,
+  async handle(ctx, request) {
     const { service, device, metrics, log } = ctx;
     const store = service.store;
     const previous = store.findReply(device.id, request.requestId);
@@ -36,7 +38,7 @@ export const issueTicketHandler = defineHandler({
       return ctx.fail('superseded', `requestId ${request.requestId} was printed from the number lease`);
     }
     let reply: unknown;
-    const decision = service.run(
+    const decision = await service.runGrouped(
       (state, c) =>
         issueTicket(
           state,
