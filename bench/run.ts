@@ -18,6 +18,9 @@
 //   showing the call, and the bytes the hub process wrote to disk per life
 //   (/proc/<pid>/io write_bytes; wchar, which also counts sockets, beside it);
 // - hub memory (VmRSS) with 200 connected devices;
+// - the province centre (bench/central.ts): events per second into
+//   PostgreSQL through Mosquitto, end-to-end lag, catch-up of 30 offices
+//   after a 24-hour outage;
 // - the floor (bench/floor.ts), on the disk of the hub's data: a raw 4 KiB
 //   write + fdatasync and a one-row durable SQLite commit; the floor of a
 //   durable ticket is the bare broker's p50 plus that commit's p50, and the
@@ -25,7 +28,7 @@
 //
 // --cores 1 pins the hub (and the bare broker) to one core with taskset, a
 // Pi-class CPU budget; --burners N runs N busy processes beside the paced
-// run; --only picks sections (start,issue,paced,life,memory); --profile DIR
+// run; --only picks sections (start,issue,paced,life,memory,central); --profile DIR
 // has each hub write a CPU profile there (bench/profile-top.ts reads them).
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -41,6 +44,7 @@ import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { type Role, topics } from '../shared/protocol/topics.js';
+import { centralFigures, centralRows } from './central.js';
 import { measureFloor } from './floor.js';
 
 const { values } = parseArgs({
@@ -51,7 +55,7 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '200' },
     cores: { type: 'string' },
     burners: { type: 'string', default: '0' },
-    only: { type: 'string', default: 'start,issue,paced,life,memory' },
+    only: { type: 'string', default: 'start,issue,paced,life,memory,central' },
     profile: { type: 'string' },
   },
 });
@@ -84,10 +88,10 @@ if (
   DEVICES > 2000 ||
   (values.cores !== undefined && !(Number(values.cores) >= 1 && Number(values.cores) <= cpus().length)) ||
   !(Number.isInteger(BURNERS) && BURNERS >= 0 && BURNERS <= 8) ||
-  [...SECTIONS].some((x) => !['start', 'issue', 'paced', 'life', 'memory'].includes(x))
+  [...SECTIONS].some((x) => !['start', 'issue', 'paced', 'life', 'memory', 'central'].includes(x))
 ) {
   console.error(
-    'usage: npm run bench -- [--repeat N] [--tickets 50..7000] [--lives 20..900] [--devices 3..2000] [--cores 1..] [--burners 0..8] [--only start,issue,paced,life,memory]',
+    'usage: npm run bench -- [--repeat N] [--tickets 50..7000] [--lives 20..900] [--devices 3..2000] [--cores 1..] [--burners 0..8] [--only start,issue,paced,life,memory,central]',
   );
   process.exit(2);
 }
@@ -884,6 +888,21 @@ async function main() {
       `${r('memory.idleMb').toFixed(1)} / ${r('memory.rssMb').toFixed(1)} (peak ${r('memory.hwmMb').toFixed(1)})`,
       verdict(r('memory.rssMb') < TARGETS.rssMb && r('memory.devices') === DEVICES, '< 150 MiB'),
     ]);
+  }
+
+  // The province centre: once (it takes about a minute), not repeated.
+  if (SECTIONS.has('central')) {
+    try {
+      const central = await centralFigures();
+      for (const [k, v] of Object.entries(central)) results[`central.${k}`] = v;
+      rows.push(...centralRows(central));
+    } catch (error) {
+      rows.push([
+        'centre (Mosquitto + PostgreSQL)',
+        'not measured',
+        (error as Error).message.split('\n')[0]!,
+      ]);
+    }
   }
 
   const w0 = Math.max(...rows.map(([a]) => a.length));

@@ -12,6 +12,7 @@ import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
 import type { MqttLimits } from './broker/limits.js';
+import { type CentralLink, type CentralSettings, startCentralLink } from './central/link.js';
 import type { TrustedClock } from './clock/clock.js';
 import { type ClockOptions, createClock, DEFAULT_CLOCK_SETTINGS } from './clock/setup.js';
 import { type HubConfig, hubConfigSchema } from './config.js';
@@ -27,10 +28,12 @@ import type { QueueSettings } from './queue/types.js';
 import { readDailyResetTime } from './service/admin-settings.js';
 import { BoardFeed } from './service/board.js';
 import { DayRollover } from './service/day-rollover.js';
+import { GuideService } from './service/guide.js';
 import { QueueService } from './service/queue-service.js';
 import { BackupService, type BackupStatus } from './store/backup-service.js';
 import type { Db } from './store/db.js';
 import { DeviceStore } from './store/device-store.js';
+import { GuideStore } from './store/guide-store.js';
 import { openStore } from './store/open-store.js';
 import { QueueStore } from './store/queue-store.js';
 import { restoreAdvice } from './store/restore-advice.js';
@@ -48,6 +51,8 @@ export interface HubOptions {
   clock?: ClockOptions;
   /** Automatic backups (hub config `backup`); defaults when left out. */
   backup?: Partial<HubConfig['backup']>;
+  /** The province centre (hub config `central`, docs/central.md); disabled when left out. */
+  central?: Partial<CentralSettings>;
 }
 
 export interface Hub {
@@ -66,6 +71,8 @@ export interface Hub {
   rollover: DayRollover;
   storeHealth: StoreHealth;
   backups: BackupService;
+  /** The link to the province centre, when enabled. */
+  central: CentralLink | null;
   stop(): Promise<void>;
 }
 
@@ -143,6 +150,14 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   const settings = { ...defaultQueueSettings, ...store.getSetting<Partial<QueueSettings>>('queue') };
   const state = store.loadState(settings, today());
   const service = new QueueService(store, state, { now, newId: randomUUID, trusted: () => clock.trusted });
+  // Every change from here on is recorded for the province centre in its own transaction (when enabled).
+  const central = startCentralLink(options.central, {
+    db,
+    service,
+    now,
+    site: options.site,
+    log: log.child('central'),
+  });
 
   // Daily backups; a hub that was off at backup time backs up now, while it
   // goes on starting (online backup).
@@ -192,6 +207,14 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   await publisher.publishAll();
 
   const board = new BoardFeed(service, clock);
+  // The touch-screen guide: cards edited by administrators, pushed to the screens with the board's feed.
+  const guide = new GuideService(service, new GuideStore(db), accounts, {
+    now,
+    timeZone: options.site.timeZone,
+    onChange: () => board.touch(),
+  });
+  const samples = guide.loadSamples();
+  if (samples) log.info('sample guide cards loaded for the office to check', { cards: samples });
   const { app: http, port: httpPort } = await startHttp(
     {
       service,
@@ -206,6 +229,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
       disconnectDevice: (id) => broker?.disconnect(id),
       onAnnouncementSettings: () => void publisher.publishAnnouncementSettings(),
       storeHealth,
+      guide,
       health: () => ({
         ok: storeHealth.fault === null,
         version,
@@ -217,6 +241,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         devicesOnline: broker?.connectedDevices().length ?? 0,
         mqttConnections: broker?.connections(),
         store: { fault: storeHealth.fault, backup: backups.status() satisfies BackupStatus },
+        central: central?.health() ?? { enabled: false },
         metrics: metrics.snapshot(),
       }),
     },
@@ -255,6 +280,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
     metrics,
     storeHealth,
     backups,
+    central,
     clock,
     rollover,
     async stop() {
@@ -263,7 +289,9 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
       try {
         await backups.stop();
         board.stop();
+        guide.stop();
         publisher.stop();
+        await central?.stop();
         await http.close();
         await broker?.close();
       } finally {

@@ -50,6 +50,56 @@ const httpLimits = z
   })
   .prefault({});
 
+/** Sending this office's domain events to the province centre (hub/central, docs/central.md). */
+export const centralSettings = z
+  .strictObject({
+    enabled: z.boolean({ error: 'expected true or false' }).default(false),
+    /** The central broker: mqtts://host:8883 (TLS). */
+    url: urlWith(['mqtts:', 'mqtt:'], 'mqtts://trungtam.example.vn:8883').optional(),
+    /** This office's id at the centre: its MQTT username (central/mosquitto/add-office). */
+    officeId: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,39}$/,
+        'expected 1–40 lower-case letters, digits or -, such as "ca-phuong-1"',
+      )
+      .optional(),
+    /** File holding the office's MQTT password (kept out of the config file). */
+    passwordFile: nonEmpty.optional(),
+    /** The office's MQTT password, when no passwordFile is given. */
+    password: nonEmpty.max(200).optional(),
+    /** PEM file of the CA that signed the central broker's certificate; default: the system's CAs. */
+    caFile: nonEmpty.optional(),
+    /** Events per MQTT message. */
+    batchEvents: intRange(1, 2000).default(200),
+    /** Events sent and not yet acknowledged, at most. */
+    windowEvents: intRange(1, 100_000).default(2000),
+    /** Send again after this many seconds without an acknowledgement (doubles while nothing comes). */
+    resendSeconds: intRange(1, 3600).default(15),
+    /** Events kept at most while the centre does not acknowledge them; beyond, the oldest are dropped. */
+    maxEvents: intRange(100, 10_000_000).default(300_000),
+    /** Alarm (admin page, /api/health) when this many events wait… */
+    alarmEvents: intRange(1, 10_000_000).default(20_000),
+    /** …or when the oldest waiting event is older than this many minutes. */
+    alarmMinutes: intRange(1, 100_000).default(60),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.enabled) return;
+    if (!c.url)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'required when central.enabled is true' });
+    if (!c.officeId)
+      ctx.addIssue({ code: 'custom', path: ['officeId'], message: 'required when central.enabled is true' });
+    if (!c.passwordFile && !c.password)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passwordFile'],
+        message: 'passwordFile or password is required',
+      });
+    if (c.alarmEvents > c.maxEvents)
+      ctx.addIssue({ code: 'custom', path: ['alarmEvents'], message: 'must not exceed maxEvents' });
+  })
+  .prefault({});
+
 export const hubConfigSchema = z.strictObject({
   /** SQLite database and exports; relative to the working directory. */
   dataDir: nonEmpty.default('./data'),
@@ -99,6 +149,8 @@ export const hubConfigSchema = z.strictObject({
       copyTo: nonEmpty.optional(),
     })
     .prefault({}),
+  /** The province centre (docs/central.md): this office's events go to the central broker. Off by default. */
+  central: centralSettings,
 });
 
 export type HubConfig = z.output<typeof hubConfigSchema>;

@@ -128,7 +128,8 @@ function stageApplication(app: string, log: (line: string) => void): void {
     { cwd: ROOT, stdio: 'inherit' },
   );
   for (const path of ['package.json', 'package-lock.json']) cpSync(join(ROOT, path), join(app, path));
-  for (const dir of ['hub/web', 'systemd', 'docs'])
+  // central/: the province centre's pages and broker configuration (docs/central.md), for an x64 bundle on its server.
+  for (const dir of ['hub/web', 'central/web', 'central/mosquitto', 'systemd', 'docs'])
     cpSync(join(ROOT, dir), join(app, dir), { recursive: true });
   for (const [role, path] of Object.entries(PROGRAMS))
     if (!existsSync(join(app, path))) throw new Error(`the build has no ${path} (${role})`);

@@ -42,6 +42,14 @@ declare -A NEEDED=(
   [file]=file
   [unshare]=util-linux
   [ip]=iproute2
+  # The province centre (test/central, bench/central.ts): the central broker,
+  # PostgreSQL run as its own user, TLS certificates made by the tests.
+  [/usr/sbin/mosquitto]=mosquitto
+  [mosquitto_passwd]=mosquitto
+  [/usr/lib/postgresql/15/bin/initdb]=postgresql-15
+  [/usr/lib/postgresql/15/bin/pg_ctl]=postgresql-15
+  [openssl]=openssl
+  [runuser]=util-linux
 )
 
 missing=()

@@ -37,11 +37,20 @@ export interface IssuerOptions {
   requestTimeoutMs: number;
   /** Numbers to hold per series; 0: no lease, nothing printed while the hub is away. */
   leaseSize: number;
-  /** What the buttons can lead to (the lease covers exactly this). */
-  scope: { procedureIds: string[]; fieldIds: string[] };
+  /**
+   * What the kiosk can issue (the lease covers exactly this): the buttons'
+   * fields and procedures, or, read at each lease request, every field of
+   * the catalogue for a kiosk with a touch screen.
+   */
+  scope: LeaseScope | (() => LeaseScope);
   now?: () => number;
   /** Time-out of lease and sync requests (they are not in front of a waiting citizen). */
   backgroundTimeoutMs?: number;
+}
+
+export interface LeaseScope {
+  procedureIds: string[];
+  fieldIds: string[];
 }
 
 export interface IssuerEvents {
@@ -193,8 +202,9 @@ export class Issuer extends EventEmitter<IssuerEvents> {
   }
 
   private async refreshNow(): Promise<void> {
-    const { connection, state, log, scope, leaseSize } = this.options;
+    const { connection, state, log, leaseSize } = this.options;
     if (leaseSize === 0 || !connection.connected) return;
+    const scope = typeof this.options.scope === 'function' ? this.options.scope() : this.options.scope;
     if (scope.procedureIds.length === 0 && scope.fieldIds.length === 0) return;
     try {
       // What the kiosk still holds: the hub keeps exactly these for it and

@@ -33,12 +33,14 @@ import { kioskFaultText } from '../../shared/text/vi/kiosk.js';
 import { appVersion } from '../../shared/version.js';
 import { ButtonPanel, type Choice } from './button-panel.js';
 import { encodeTicket } from './escpos.js';
+import { HubRelay } from './hub-relay.js';
 import { type Issued, Issuer } from './issuer.js';
 import { LocalState } from './local-state.js';
 import { createTransport, NullTransport, Printer, type PrinterTransport } from './printer.js';
 import { canPrint, type PrinterState } from './printer-state.js';
 import { CccdScanner } from './scanner.js';
-import { loadTicketFonts, renderTicket, type TicketView } from './ticket-render.js';
+import { loadTicketFonts, renderTicket, type TicketDocument, type TicketView } from './ticket-render.js';
+import { type ScreenStatus, TouchServer } from './touch-server.js';
 
 export interface KioskOptions {
   log?: Logger;
@@ -64,6 +66,24 @@ export interface PrintedTicket {
 export interface NotPrinted {
   code: 'printer' | 'refused' | 'unavailable' | 'print_failed' | 'busy' | 'error';
   reason: string;
+  /** printer: the printer's state; refused: the hub's code and message (in Vietnamese). */
+  printer?: PrinterState;
+  refusal?: { code: string; message: string };
+  /** print_failed: the number was issued (it is durable) but the paper did not come out. */
+  display?: string;
+}
+
+/** What became of one press: the printed ticket, or why there is none. */
+export type TicketOutcome = { ok: true; ticket: PrintedTicket } | { ok: false; why: NotPrinted };
+
+/** A press waiting its turn: from a button, or from the touch screen (which waits for its outcome). */
+interface Press {
+  procedureId: string;
+  priority: string | null;
+  pressedAt: number;
+  /** Printed under the ticket (the touch screen's "documents to bring"). */
+  documents?: TicketDocument[] | null;
+  done?: (outcome: TicketOutcome) => void;
 }
 
 export interface KioskEvents {
@@ -84,8 +104,11 @@ function fileTime(ms: number): string {
 
 export class Kiosk extends EventEmitter<KioskEvents> {
   catalogue: CatalogueMessage | null;
+  /** The touch screen's loopback server and its window on the hub (hardware.touch), once started. */
+  touch: TouchServer | null = null;
+  relay: HubRelay | null = null;
   queue: QueueSummary | null = null;
-  private readonly presses: { procedureId: string; priority: string | null; pressedAt: number }[] = [];
+  private readonly presses: Press[] = [];
   private working = false;
   private pressFault: string | null = null;
   private faultUntil = 0;
@@ -126,6 +149,56 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     return this.led?.pattern ?? null;
   }
 
+  /**
+   * A ticket asked for on the touch screen: queued behind any press being
+   * printed, with the same guarantees (a durable number before printing),
+   * resolving with what became of it.
+   */
+  takeTicket(choice: {
+    procedureId: string;
+    priority?: string | null;
+    documents?: TicketDocument[] | null;
+  }): Promise<TicketOutcome> {
+    if (this.stopped) return Promise.resolve({ ok: false, why: { code: 'error', reason: 'kiosk stopping' } });
+    if (this.presses.length >= MAX_WAITING_PRESSES) {
+      const why: NotPrinted = { code: 'busy', reason: 'too many presses waiting' };
+      this.emit('not-printed', why);
+      return Promise.resolve({ ok: false, why });
+    }
+    return new Promise((done) => {
+      this.presses.push({
+        procedureId: choice.procedureId,
+        priority: choice.priority ?? null,
+        pressedAt: performance.now(),
+        documents: choice.documents ?? null,
+        done,
+      });
+      void this.work();
+      this.showLed();
+    });
+  }
+
+  /** For the touch screen: can a ticket be printed now, and if not, why. */
+  screenStatus(): ScreenStatus {
+    const printer = this.printer.state;
+    const hubConnected = this.connection.connected;
+    const leasedNumbers = Object.values(this.state.held(this.now())).reduce((a, b) => a + b, 0);
+    const reason =
+      printer !== null && !canPrint(printer)
+        ? 'printer'
+        : !hubConnected && leasedNumbers === 0
+          ? 'no_number'
+          : null;
+    return {
+      deviceId: this.config.deviceId,
+      canPrint: reason === null,
+      reason,
+      printer,
+      hubConnected,
+      leasedNumbers,
+    };
+  }
+
   /** Resolves when no press is waiting or being printed. */
   async idle(): Promise<void> {
     while (this.working || this.presses.length) await new Promise((r) => setTimeout(r, 10));
@@ -154,6 +227,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         this.state.setCatalogue(decoded.value).catch((error: unknown) => {
           log.warn('catalogue not cached', { error });
         });
+        // A touch screen's lease covers the catalogue's fields: ask as soon as they are known (or change).
+        if (this.config.hardware.touch && connection.connected) void issuer.refreshLease(true);
       } else if (topic === topics.hubStatus) {
         if (!this.hubClock.update(payload)) log.warn('bad hub status ignored');
         else if (this.hubClock.trusted === false)
@@ -215,14 +290,19 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.working = true;
     try {
       for (let next = this.presses.shift(); next; next = this.presses.shift()) {
+        let outcome: TicketOutcome;
         try {
-          await this.ticketFor(next);
+          outcome = await this.ticketFor(next);
         } catch (error) {
           this.log.error('ticket failed', {
             error: error instanceof Error ? (error.stack ?? error.message) : error,
           });
-          this.fail({ code: 'error', reason: error instanceof Error ? error.message : String(error) }, null);
+          outcome = this.fail(
+            { code: 'error', reason: error instanceof Error ? error.message : String(error) },
+            null,
+          );
         }
+        next.done?.(outcome);
       }
     } finally {
       this.working = false;
@@ -230,30 +310,36 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     }
   }
 
-  private fail(why: NotPrinted, fault: string | null): void {
+  private fail(why: NotPrinted, fault: string | null): TicketOutcome {
     this.log.warn('no ticket printed', { code: why.code, reason: why.reason });
     if (fault !== null) this.setPressFault(fault);
     this.faultUntil = this.now() + FAULT_FLASH_MS;
     this.showLedLater(FAULT_FLASH_MS);
     this.beep(3);
     this.emit('not-printed', why);
+    return { ok: false, why };
   }
 
-  private async ticketFor(press: { procedureId: string; priority: string | null; pressedAt: number }) {
+  private async ticketFor(press: Press): Promise<TicketOutcome> {
     // 1. A printer that cannot print gets no number: none is lost.
     const printerState = await this.printer.check();
     if (!canPrint(printerState)) {
-      return this.fail({ code: 'printer', reason: `printer ${printerState}` }, null);
+      return this.fail({ code: 'printer', reason: `printer ${printerState}`, printer: printerState }, null);
     }
     // 2. A durable number.
     const issued = await this.issuer.issue({ procedureId: press.procedureId, priority: press.priority });
     const numberAt = performance.now();
-    if (issued.kind === 'refused') return this.fail({ code: 'refused', reason: issued.message }, null);
+    if (issued.kind === 'refused') {
+      return this.fail(
+        { code: 'refused', reason: issued.message, refusal: { code: issued.code, message: issued.message } },
+        null,
+      );
+    }
     if (issued.kind === 'unavailable') {
       return this.fail({ code: 'unavailable', reason: issued.reason }, kioskFaultText.noNumber);
     }
     // 3. The picture and the bytes.
-    const view = this.viewOf(issued);
+    const view = { ...this.viewOf(issued), documents: press.documents ?? null };
     const rendered = renderTicket(view, this.config.hardware.printer.paperWidthMm);
     const bytes = encodeTicket(rendered);
     const bytesReadyAt = performance.now();
@@ -267,7 +353,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         error: (error as Error).message,
       });
       return this.fail(
-        { code: 'print_failed', reason: (error as Error).message },
+        { code: 'print_failed', reason: (error as Error).message, display: view.display },
         kioskFaultText.printFailed,
       );
     }
@@ -284,14 +370,16 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       ms: Math.round(printedAt - press.pressedAt),
       png: files?.png,
     });
-    this.emit('printed', {
+    const ticket: PrintedTicket = {
       kind: issued.kind === 'online' ? 'online' : 'leased',
       view,
       bytes,
       timings: { pressedAt: press.pressedAt, numberAt, bytesReadyAt, printedAt },
       files,
-    });
+    };
+    this.emit('printed', ticket);
     if (issued.kind === 'leased' && this.connection.connected) void this.catchUp();
+    return { ok: true, ticket };
   }
 
   private viewOf(issued: Extract<Issued, { kind: 'online' | 'leased' }>): TicketView {
@@ -414,7 +502,9 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    await this.touch?.close();
     await this.idle().catch(() => undefined);
+    await this.relay?.close();
     this.panel.close();
     this.led?.close();
     this.buzzer?.close();
@@ -484,9 +574,17 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
     log: log.child('issuer'),
     requestTimeoutMs: hardware.requestTimeoutMs,
     leaseSize: hardware.leaseSize,
-    scope: {
-      fieldIds: [...new Set(hardware.buttons.flatMap((b) => (b.fieldId ? [b.fieldId] : [])))],
-      procedureIds: [...new Set(hardware.buttons.flatMap((b) => (b.procedureId ? [b.procedureId] : [])))],
+    scope: () => {
+      const fieldIds = hardware.buttons.flatMap((b) => (b.fieldId ? [b.fieldId] : []));
+      // A touch screen offers every procedure of the catalogue: the lease covers every field.
+      if (hardware.touch) {
+        const catalogue = kiosk?.catalogue ?? state.cache.data.catalogue;
+        fieldIds.push(...(catalogue?.fields.map((f) => f.id) ?? []));
+      }
+      return {
+        fieldIds: [...new Set(fieldIds)].slice(0, 100),
+        procedureIds: [...new Set(hardware.buttons.flatMap((b) => (b.procedureId ? [b.procedureId] : [])))],
+      };
     },
     now: hubNow,
   });
@@ -520,8 +618,34 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
     hubClock,
   );
   kiosk.start(options.statusPollMs ?? 15_000);
+  if (hardware.touch) {
+    try {
+      kiosk.relay = await HubRelay.open({
+        hubUrl: config.hub.httpUrl,
+        dataDir: resolve(config.dataDir),
+        log: log.child('screen'),
+      });
+      kiosk.touch = await TouchServer.start({
+        port: hardware.touch.port,
+        ticketsPerMinute: hardware.touch.ticketsPerMinute,
+        documents: hardware.touch.documents,
+        kiosk,
+        relay: kiosk.relay,
+        log: log.child('screen'),
+      });
+    } catch (error) {
+      await kiosk.stop();
+      const e = error as NodeJS.ErrnoException;
+      throw e.code === 'EADDRINUSE'
+        ? new Error(
+            `touch screen: port ${hardware.touch.port} of 127.0.0.1 is taken by another program (hardware.touch.port)`,
+          )
+        : error;
+    }
+  }
   log.info('kiosk ready', {
     buttons: hardware.buttons.length,
+    touch: kiosk.touch ? `http://127.0.0.1:${kiosk.touch.port}/guide` : undefined,
     twoStep: hardware.twoStep,
     printer: transport.description,
     paper: `${hardware.printer.paperWidthMm}mm`,

@@ -3,7 +3,7 @@
 // layout shows.
 
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../../shared/config/device-config.js';
-import type { TicketView } from './ticket-render.js';
+import type { TicketDocument, TicketView } from './ticket-render.js';
 
 export function sampleTicket(over: Partial<TicketView> = {}): TicketView {
   return {
@@ -25,4 +25,16 @@ export function sampleTicket(over: Partial<TicketView> = {}): TicketView {
     offline: false,
     ...over,
   };
+}
+
+/** The documents to bring of the sample procedure, as the guide card lists them. */
+export function sampleDocuments(): TicketDocument[] {
+  return [
+    {
+      name: 'Tờ khai thu nhận thông tin căn cước (mẫu CC01)',
+      copiesText: '1 bản chính',
+      note: 'chỉ khi thông tin cần điều chỉnh',
+    },
+    { name: 'Giấy tờ chứng minh thông tin thay đổi', copiesText: '', note: 'xuất trình bản chính' },
+  ];
 }

@@ -11,9 +11,20 @@ import { kioskText } from '../../shared/text/vi/kiosk.js';
 import { fillText } from '../../shared/text/vi.js';
 import { localTime } from '../../shared/time/local-time.js';
 
+/** Documents printed under a ticket at most; the rest are counted ("… và 5 giấy tờ khác"). */
+export const MAX_PRINTED_DOCUMENTS = 15;
+
 /** Printable dots across the paper at 203 dpi (8 dots/mm): 48 mm on 58 mm paper, 72 mm on 80 mm. */
 export const PAPER_DOTS = { 58: 384, 80: 576 } as const;
 export type PaperWidthMm = keyof typeof PAPER_DOTS;
+
+/** One paper to bring, as the guide card lists it. */
+export interface TicketDocument {
+  name: string;
+  /** "1 bản chính, 1 bản sao"; '' when no count applies. */
+  copiesText: string;
+  note: string;
+}
 
 export interface TicketView {
   siteName: string;
@@ -33,6 +44,8 @@ export interface TicketView {
   lookupUrl: string;
   /** Printed from the number lease: the counts are the kiosk's estimate. */
   offline: boolean;
+  /** Printed under the ticket, on the same paper (asked for on the touch screen); none when absent. */
+  documents?: TicketDocument[] | null;
 }
 
 export interface RenderedTicket {
@@ -86,48 +99,88 @@ interface Line {
 }
 
 /**
- * Greedy word wrap over runs in different fonts (a regular label followed by
- * a bold value). A word wider than the line is broken by characters.
+ * Word wrap over runs in different fonts (a regular label followed by a bold
+ * value). Vietnamese words are syllables, so any space is a valid break, but a
+ * line reads better when it ends at a phrase: a line that has to break goes
+ * back to the last punctuation (":", ",", "–", before "(") if that leaves it at
+ * least half full, a number stays with its unit, and a short last line takes words from the line above
+ * ("… thay / đổi" → "… / thay đổi"). `indent` starts every line after the
+ * first further in (a numbered list's hanging indent). A word wider than the
+ * line is broken by characters.
  */
-function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number): Line[] {
-  const words: Run[] = [];
-  for (const run of runs) {
-    for (const w of run.text.split(/\s+/).filter(Boolean)) words.push({ text: w, font: run.font });
-  }
+export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, indent = 0): Line[] {
   const measure = (r: Run) => {
     ctx.font = r.font;
     return ctx.measureText(r.text).width;
   };
-  const lines: Line[] = [];
-  let line: Line = { pieces: [], width: 0 };
-  const push = (word: Run, width: number) => {
-    ctx.font = word.font;
-    const space = line.pieces.length ? ctx.measureText(' ').width : 0;
-    if (line.pieces.length && line.width + space + width > maxWidth) {
-      lines.push(line);
-      line = { pieces: [], width: 0 };
-      return push(word, width);
-    }
-    const x = line.width + space;
-    line.pieces.push({ ...word, x });
-    line.width = x + width;
+  const words: (Run & { width: number; space: number })[] = [];
+  const add = (w: Run) => {
+    ctx.font = w.font;
+    words.push({ ...w, width: measure(w), space: ctx.measureText(' ').width });
   };
-  for (const word of words) {
-    let width = measure(word);
-    let rest = word;
-    // A single word longer than the line (a long prefix+number, a URL): cut it.
-    while (width > maxWidth && rest.text.length > 1) {
-      let n = rest.text.length - 1;
-      while (n > 1 && measure({ ...rest, text: rest.text.slice(0, n) }) > maxWidth) n--;
-      const head = { ...rest, text: rest.text.slice(0, n) };
-      push(head, measure(head));
-      rest = { ...rest, text: rest.text.slice(n) };
-      width = measure(rest);
+  const narrowest = maxWidth - indent;
+  for (const run of runs) {
+    for (const text of run.text.split(/\s+/).filter(Boolean)) {
+      let rest: Run = { text, font: run.font };
+      // A single word longer than the line (a long prefix+number, a URL): cut it.
+      while (measure(rest) > narrowest && rest.text.length > 1) {
+        let n = rest.text.length - 1;
+        while (n > 1 && measure({ ...rest, text: rest.text.slice(0, n) }) > narrowest) n--;
+        add({ ...rest, text: rest.text.slice(0, n) });
+        rest = { ...rest, text: rest.text.slice(n) };
+      }
+      add(rest);
     }
-    push(rest, width);
   }
-  if (line.pieces.length) lines.push(line);
-  return lines;
+  // Width of words[from..to) on one line.
+  const span = (from: number, to: number) => {
+    let w = 0;
+    for (let i = from; i < to; i++) w += (i > from ? words[i]!.space : 0) + words[i]!.width;
+    return w;
+  };
+  // A phrase ends after words[i]: it ends in punctuation, or the next one opens a bracket.
+  const phraseEnd = (i: number) => /[:;,.–—)]$/.test(words[i]!.text) || /^\(/.test(words[i + 1]?.text ?? '');
+  // A number stays with its unit ("14 tuổi", "12 phút", "2 bản sao").
+  const glued = (i: number) => /^\d+$/.test(words[i - 1]?.text ?? '');
+  const starts: number[] = [];
+  let from = 0;
+  while (from < words.length) {
+    starts.push(from);
+    const room = starts.length > 1 ? maxWidth - indent : maxWidth;
+    let to = from + 1;
+    while (to < words.length && span(from, to + 1) <= room) to++;
+    if (to < words.length) {
+      for (let i = to - 1; i > from; i--) {
+        if (span(from, i) < room * 0.5) break;
+        if (phraseEnd(i - 1)) {
+          to = i;
+          break;
+        }
+      }
+      if (glued(to) && to - 1 > from) to--;
+    }
+    from = to;
+  }
+  // No short last line ("trở lên", "phút") when the line above can spare words and they still fit.
+  const n = starts.length;
+  const room = maxWidth - indent;
+  while (n >= 2 && span(starts[n - 1]!, words.length) < room * 0.22) {
+    let pull = starts[n - 1]! - 1;
+    if (glued(pull)) pull--;
+    if (pull - starts[n - 2]! < 2 || span(pull, words.length) > room) break;
+    starts[n - 1] = pull;
+  }
+  return starts.map((from, li) => {
+    const to = starts[li + 1] ?? words.length;
+    const line: Line = { pieces: [], width: li > 0 ? indent : 0 };
+    for (let i = from; i < to; i++) {
+      const w = words[i]!;
+      const x = i > from ? line.width + w.space : line.width;
+      line.pieces.push({ text: w.text, font: w.font, x });
+      line.width = x + w.width;
+    }
+    return line;
+  });
 }
 
 // ---------------------------------------------------------------- formatting
@@ -230,13 +283,15 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
   const measureCanvas = createCanvas(8, 8);
   const m = measureCanvas.getContext('2d');
 
-  const text = (runs: Run[], px: number, align: 'left' | 'center' = 'left'): Block => ({
+  const linesOf = (lines: Line[], px: number, align: 'left' | 'center' = 'left'): Block => ({
     kind: 'lines',
-    lines: wrapRuns(m, runs, inner),
+    lines,
     lineHeight: Math.round(px * 1.3),
     align,
     ascent: Math.round(px * 1.0),
   });
+  const text = (runs: Run[], px: number, align: 'left' | 'center' = 'left'): Block =>
+    linesOf(wrapRuns(m, runs, inner), px, align);
   const row = (label: string, value: string): Block =>
     text(
       [
@@ -319,11 +374,51 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
       text([{ text: kioskText.offline, font: font(s.small, true) }], s.small, 'center'),
     );
   }
-  blocks.push(
-    space(s.gap),
-    text([{ text: kioskText.footer, font: font(s.small) }], s.small, 'center'),
-    space(s.gap * 2),
-  );
+  blocks.push(space(s.gap), text([{ text: kioskText.footer, font: font(s.small) }], s.small, 'center'));
+  if (view.documents?.length) {
+    // The documents to bring, under the ticket: numbered, the copies in bold, a note in small type.
+    blocks.push(
+      space(s.gap * 2),
+      { kind: 'rule', thickness: 3 },
+      space(s.gap),
+      text([{ text: kioskText.documentsTitle, font: font(s.heading, true) }], s.heading, 'center'),
+      text([{ text: view.procedureName, font: font(s.small) }], s.small, 'center'),
+      space(s.gap),
+    );
+    // A long list stays on the screen: the paper gets the first ones and how many more there are.
+    const printed = view.documents.slice(0, MAX_PRINTED_DOCUMENTS);
+    // Lines after an entry's first start under its text, not under its number.
+    m.font = font(s.body);
+    const hang = Math.ceil(m.measureText(`${printed.length}. `).width);
+    printed.forEach((d, i) => {
+      const runs: Run[] = [{ text: `${i + 1}. ${d.name}`, font: font(s.body) }];
+      if (d.copiesText) runs.push({ text: `– ${d.copiesText}`, font: font(s.body, true) });
+      blocks.push(linesOf(wrapRuns(m, runs, inner, hang), s.body));
+      if (d.note) {
+        const note = wrapRuns(m, [{ text: `(${d.note})`, font: font(s.small) }], inner - hang);
+        const shifted = note.map((l) => ({
+          width: l.width + hang,
+          pieces: l.pieces.map((p) => ({ ...p, x: p.x + hang })),
+        }));
+        blocks.push(linesOf(shifted, s.small));
+      }
+      blocks.push(space(s.gap / 2));
+    });
+    const more = view.documents.length - printed.length;
+    if (more > 0) {
+      blocks.push(
+        text(
+          [{ text: fillText(kioskText.documentsMore, { count: more }), font: font(s.body, true) }],
+          s.body,
+        ),
+      );
+    }
+    blocks.push(
+      space(s.gap / 2),
+      text([{ text: kioskText.documentsFooter, font: font(s.small) }], s.small, 'center'),
+    );
+  }
+  blocks.push(space(s.gap * 2));
 
   // A multiple of 8 rows: GS v 0 prints whole bytes, so nothing is padded on.
   const height = Math.ceil(blocks.reduce((h, b) => h + blockHeight(b), 0) / 8) * 8;

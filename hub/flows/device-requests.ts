@@ -94,7 +94,16 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
     if (topic.kind === 'deviceStatus') {
       if (deps.storeHealth?.refusingChanges) return;
       const status = decodePayload(payload, deviceStatus);
-      if (status.ok) devices.recordStatus(device.id, status.value, now());
+      if (!status.ok) return;
+      const recorder = service.recorder;
+      if (!recorder) devices.recordStatus(device.id, status.value, now());
+      else {
+        // The health change goes to the province centre with the stored status, or neither does.
+        service.store.db.transaction(() => {
+          recorder.device(status.value, devices.get(device.id)?.status ?? null);
+          devices.recordStatus(device.id, status.value, now());
+        })();
+      }
       return;
     }
     if (topic.kind !== 'deviceRequest') return;

@@ -8,7 +8,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../shared/log/logger.js';
-import type { Account, AccountRole, AccountStore } from '../auth/account-store.js';
+import type { Account, AccountRole } from '../auth/account-store.js';
 import { SESSION_HOURS } from '../auth/account-store.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { SignInLimiter } from '../auth/rate-limit.js';
@@ -30,9 +30,9 @@ function cookies(request: FastifyRequest): Record<string, string> {
   return out;
 }
 
-function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
+function sessionCookie(name: string, token: string, maxAgeSeconds: number, secure: boolean): string {
   return [
-    `${SESSION_COOKIE}=${token}`,
+    `${name}=${token}`,
     'Path=/',
     'HttpOnly',
     'SameSite=Strict',
@@ -56,15 +56,32 @@ export function isCrossSite(request: FastifyRequest): boolean {
 
 export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Where accounts and sessions live: the hub's SQLite store (AccountStore),
+ * or the province centre's PostgreSQL (central/store/accounts.ts).
+ */
+export interface SessionAccounts {
+  get(username: string): Awaitable<(Account & { passwordHash: string }) | null>;
+  startSession(username: string, now: number): Awaitable<string>;
+  sessionAccount(token: string, now: number): Awaitable<Account | null>;
+  endSession(token: string): Awaitable<void>;
+  audit(entry: { username: string; action: string; detail?: unknown }, now: number): Awaitable<void>;
+}
+
 export interface AuthDeps {
-  accounts: AccountStore;
+  accounts: SessionAccounts;
   log: Logger;
   now?: () => number;
+  /** The session cookie's name (the province centre has its own, beside a hub on the same host). */
+  cookieName?: string;
 }
 
 export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   const { accounts, log } = deps;
   const now = deps.now ?? Date.now;
+  const cookieName = deps.cookieName ?? SESSION_COOKIE;
   const limiter = new SignInLimiter();
 
   app.decorateRequest('account', null);
@@ -79,8 +96,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
         error: { code: 'cross_site', message: 'Yêu cầu từ trang khác bị từ chối.' },
       });
     }
-    const token = cookies(request)[SESSION_COOKIE];
-    request.account = token ? accounts.sessionAccount(token, now()) : null;
+    const token = cookies(request)[cookieName];
+    request.account = token ? await accounts.sessionAccount(token, now()) : null;
   });
 
   /** Officers and administrators may act at counters; only administrators administer. */
@@ -129,7 +146,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
           },
         });
       }
-      const account = accounts.get(username);
+      const account = await accounts.get(username);
       const ok =
         account !== null &&
         account.disabledAt === null &&
@@ -142,9 +159,12 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
           .send({ error: { code: 'bad_credentials', message: 'Sai tên đăng nhập hoặc mật khẩu.' } });
       }
       for (const k of keys) limiter.succeed(k);
-      const token = accounts.startSession(username, now());
-      accounts.audit({ username, action: 'sign-in', detail: { ip: request.ip } }, now());
-      reply.header('set-cookie', sessionCookie(token, SESSION_HOURS * 3600, request.protocol === 'https'));
+      const token = await accounts.startSession(username, now());
+      await accounts.audit({ username, action: 'sign-in', detail: { ip: request.ip } }, now());
+      reply.header(
+        'set-cookie',
+        sessionCookie(cookieName, token, SESSION_HOURS * 3600, request.protocol === 'https'),
+      );
       return { username: account.username, displayName: account.displayName, role: account.role };
     },
   );
@@ -158,10 +178,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   });
 
   app.delete('/api/session', { schema: { summary: 'Sign out' } }, async (request, reply) => {
-    const token = cookies(request)[SESSION_COOKIE];
-    if (token) accounts.endSession(token);
-    if (request.account) accounts.audit({ username: request.account.username, action: 'sign-out' }, now());
-    reply.header('set-cookie', sessionCookie('', 0, request.protocol === 'https'));
+    const token = cookies(request)[cookieName];
+    if (token) await accounts.endSession(token);
+    if (request.account)
+      await accounts.audit({ username: request.account.username, action: 'sign-out' }, now());
+    reply.header('set-cookie', sessionCookie(cookieName, '', 0, request.protocol === 'https'));
     return { ok: true };
   });
 

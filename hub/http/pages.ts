@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { uiText } from '../../shared/text/vi.js';
+import { uiTextModules } from '../../shared/text/vi.js';
 import { appRoot } from '../../shared/version.js';
 import { errorBody } from './route-helpers.js';
 
-const TYPES: Record<string, string> = {
+export const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -23,17 +23,17 @@ const TYPES: Record<string, string> = {
 const CSP =
   "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
 
-interface Asset {
+export interface Asset {
   body: Buffer;
   type: string;
   etag: string;
 }
 
-function asset(body: Buffer, type: string): Asset {
+export function asset(body: Buffer, type: string): Asset {
   return { body, type, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` };
 }
 
-function loadDir(dir: string): Map<string, Asset> {
+export function loadDir(dir: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
   for (const name of readdirSync(dir)) {
     const type = TYPES[extname(name)];
@@ -42,7 +42,7 @@ function loadDir(dir: string): Map<string, Asset> {
   return out;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, a: Asset, cache: string) {
+export function sendAsset(request: FastifyRequest, reply: FastifyReply, a: Asset, cache: string) {
   reply.header('etag', a.etag).header('cache-control', cache).header('x-content-type-options', 'nosniff');
   if (a.type.startsWith('text/html'))
     reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY');
@@ -51,7 +51,7 @@ function send(request: FastifyRequest, reply: FastifyReply, a: Asset, cache: str
 }
 
 /** Page name → file in hub/web/pages (the ticket lookup page serves every /t/<id>). */
-export const PAGES = ['login', 'console', 'board', 'admin', 'reports', 'ticket'] as const;
+export const PAGES = ['login', 'console', 'board', 'admin', 'reports', 'ticket', 'guide'] as const;
 
 export interface PagesOptions {
   /** The office (hub config `site`): every page shows times in its zone, whatever the browser's. */
@@ -63,8 +63,13 @@ export function registerPages(app: FastifyInstance, options: PagesOptions = {}):
   const webDir = options.webDir ?? join(appRoot(), 'hub', 'web');
   const pages = loadDir(join(webDir, 'pages'));
   const assets = loadDir(join(webDir, 'assets'));
-  // The texts of shared/text/vi.ts for the browser, as an ES module.
-  assets.set('text.js', asset(Buffer.from(`export default ${JSON.stringify(uiText)};\n`), TYPES['.js']!));
+  // The texts of shared/text/vi.ts for the browser, as ES modules: text.js for every page, text-<page>.js for one.
+  for (const [name, tables] of Object.entries(uiTextModules)) {
+    assets.set(
+      `${name}.js`,
+      asset(Buffer.from(`export default ${JSON.stringify(tables)};\n`), TYPES['.js']!),
+    );
+  }
   // The office's name and time zone, as an ES module the pages import before drawing anything.
   const site = options.site ?? { name: '', timeZone: 'Asia/Ho_Chi_Minh' };
   assets.set(
@@ -85,11 +90,11 @@ export function registerPages(app: FastifyInstance, options: PagesOptions = {}):
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
   for (const name of PAGES.filter((p) => p !== 'ticket')) {
     app.get(`/${name}`, { schema: { hide: true } }, async (request, reply) =>
-      send(request, reply, page(name), 'no-cache'),
+      sendAsset(request, reply, page(name), 'no-cache'),
     );
   }
   app.get('/t/:id', { schema: { hide: true } }, async (request, reply) =>
-    send(request, reply, page('ticket'), 'no-cache'),
+    sendAsset(request, reply, page('ticket'), 'no-cache'),
   );
   app.get<{ Params: { name: string } }>(
     '/assets/:name',
@@ -97,7 +102,7 @@ export function registerPages(app: FastifyInstance, options: PagesOptions = {}):
     async (request, reply) => {
       const a = assets.get(request.params.name);
       if (!a) return reply.code(404).send(errorBody('not_found', `no asset ${request.params.name}`));
-      return send(request, reply, a, 'no-cache');
+      return sendAsset(request, reply, a, 'no-cache');
     },
   );
 }

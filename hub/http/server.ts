@@ -7,6 +7,7 @@ import { httpText } from '../../shared/text/vi/http.js';
 import type { AccountStore } from '../auth/account-store.js';
 import type { TrustedClock } from '../clock/clock.js';
 import type { BoardFeed } from '../service/board.js';
+import type { GuideService } from '../service/guide.js';
 import type { QueueService } from '../service/queue-service.js';
 import type { DeviceStore } from '../store/device-store.js';
 import type { StoreHealth } from '../store/store-health.js';
@@ -17,6 +18,7 @@ import { limitConnections } from './connection-limits.js';
 import { registerCounterRoutes } from './counter-routes.js';
 import { EventStreams } from './event-streams.js';
 import { registerEvents } from './events.js';
+import { registerGuideRoutes } from './guide-routes.js';
 import { requireJsonBodies } from './json-only.js';
 import { defaultHttpLimits, type HttpLimits } from './limits.js';
 import { registerPages } from './pages.js';
@@ -45,6 +47,8 @@ export interface HttpDeps {
   onAnnouncementSettings?: () => void;
   /** The store's faults: shown on /api/health; changes refused while it is damaged. */
   storeHealth?: StoreHealth;
+  /** The touch-screen guide (cards and lines); without it the guide API is absent. */
+  guide?: GuideService;
 }
 
 /** What each group of routes gets: the hub's parts and the sign-in guards. */
@@ -179,6 +183,7 @@ export async function buildHttp(
   registerAdminRoutes(app, routeDeps);
   registerReportRoutes(app, routeDeps);
   registerClockRoutes(app, routeDeps);
+  if (deps.guide) registerGuideRoutes(app, { ...routeDeps, guide: deps.guide });
   registerEvents(app, deps.board, streams);
   registerPages(app, { site: deps.site });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

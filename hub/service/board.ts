@@ -70,6 +70,11 @@ export class BoardFeed extends EventEmitter<{ update: [snapshot: () => BoardSnap
     clock?.on('change', this.onClock);
   }
 
+  /** Something the pages show beside the queue changed (a guide card): send a fresh snapshot soon. */
+  touch(): void {
+    this.onChanges([]);
+  }
+
   snapshot(): BoardSnapshot {
     const { state } = this.service;
     const now = this.clock ? this.clock.now() : Date.now();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { CentralRecorder } from '../central/recorder.js';
 import { applyChanges } from '../queue/apply.js';
 import type { Change, Context, Decision, QueueState } from '../queue/types.js';
 import type { QueueStore } from '../store/queue-store.js';
@@ -61,6 +62,12 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     return this.live;
   }
 
+  /**
+   * Records changes, ratings and device health for the province centre, in
+   * the transaction that commits them (hub/central); unset while disabled.
+   */
+  recorder: CentralRecorder | undefined;
+
   context(): Context {
     return { now: this.clock.now(), newId: this.clock.newId, clockTrusted: this.clock.trusted?.() ?? true };
   }
@@ -78,9 +85,16 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
     const decision = decide(this.live, this.context());
     if (!decision.ok) return decision;
     if (decision.changes.length > 0 || alsoInTransaction) {
+      const recorder = this.recorder;
       this.store.persist(
         decision.changes,
-        alsoInTransaction ? () => alsoInTransaction(decision.result) : undefined,
+        alsoInTransaction || recorder
+          ? () => {
+              // this.state is still the state the decision was taken on.
+              recorder?.changes(decision.changes, this.state);
+              alsoInTransaction?.(decision.result);
+            }
+          : undefined,
       );
     }
     if (decision.changes.length > 0) {
@@ -107,12 +121,21 @@ export class QueueService extends EventEmitter<QueueServiceEvents> {
       return Promise.reject(error);
     }
     const ok = decision.ok ? decision : null;
+    // The centre's events are of the state this command was decided on: taken before applying it.
+    const central = ok && ok.changes.length > 0 ? this.recorder?.prepare(ok.changes, this.live) : undefined;
     const undo = ok ? applyUndoably(this.live, ok.changes) : () => undefined;
+    const extra =
+      ok && (central || alsoInTransaction)
+        ? () => {
+            central?.();
+            alsoInTransaction?.(ok.result);
+          }
+        : undefined;
     return new Promise<Decision<R>>((resolve, reject) => {
       this.batch.push({
         decision,
         changes: ok ? ok.changes : [],
-        extra: ok && alsoInTransaction ? () => alsoInTransaction(ok.result) : undefined,
+        extra,
         undo,
         resolve: resolve as Pending['resolve'],
         reject,

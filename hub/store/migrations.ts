@@ -240,4 +240,46 @@ export const migrations: Migration[] = [
       ALTER TABLE tickets ADD COLUMN clock_untrusted INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    description: 'procedure guide cards for the touch-screen guide',
+    sql: `
+      -- One card per procedure (hub/guide/card.ts): plain text parts as JSON,
+      -- shown as text only. sample = 1: shipped with the hub, not yet edited
+      -- by the office. checked_on: the office's date someone last checked it.
+      -- No foreign key: procedures are never deleted, only switched off.
+      CREATE TABLE procedure_guides (
+        procedure_id TEXT PRIMARY KEY,
+        card TEXT NOT NULL, -- JSON
+        sample INTEGER NOT NULL DEFAULT 0,
+        checked_on TEXT,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    description: 'outbox of domain events for the province centre',
+    sql: `
+      -- Every domain change, written in the same transaction as the change
+      -- while the centre is enabled (hub config \`central\`), numbered 1, 2, 3…
+      -- without gaps (central_state.last_seq). A row leaves when the central
+      -- service has acknowledged its number (hub/central/forwarder.ts).
+      CREATE TABLE central_outbox (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        data TEXT NOT NULL -- JSON, shared/protocol/central.ts centralEventData
+      ) STRICT;
+      CREATE TABLE central_state (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        last_seq INTEGER NOT NULL, -- last number given
+        acked_seq INTEGER NOT NULL, -- the centre holds every number up to this one
+        dropped_through INTEGER NOT NULL, -- numbers up to this one left a full outbox unsent
+        acked_at INTEGER
+      ) STRICT;
+      INSERT INTO central_state (one, last_seq, acked_seq, dropped_through) VALUES (1, 0, 0, 0);
+    `,
+  },
 ];

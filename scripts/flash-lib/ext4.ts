@@ -22,6 +22,36 @@ export function readExt4File(target: string, offset: number, path: string): Prom
   });
 }
 
+/**
+ * Which of `paths` exist in the root partition (files, links or folders), via
+ * `debugfs -R "stat PATH"` for each; undefined when debugfs cannot read it at all.
+ */
+export async function ext4Present(
+  target: string,
+  offset: number,
+  paths: string[],
+): Promise<Set<string> | undefined> {
+  const present = new Set<string>();
+  for (const path of paths) {
+    const answer = await new Promise<'yes' | 'no' | 'unreadable'>((resolve) => {
+      execFile(
+        'debugfs',
+        ['-R', `stat ${path}`, `${target}?offset=${offset}`],
+        { maxBuffer: 1024 * 1024, env: toolEnv() },
+        (error, _stdout, stderr) => {
+          if (/Bad magic|Couldn't find valid filesystem|while trying to open/i.test(stderr))
+            resolve('unreadable');
+          else if (error || /not found/i.test(stderr)) resolve(error && !stderr ? 'unreadable' : 'no');
+          else resolve('yes');
+        },
+      );
+    });
+    if (answer === 'unreadable') return undefined;
+    if (answer === 'yes') present.add(path);
+  }
+  return present;
+}
+
 /** Where /etc/fstab mounts the first vfat partition ("/boot/firmware" on Bookworm, "/boot" before). */
 export function bootMountPoint(fstab: string): string | undefined {
   for (const raw of fstab.split('\n')) {

@@ -57,8 +57,89 @@ export interface InstallScriptInput {
   bundleUrl: string | undefined;
   /** A real-time clock model (--rtc), e.g. ds3231: fake-hwclock goes at first boot. */
   rtc?: string;
+  /** A kiosk with a touch screen (--touch): the desktop opens this page in Chromium's kiosk mode. */
+  screen?: ScreenSetup;
   /** For the header comment. */
   writtenAt: string;
+}
+
+// ---------------------------------------------------------------- touch screen
+
+/** The unprivileged user logged in to the desktop of a touch-screen kiosk (no password, no sudo). */
+export const SCREEN_USER = 'qms-screen';
+export const SCREEN_LAUNCHER = '/usr/local/bin/qms-screen';
+/** Groups the desktop session needs for the display, the GPU and the touch panel. */
+export const SCREEN_GROUPS = ['video', 'render', 'input', 'audio', 'autologin'];
+
+export interface ScreenSetup {
+  /** The kiosk program's guide page on the loopback address. */
+  url: string;
+  user: string;
+}
+
+/**
+ * The screen's launcher, started by the desktop session: waits for the kiosk
+ * program's page (the desktop comes up before it at boot), then keeps
+ * Chromium open on it in kiosk mode with a fresh profile (no "restore pages?"
+ * after a power cut, nothing remembered between citizens), started again if
+ * it ever closes. Chromium's own flags: no pinch zoom, no swipe back, no
+ * translation bar, no update checks, no keyring prompt.
+ */
+export function screenLauncher(url: string): string {
+  const port = new URL(url).port || '80';
+  return `#!/bin/bash
+# QMS touch screen, written by scripts/flash: the guide page in Chromium's kiosk
+# mode, started by the desktop session of ${SCREEN_USER} (labwc or wayfire autostart).
+URL=${shQuote(url)}
+BROWSER=$(command -v chromium-browser || command -v chromium)
+PROFILE="\${XDG_RUNTIME_DIR:-/tmp}/qms-screen-profile"
+# The kiosk program serves the page; at boot the desktop may come first (at most 5 minutes).
+for _ in $(seq 1 300); do
+  if (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null; then break; fi
+  sleep 1
+done
+while true; do
+  rm -rf "$PROFILE"
+  "$BROWSER" --kiosk "$URL" --user-data-dir="$PROFILE" --no-first-run --noerrdialogs \\
+    --disable-infobars --disable-session-crashed-bubble --disable-translate --disable-pinch \\
+    --overscroll-history-navigation=0 --disable-features=Translate,TouchpadOverscrollHistoryNavigation \\
+    --check-for-update-interval=31536000 --password-store=basic --ozone-platform-hint=auto \\
+    --touch-events=enabled >/dev/null 2>&1
+  sleep 3
+done
+`;
+}
+
+/** labwc (Raspberry Pi OS Bookworm's desktop since late 2024): this user's autostart replaces the desktop's own, so no panel and no swayidle (no blanking). */
+export function labwcAutostart(): string {
+  return `# QMS touch screen: only the guide page; no panel, no desktop icons, no screen blanking.
+${SCREEN_LAUNCHER} &
+`;
+}
+
+/** wayfire (Bookworm's desktop before labwc): the same, and its idle plugin told never to blank. */
+export function wayfireIni(): string {
+  return `# QMS touch screen: only the guide page; no panel, no screen blanking.
+[core]
+plugins = autostart idle
+
+[autostart]
+autostart_wf_shell = false
+qms_screen = ${SCREEN_LAUNCHER}
+
+[idle]
+dpms_timeout = -1
+screensaver_timeout = -1
+`;
+}
+
+/** An X11 desktop (older Pi models on Bookworm): LXDE's autostart, blanking off. */
+export function lxdeAutostart(): string {
+  return `@xset s off
+@xset -dpms
+@xset s noblank
+@${SCREEN_LAUNCHER}
+`;
 }
 
 // ---------------------------------------------------------------- real-time clock
@@ -120,6 +201,8 @@ export function installScript(input: InstallScriptInput): string {
 #   qms-update update [FILE]   later: install a new bundle (this script is kept as
 #                              /usr/local/sbin/qms-update) and restart the service
 #   qms-update rollback        go back to the application before the last update
+#   install.sh screen          a kiosk with a touch screen: the desktop opens the guide page
+#                              (part of run; on its own to set the screen up again)
 #
 # A bundle is checked before it replaces anything: its CPU (BUNDLE.json "arch" and
 # the ELF header of node/bin/node) must be this device's, and every file must match
@@ -137,6 +220,9 @@ ${assign('BUNDLE_NAME', input.bundleName)}
 ${assign('BUNDLE_URL', input.bundleUrl)}
 ${assign('RTC', input.rtc)}
 ${assign('EXTRA_GROUPS', ROLE_GROUPS[input.role].join(' '))}
+${assign('SCREEN_URL', input.screen?.url)}
+${assign('SCREEN_USER', input.screen?.user)}
+${assign('SCREEN_GROUPS', SCREEN_GROUPS.join(' '))}
 APP_DIR=/opt/qms
 NODE="$APP_DIR/node/bin/node"
 CONFIG_DIR=/etc/qms
@@ -352,6 +438,54 @@ build_clips() {
     log "warning: building the clip pack in $APP_DIR/clips failed"
 }
 
+# A kiosk with a touch screen: the desktop logs in ${SCREEN_USER} (no password, no sudo)
+# and opens the guide page in Chromium's kiosk mode; the screen never blanks.
+setup_screen() {
+  if [ -z "$SCREEN_URL" ]; then
+    log "no touch screen configured"
+    return 0
+  fi
+  if ! command -v chromium-browser >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then
+    log "warning: no Chromium on this system: the touch screen needs Raspberry Pi OS with desktop"
+  fi
+  if ! id -u "$SCREEN_USER" >/dev/null 2>&1; then
+    useradd --create-home --shell /bin/bash --comment "QMS touch screen" "$SCREEN_USER"
+  fi
+  passwd -l "$SCREEN_USER" >/dev/null 2>&1 || true
+  local group home
+  for group in $SCREEN_GROUPS; do
+    if getent group "$group" >/dev/null; then usermod -aG "$group" "$SCREEN_USER"; fi
+  done
+  home=$(getent passwd "$SCREEN_USER" | cut -d: -f6)
+  cat >${SCREEN_LAUNCHER} <<'QMS_SCREEN_EOF'
+${input.screen ? screenLauncher(input.screen.url) : ''}QMS_SCREEN_EOF
+  chmod 0755 ${SCREEN_LAUNCHER}
+  install -d -o "$SCREEN_USER" -g "$SCREEN_USER" -m 0755 "$home/.config" "$home/.config/labwc" \\
+    "$home/.config/lxsession" "$home/.config/lxsession/LXDE-pi"
+  cat >"$home/.config/labwc/autostart" <<'QMS_SCREEN_EOF'
+${labwcAutostart()}QMS_SCREEN_EOF
+  cat >"$home/.config/wayfire.ini" <<'QMS_SCREEN_EOF'
+${wayfireIni()}QMS_SCREEN_EOF
+  cat >"$home/.config/lxsession/LXDE-pi/autostart" <<'QMS_SCREEN_EOF'
+${lxdeAutostart()}QMS_SCREEN_EOF
+  chown "$SCREEN_USER:$SCREEN_USER" "$home/.config/labwc/autostart" "$home/.config/wayfire.ini" \\
+    "$home/.config/lxsession/LXDE-pi/autostart"
+  # The desktop logs this user in at boot: lightdm.conf is read last, so its own
+  # autologin-user (the image's first user) is commented out for the drop-in.
+  mkdir -p /etc/lightdm/lightdm.conf.d
+  printf '# QMS touch screen (scripts/flash --touch)\\n[Seat:*]\\nautologin-user=%s\\nautologin-user-timeout=0\\n' \\
+    "$SCREEN_USER" >/etc/lightdm/lightdm.conf.d/90-qms-screen.conf
+  if [ -f /etc/lightdm/lightdm.conf ]; then
+    sed -i -E 's/^(autologin-user=.*)$/#\\1  # QMS: lightdm.conf.d\\/90-qms-screen.conf/' /etc/lightdm/lightdm.conf
+  else
+    log "warning: no lightdm on this system: the touch screen needs Raspberry Pi OS with desktop"
+  fi
+  systemctl set-default graphical.target >/dev/null 2>&1 || true
+  # Screen blanking off for every desktop (X11 and labwc); wayfire's is off in wayfire.ini.
+  if command -v raspi-config >/dev/null 2>&1; then raspi-config nonint do_blanking 1 || true; fi
+  log "touch screen: $SCREEN_USER opens $SCREEN_URL in Chromium's kiosk mode at boot; no screen blanking"
+}
+
 install_units() {
   install -m 0644 "$APP_DIR/systemd/$UNIT" "/etc/systemd/system/$UNIT"
   if [ -f "$APP_DIR/systemd/qms-backoff@.service" ]; then
@@ -371,6 +505,7 @@ run() {
   if [ "$ROLE" = speaker ]; then build_clips; fi
   install_units
   install -m 0755 "$SELF" /usr/local/sbin/qms-update
+  if [ -n "$SCREEN_URL" ]; then setup_screen; fi
   systemctl enable "$UNIT"
   systemctl restart "$UNIT"
   mkdir -p "$(dirname "$DONE")"
@@ -406,8 +541,9 @@ case "\${1:-}" in
   run) run ;;
   update) update "\${2:-}" ;;
   rollback) rollback ;;
+  screen) setup_screen ;;
   *)
-    echo "usage: $0 stage | run | update [BUNDLE.tar.gz] | rollback" >&2
+    echo "usage: $0 stage | run | update [BUNDLE.tar.gz] | rollback | screen" >&2
     exit 2
     ;;
 esac

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { DEFAULT_TOUCH_PORT } from '../../shared/config/device-config.js';
 import type { DeviceFiles } from './config.js';
 import { FlashError } from './errors.js';
-import { bootMountPoint, readExt4File } from './ext4.js';
+import { bootMountPoint, ext4Present, readExt4File } from './ext4.js';
 import type { FatVolume } from './fat.js';
 import {
   type Convention,
@@ -18,6 +19,8 @@ import {
   detectConvention,
   firstrunScript,
   installScript,
+  SCREEN_USER,
+  type ScreenSetup,
   type SystemSetup,
 } from './first-boot.js';
 import type { MbrPartition } from './mbr.js';
@@ -67,6 +70,7 @@ export async function planInjection(
   if (root) {
     const fstab = await readExt4File(target, root.offset, '/etc/fstab');
     bootMount = (fstab && bootMountPoint(fstab.toString('utf8'))) || bootMount;
+    if (screenOf(input.options)) await checkDesktop(target, root.offset);
   }
   // --rtc: the overlay goes into the image's own config.txt.
   const configTxt =
@@ -74,6 +78,39 @@ export async function planInjection(
       ? await fat.readText('config.txt')
       : '';
   return { convention, bootMount, files: bootFiles(convention, bootMount, cmdline, input, configTxt) };
+}
+
+/** A kiosk with a touch screen (hardware.touch, from --touch or --hardware): what its desktop opens. */
+export function screenOf(options: FlashOptions): ScreenSetup | undefined {
+  const touch = options.role === 'kiosk' ? options.hardware?.touch : undefined;
+  if (!touch || typeof touch !== 'object') return undefined;
+  const port = (touch as { port?: unknown }).port;
+  return {
+    url: `http://127.0.0.1:${typeof port === 'number' && port > 0 ? port : DEFAULT_TOUCH_PORT}/guide`,
+    user: SCREEN_USER,
+  };
+}
+
+/** What a touch-screen kiosk's image must have: a browser, a desktop, and its login manager. */
+export const DESKTOP_NEEDS = {
+  browser: ['/usr/bin/chromium-browser', '/usr/bin/chromium'],
+  desktop: ['/usr/bin/labwc', '/usr/bin/wayfire', '/usr/bin/lxsession'],
+  login: ['/usr/sbin/lightdm'],
+} as const;
+
+/** Refuse an image without a desktop (Raspberry Pi OS Lite) for a touch screen. */
+async function checkDesktop(target: string, offset: number): Promise<void> {
+  const all = Object.values(DESKTOP_NEEDS).flat();
+  const present = await ext4Present(target, offset, all);
+  if (!present) return; // debugfs cannot look: the first boot warns instead
+  const missing = Object.entries(DESKTOP_NEEDS)
+    .filter(([, paths]) => !paths.some((p) => present.has(p)))
+    .map(([what, paths]) => `${what} (${paths.join(' or ')})`);
+  if (missing.length) {
+    throw new FlashError(
+      `--touch needs Raspberry Pi OS with desktop (Bookworm), not Lite: the image has no ${missing.join(', no ')}`,
+    );
+  }
 }
 
 export function bootFiles(
@@ -99,6 +136,7 @@ export function bootFiles(
       bundleName: options.bundle.kind === 'file' ? BUNDLE_NAME : undefined,
       bundleUrl: options.bundle.kind === 'url' ? options.bundle.url : undefined,
       rtc: options.rtc,
+      screen: screenOf(options),
       writtenAt,
     }),
   });

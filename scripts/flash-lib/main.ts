@@ -12,7 +12,7 @@ import { FlashError, UsageError } from './errors.js';
 import { FatVolume } from './fat.js';
 import { registerDevice } from './hub-api.js';
 import { type ImageSource, openImage, readImageHead } from './image.js';
-import { applyInjection, bootFiles, type Injection, planInjection } from './inject.js';
+import { applyInjection, bootFiles, type Injection, planInjection, screenOf } from './inject.js';
 import { parseMbr, piLayout } from './mbr.js';
 import { type FlashOptions, parseFlashArgs, USAGE } from './options.js';
 import { formatBytes } from './progress.js';
@@ -128,6 +128,12 @@ function printPlan(
       ? `  clock      real-time clock ${options.rtc} on I²C (dtoverlay=i2c-rtc,${options.rtc}; fake-hwclock removed)`
       : `  clock      no real-time clock (${options.role === 'hub' ? 'NTP, or an officer confirms the time after a power cut; --rtc ds3231 recommended' : 'the hub is the time server'})`,
   );
+  const screen = screenOf(options);
+  if (screen) {
+    out(
+      `  screen     touch screen: ${screen.user} logs in to the desktop and opens ${screen.url} in Chromium's kiosk mode; no screen blanking`,
+    );
+  }
   const cred = options.credential;
   if (cred?.kind === 'file') out(`  credential ${cred.path}`);
   else if (cred) {
@@ -161,6 +167,14 @@ export async function flash(argv: string[], io: FlashIo): Promise<number> {
   if (target.kind === 'block' && image.size !== undefined && image.size > target.size) {
     throw new FlashError(
       `--target: ${target.path} holds ${formatBytes(target.size)}, the image needs ${formatBytes(image.size)}`,
+    );
+  }
+
+  // A touch screen needs the desktop image; a Lite one is refused before anything is written
+  // (a .img is looked into below; a compressed one can only be judged by its name until written).
+  if (screenOf(options) && /lite/i.test(basename(image.path))) {
+    throw new FlashError(
+      `--touch needs Raspberry Pi OS with desktop (Bookworm), not Lite: ${basename(image.path)} looks like the Lite image`,
     );
   }
 

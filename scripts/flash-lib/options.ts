@@ -10,7 +10,7 @@ import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE, RATING_LEVELS } from '../../share
 import { DEVICE_ID_PATTERN } from '../../shared/protocol/topics.js';
 import { type BundleInfo, PI_ARCH, readBundleInfo } from './bundle-file.js';
 import { UsageError } from './errors.js';
-import { RTC_MODELS, type RtcModel } from './first-boot.js';
+import { RTC_MODELS, type RtcModel, SCREEN_USER } from './first-boot.js';
 
 export const FLASH_ROLES = ['kiosk', 'rating', 'speaker', 'hub'] as const;
 export type FlashRole = (typeof FLASH_ROLES)[number];
@@ -97,6 +97,7 @@ const OPTIONS = {
   printer: { type: 'string' },
   'paper-width': { type: 'string' },
   scanner: { type: 'string' },
+  touch: { type: 'boolean' },
   counter: { type: 'string' },
   key: { type: 'string', multiple: true },
   leds: { type: 'string' },
@@ -176,6 +177,10 @@ Hardware, kiosk
       --printer usb[:PATH] | serial:PATH[@BAUD] | tcp:HOST[:PORT]   (default usb:/dev/usb/lp0)
       --paper-width 58|80   (default 80)
       --scanner PATH[@BAUD] CCCD QR reader, e.g. /dev/ttyACM0
+      --touch               a touch screen on this Pi (buttons then optional): the desktop logs
+                            in the user ${SCREEN_USER} and opens the guide page in Chromium's kiosk
+                            mode at boot, screen blanking off; "Lấy số" prints on this kiosk's
+                            printer. Needs Raspberry Pi OS with desktop (Bookworm), not Lite
 Hardware, rating
       --counter N           the counter this device serves (required)
       --key GPIO=LEVEL      3 or 4 keys (default 5=very_satisfied 6=satisfied 13=unsatisfied;
@@ -198,6 +203,8 @@ Examples
       --wifi-password-file wifi.txt --ssh-key ~/.ssh/id_ed25519.pub
   scripts/flash -i raspios.img.xz -t /dev/sdb -r kiosk --id kiosk-01 --hub 192.168.1.10 \\
       --admin-user admin --button 5=can-cuoc --button 6=cu-tru --ssh-key ~/.ssh/id_ed25519.pub
+  scripts/flash -i raspios-bookworm-arm64.img.xz -t /dev/sdb -r kiosk --id guide-01 --hub 192.168.1.10 \\
+      --admin-user admin --touch --ssh-key ~/.ssh/id_ed25519.pub
   scripts/flash -i raspios.img.xz -t rating-03.img -r rating --id rating-03 --counter 3 \\
       --hub 192.168.1.10 --password-file rating-03.secret --dry-run
 
@@ -216,7 +223,7 @@ function parseRaw(argv: string[]) {
 }
 
 const DEVICE_FLAGS: Record<DeviceRole, (keyof Values)[]> = {
-  kiosk: ['button', 'priority-button', 'led', 'buzzer', 'printer', 'paper-width', 'scanner'],
+  kiosk: ['button', 'priority-button', 'led', 'buzzer', 'printer', 'paper-width', 'scanner', 'touch'],
   rating: ['counter', 'key', 'leds', 'display'],
   speaker: ['audio-device', 'volume', 'zone'],
 };
@@ -359,9 +366,15 @@ function buildHardware(
         return kind === 'field' ? { gpio, fieldId: id } : { gpio, procedureId: id };
       });
     }
-    if (!base.buttons) {
+    if (v.touch) base.touch = { ...((base.touch as Record<string, unknown>) ?? {}) };
+    if ((base.touch as { port?: unknown } | undefined)?.port === 0) {
       throw new UsageError(
-        'kiosk: give its buttons with --button GPIO=FIELD (one per button) or --hardware FILE',
+        'hardware.touch.port 0 (any free port) is for tests: the screen must know the port',
+      );
+    }
+    if (!base.buttons && !base.touch) {
+      throw new UsageError(
+        'kiosk: give its buttons with --button GPIO=FIELD (one per button), --touch for a touch screen, or --hardware FILE',
       );
     }
     if (v['priority-button']) {

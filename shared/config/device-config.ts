@@ -24,6 +24,8 @@ export { ConfigError } from './config-file.js';
 
 export const DEFAULT_SITE_NAME = 'Công an tỉnh Thanh Hóa – Bộ phận một cửa';
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+/** Loopback port of a kiosk's touch-screen page (hardware.touch.port). */
+export const DEFAULT_TOUCH_PORT = 8181;
 
 /** Same rule as catalogue and priority ids in the protocol messages. */
 const catalogueId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1–64 letters, digits or _ . : -');
@@ -132,9 +134,25 @@ const kioskButton = z
   .strictObject({ gpio, fieldId: catalogueId.optional(), procedureId: catalogueId.optional() })
   .superRefine(exactlyOne('fieldId', 'procedureId'));
 
+/**
+ * A touch screen on the kiosk's Pi (docs/kiosk.md, "Touch screen"): the kiosk
+ * program serves the hub's guide page on this port of the loopback address
+ * only, with a "Lấy số" endpoint that issues and prints like a button.
+ */
+const touchScreen = z.strictObject({
+  /** Loopback port of the page and its endpoint (127.0.0.1 only; 0 = any free port, for tests). */
+  port: port.default(DEFAULT_TOUCH_PORT),
+  /** Tickets the screen may print in any 60 s; more presses are refused with a request to wait. */
+  ticketsPerMinute: intRange(1, 120).default(6),
+  /** Print the documents to bring under a ticket when the citizen asks for them. */
+  documents: z.boolean().default(true),
+});
+
 const kioskHardware = z
   .strictObject({
-    buttons: z.array(kioskButton).min(1),
+    /** Physical buttons; a kiosk with a touch screen may have none. */
+    buttons: z.array(kioskButton).default([]),
+    touch: touchScreen.optional(),
     /** Pressed before a field button to mark the ticket as priority (elderly, pregnant, disabled...). */
     priorityButton: z.strictObject({ gpio, category: catalogueId }).optional(),
     led: pin.optional(),
@@ -172,7 +190,14 @@ const kioskHardware = z
     /** How long a chosen field (two-step) or the priority button/scan waits for the next press. */
     choiceTimeoutMs: intRange(1000, 120_000).default(15_000),
   })
-  .superRefine((hw, ctx) =>
+  .superRefine((hw, ctx) => {
+    if (hw.buttons.length === 0 && !hw.touch) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buttons'],
+        message: 'give at least one button, or a touch screen ("touch": {})',
+      });
+    }
     uniqueGpios(
       [
         ...hw.buttons.map((b, i): [(string | number)[], number] => [['buttons', i, 'gpio'], b.gpio]),
@@ -181,8 +206,8 @@ const kioskHardware = z
         [['buzzer', 'gpio'], hw.buzzer?.gpio],
       ],
       ctx,
-    ),
-  );
+    );
+  });
 
 // ---------------------------------------------------------------- rating
 

@@ -6,6 +6,7 @@ import { boardText } from './vi/board.js';
 import { clockText } from './vi/clock.js';
 import { common } from './vi/common.js';
 import { consoleText } from './vi/console.js';
+import { guideAdminText, guideText } from './vi/guide.js';
 import { reportsText } from './vi/reports.js';
 import { ticketText } from './vi/ticket.js';
 
@@ -54,16 +55,34 @@ export function fillText(template: string, params: Record<string, string | numbe
   );
 }
 
-/** Texts of the web pages, one table per page; served to browsers as /assets/text.js. */
+/**
+ * Texts of the web pages, one table per page. The shared tables are
+ * /assets/text.js (every page loads it through common.js); a page with a
+ * large table of its own loads it as /assets/text-<page>.js and adds it to
+ * `T`, so the citizens' pages (board, ticket lookup, guide screen) do not
+ * download the administration's words.
+ */
+export const uiTextModules = {
+  text: {
+    common,
+    refusal: refusalText,
+    counterState: counterStateText,
+    ticketStatus: ticketStatusText,
+    board: boardText,
+    ticket: ticketText,
+    clock: clockText,
+  },
+  'text-admin': { admin: adminText, guideAdmin: guideAdminText },
+  'text-console': { console: consoleText },
+  'text-reports': { reports: reportsText },
+  'text-guide': { guide: guideText },
+};
+
+/** Every table together. */
 export const uiText = {
-  common,
-  refusal: refusalText,
-  counterState: counterStateText,
-  ticketStatus: ticketStatusText,
-  admin: adminText,
-  console: consoleText,
-  board: boardText,
-  ticket: ticketText,
-  reports: reportsText,
-  clock: clockText,
+  ...uiTextModules.text,
+  ...uiTextModules['text-admin'],
+  ...uiTextModules['text-console'],
+  ...uiTextModules['text-reports'],
+  ...uiTextModules['text-guide'],
 };

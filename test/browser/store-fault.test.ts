@@ -1,11 +1,13 @@
 // The admin page tells people when the hub's store is damaged, in real
-// Chromium against a real hub whose store file is damaged under it.
+// Chromium against a real hub whose store file is damaged under it; and when
+// the outbox to the province centre grows past its alarm (hub config
+// `central.alarmEvents`) or past its bound (`central.maxEvents`).
 
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, pageErrors, screenshot, signIn } from '../helpers/browser.js';
-import { mqttKiosk, startTestHub, type TestHub } from '../helpers/hub.js';
+import { freePort, mqttKiosk, startTestHub, type TestHub } from '../helpers/hub.js';
 import { damageUnderHub } from '../helpers/store.js';
 
 let t: TestHub;
@@ -54,5 +56,52 @@ describe('store fault banner', () => {
     expect(pageErrors(page)).toEqual([]);
     await second.context.close();
     await context.close();
+  }, 60_000);
+});
+
+describe('province centre backlog in the banner', () => {
+  it('says how many events wait for the centre, and how many were dropped past the bound', async () => {
+    // A centre that never answers: every change waits in the outbox.
+    const office = await startTestHub({
+      central: {
+        enabled: true,
+        url: `mqtts://127.0.0.1:${await freePort()}`,
+        officeId: 'office-1',
+        password: 'secret',
+        maxEvents: 100,
+        alarmEvents: 20,
+      },
+    });
+    try {
+      const { page, context } = await newPage(browser);
+      await signIn(page, office.httpUrl, 'admin', office.hub.initialAdminPassword!, '/admin');
+      await page.waitForSelector('#tabs:not(.hidden)');
+      await page.waitForSelector('#store-fault', { state: 'attached' });
+      expect(await page.isVisible('#store-fault')).toBe(false); // the start's few events: under the alarm
+
+      const kiosk = await mqttKiosk(office, 'kiosk-1');
+      for (let i = 0; i < 120; i++) await kiosk.issue('can-cuoc-01');
+      await kiosk.client.endAsync();
+      const stats = office.hub.central!.outbox.stats();
+      expect(stats.pending).toBe(100);
+
+      const second = await newPage(browser);
+      await signIn(second.page, office.httpUrl, 'admin', office.hub.initialAdminPassword!, '/admin');
+      await second.page.waitForSelector('#store-fault:not(.hidden)');
+      const banner = await second.page.evaluate(
+        () => (globalThis as unknown as PageGlobal).document.querySelector('#store-fault')?.textContent ?? '',
+      );
+      expect(banner).toContain('Chưa gửi được 100 sự kiện lên trung tâm tỉnh');
+      expect(banner).toContain('tối đa giữ 100');
+      expect(banner).toMatch(/Đã bỏ \d+ sự kiện chưa gửi được/);
+      expect(banner).toContain('Việc xếp hàng tại đơn vị vẫn bình thường');
+      await screenshot(second.page, 'admin-central-backlog');
+      expect(pageErrors(second.page)).toEqual([]);
+      expect(pageErrors(page)).toEqual([]);
+      await second.context.close();
+      await context.close();
+    } finally {
+      await office.stop();
+    }
   }, 60_000);
 });

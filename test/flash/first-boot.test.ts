@@ -16,7 +16,9 @@ import {
   HWCLOCK_SET_SED,
   installScript,
   ROLE_GROUPS,
+  SCREEN_USER,
   type SystemSetup,
+  screenLauncher,
   shQuote,
   wpaPsk,
 } from '../../scripts/flash-lib/first-boot.js';
@@ -105,6 +107,46 @@ describe('install.sh', () => {
     const assignment = script.split('\n').find((l) => l.startsWith('BUNDLE_URL='))!;
     expect(bash(`${assignment}; printf %s "$BUNDLE_URL"`)).toBe(
       "http://hub.local:8000/qms-bundle.tar.gz?a=1&b='2'",
+    );
+  });
+});
+
+describe('a touch screen (--touch)', () => {
+  const input = {
+    role: 'kiosk' as const,
+    deviceId: 'guide-01',
+    configName: 'kiosk.json',
+    secretName: 'guide-01.secret',
+    timeServer: '192.168.1.10',
+    bundleName: 'qms-bundle.tar.gz',
+    bundleUrl: undefined,
+    writtenAt: 'now',
+  };
+
+  it('install.sh sets the screen up after the application, and can do it alone', () => {
+    const script = installScript({
+      ...input,
+      screen: { url: 'http://127.0.0.1:8181/guide', user: SCREEN_USER },
+    });
+    bashN(script);
+    expect(script).toContain("SCREEN_URL='http://127.0.0.1:8181/guide'");
+    expect(script).toContain("SCREEN_USER='qms-screen'");
+    expect(script).toContain('  screen) setup_screen ;;');
+    expect(script.indexOf('setup_screen; fi')).toBeGreaterThan(
+      script.indexOf('install -m 0755 "$SELF" /usr/local/sbin/qms-update'),
+    );
+    expect(script).toContain('raspi-config nonint do_blanking 1');
+    // Without a touch screen nothing of it runs.
+    const plain = installScript(input);
+    expect(plain).toContain("SCREEN_URL=''");
+    bashN(plain);
+  });
+
+  it('the launcher is valid bash and quotes the address', () => {
+    const launcher = screenLauncher("http://127.0.0.1:8181/guide?x='1'");
+    bashN(launcher);
+    expect(bash(`${launcher.split('\n').find((l) => l.startsWith('URL='))}; printf %s "$URL"`)).toBe(
+      "http://127.0.0.1:8181/guide?x='1'",
     );
   });
 });

@@ -39,15 +39,30 @@ export interface PiImage {
 
 export const BOOKWORM_CMDLINE = `console=serial0,115200 console=tty1 root=PARTUUID=${DISK_ID}-02 rootfstype=ext4 fsck.repair=yes rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot\n`;
 
+/** What makes the root partition look like Raspberry Pi OS with desktop (labwc, Chromium, lightdm). */
+export const DESKTOP_FILES: [path: string, text: string, mode: number][] = [
+  ['usr/bin/chromium-browser', '#!/bin/sh\n# stand-in for Raspberry Pi OS Chromium\n', 0o755],
+  ['usr/bin/labwc', '#!/bin/sh\n# stand-in for the labwc compositor\n', 0o755],
+  ['usr/sbin/lightdm', '#!/bin/sh\n# stand-in for the login manager\n', 0o755],
+  [
+    'etc/lightdm/lightdm.conf',
+    '[LightDM]\n\n[Seat:*]\ngreeter-session=pi-greeter-labwc\nuser-session=LXDE-pi-labwc\nautologin-user=pi\nautologin-session=LXDE-pi-labwc\n',
+    0o644,
+  ],
+];
+
 export async function buildPiImage(
   dir: string,
   kind: ImageKind,
-  options: { bootMiB?: number } = {},
+  options: { bootMiB?: number; desktop?: boolean } = {},
 ): Promise<PiImage> {
   const BOOT_SECTORS = (options.bootMiB ?? 48) * MIB_SECTORS;
   const ROOT_START = BOOT_START + BOOT_SECTORS;
   const TOTAL_SECTORS = ROOT_START + ROOT_SECTORS;
-  const img = join(dir, `raspios-${kind}${options.bootMiB ? `-${options.bootMiB}` : ''}.img`);
+  const img = join(
+    dir,
+    `raspios-${kind}${options.bootMiB ? `-${options.bootMiB}` : ''}${options.desktop ? '-desktop' : ''}.img`,
+  );
   await execFile('truncate', ['-s', String(TOTAL_SECTORS * SECTOR), img]);
   const table = [
     'label: dos',
@@ -132,11 +147,13 @@ export async function buildPiImage(
     ['usr/lib/raspberrypi-sys-mods/imager_custom', Buffer.from('#!/bin/sh\n# stand-in\n')],
     ['usr/lib/example.bin', randomBytes(1024 * 1024)],
   ]);
+  if (options.desktop) for (const [path, text] of DESKTOP_FILES) rootFiles.set(path, Buffer.from(text));
   for (const [path, data] of rootFiles) {
     mkdirSync(join(rootDir, path, '..'), { recursive: true });
     writeFileSync(join(rootDir, path), data);
   }
   chmodSync(join(rootDir, 'usr/lib/raspberrypi-sys-mods/imager_custom'), 0o755);
+  if (options.desktop) for (const [path, , mode] of DESKTOP_FILES) chmodSync(join(rootDir, path), mode);
   const rootKiB = ((TOTAL_SECTORS - ROOT_START) * SECTOR) / 1024;
   await execFile(
     'mkfs.ext4',

@@ -72,7 +72,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('systemd-analyze verify', () => {
-  it.each([...FLASH_ROLES.map(unitName), 'qms-backoff@qms-kiosk.service.service'])(
+  it.each([...FLASH_ROLES.map(unitName), 'qms-backoff@qms-kiosk.service.service', 'qms-central.service'])(
     '%s: passes with no output',
     async (name) => {
       const result = await verify(join(dir, name));

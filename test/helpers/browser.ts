@@ -4,7 +4,13 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 
@@ -25,13 +31,17 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh browser context (own cookies) at a given screen size, in a time zone (default Hà Nội's). */
+/**
+ * A fresh browser context (own cookies) at a given screen size, in a time zone (default Hà Nội's);
+ * `extra` adds context options (e.g. `hasTouch` for a touch screen).
+ */
 export async function newPage(
   browser: Browser,
   viewport = { width: 1366, height: 768 },
   timezoneId = 'Asia/Ho_Chi_Minh',
+  extra: BrowserContextOptions = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId });
+  const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId, ...extra });
   const page = await context.newPage();
   // A script error on a page fails the test that opened it.
   const errors: string[] = [];

@@ -20,6 +20,7 @@ const execFile = promisify(execFileCb);
 const ROOT = join(import.meta.dirname, '..', '..');
 const INPUTS = [
   'hub',
+  'central',
   'shared',
   'edge',
   'scripts',

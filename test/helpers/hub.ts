@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { type Hub, startHub } from '../../hub/app.js';
+import { type Hub, type HubOptions, startHub } from '../../hub/app.js';
 import { generatePassword, hashPassword } from '../../hub/auth/passwords.js';
 import type { ClockProbe } from '../../hub/clock/probe.js';
 import type { ClockOptions } from '../../hub/clock/setup.js';
@@ -51,6 +51,8 @@ export async function startTestHub(
     mqttPort?: number;
     /** The hub's clock (default: the real system clock, taken as NTP-synchronised, no RTC). */
     clock?: ClockOptions;
+    /** The link to the province centre (hub config `central`). */
+    central?: HubOptions['central'];
   } = {},
 ): Promise<TestHub> {
   const dir = options.dataDir ? null : tempDir();
@@ -64,6 +66,7 @@ export async function startTestHub(
       site: { name: 'Test office', timeZone: 'Asia/Ho_Chi_Minh' },
       dailyResetTime: '00:00',
       clock: { probe: syncedProbe, bootId: null, ...options.clock },
+      ...(options.central ? { central: options.central } : {}),
     },
     createLogger('hub', { sink: logs, level: 'debug', timestamps: false }),
   );

@@ -62,6 +62,8 @@ export const submitRatingHandler = defineHandler({
       if (decision.write === 'insert') ratings.insert(rating);
       else if (decision.write === 'replace') ratings.replace(rating);
       store.saveReply(device.id, request.requestId, ctx.action, receivedAt, reply);
+      if (decision.write !== 'none')
+        service.recorder?.rating(rating, ticket.serviceDate, decision.write === 'replace');
     })();
     metrics.inc(`ratings_${decision.outcome}`);
     log.info(`rating ${decision.outcome}`, {

@@ -2,6 +2,8 @@
 // devices and the audit log, one tab each. Every change goes through the
 // hub's /api/admin/* routes; the hub checks everything again and its
 // Vietnamese message is shown in the form that sent it. Plain ES module.
+
+import { loadGuide } from '/assets/admin-guide.js';
 import {
   ApiError,
   api,
@@ -17,7 +19,10 @@ import {
   T,
   toSignIn,
 } from '/assets/common.js';
+import pageText from '/assets/text-admin.js';
 
+// This page's own words (T.admin, T.guideAdmin) come in their own module, not in every page's text.js.
+Object.assign(T, pageText);
 const A = T.admin;
 const fmt = (template, params = {}) =>
   template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
@@ -32,7 +37,7 @@ for (const el of document.querySelectorAll('[data-text]')) {
 document.title = `${A.title} · ${T.common.appName}`;
 
 const data = { me: null, catalogue: null, counters: [], accounts: [], settings: null, devices: [] };
-const TABS = ['catalogue', 'counters', 'accounts', 'settings', 'devices', 'audit'];
+const TABS = ['catalogue', 'guide', 'counters', 'accounts', 'settings', 'devices', 'audit'];
 let deviceTimer = null;
 
 // ---------------------------------------------------------------- helpers
@@ -179,6 +184,7 @@ function selectTab(name) {
 
 async function loadTab(name) {
   if (name === 'catalogue') return loadCatalogue();
+  if (name === 'guide') return loadGuide();
   if (name === 'counters') return loadCounters();
   if (name === 'accounts') return loadAccounts();
   if (name === 'settings') return loadSettings();
@@ -1330,6 +1336,17 @@ function storeFaultLines(health) {
     lines.push(fmt(F.backupFailed, { at: when(backup.error.at), message: backup.error.message }));
   if (backup?.copyError)
     lines.push(fmt(F.copyFailed, { at: when(backup.copyError.at), message: backup.copyError.message }));
+  const central = health?.central;
+  if (central?.alarm)
+    lines.push(
+      fmt(F.centralBacklog, {
+        pending: central.pending.toLocaleString('vi-VN'),
+        since: central.oldestAt ? when(central.oldestAt) : '—',
+        max: central.maxEvents.toLocaleString('vi-VN'),
+      }),
+    );
+  if (central?.dropped > 0)
+    lines.push(fmt(F.centralDropped, { dropped: central.dropped.toLocaleString('vi-VN') }));
   return lines;
 }
 

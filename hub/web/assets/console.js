@@ -13,7 +13,10 @@ import {
   T,
   toSignIn,
 } from '/assets/common.js';
+import pageText from '/assets/text-console.js';
 
+// This page's own words come in their own module, not in every page's text.js.
+Object.assign(T, pageText);
 const C = T.console;
 const STORE_KEY = 'qms.console.counterId';
 const MAX_ROWS = 60;

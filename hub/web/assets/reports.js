@@ -4,7 +4,10 @@
 // with a CSV download of the same numbers. The hub computes every number
 // (GET /api/reports); this page only lays them out.
 import { ApiError, api, currentAccount, fill, h, officeDate, T, toSignIn } from '/assets/common.js';
+import pageText from '/assets/text-reports.js';
 
+// This page's own words come in their own module, not in every page's text.js.
+Object.assign(T, pageText);
 const R = T.reports;
 const C = R.columns;
 const SVG = 'http://www.w3.org/2000/svg';

@@ -158,6 +158,10 @@ export const adminText = {
     failures: 'Đã lỗi {count} lần, lần cuối lúc {last}.',
     backupFailed: 'Sao lưu tự động lúc {at} không thành công: {message}',
     copyFailed: 'Không chép được bản sao lưu sang ổ thứ hai lúc {at}: {message}',
+    /** The province centre has not acknowledged this office's events for a while (hub config `central`). */
+    centralBacklog:
+      'Chưa gửi được {pending} sự kiện lên trung tâm tỉnh (cũ nhất từ {since}; tối đa giữ {max}, quá mức đó sự kiện cũ nhất bị bỏ). Việc xếp hàng tại đơn vị vẫn bình thường; hãy báo kỹ thuật viên kiểm tra đường truyền tới trung tâm.',
+    centralDropped: 'Đã bỏ {dropped} sự kiện chưa gửi được vì hàng đợi gửi lên trung tâm đã đầy.',
     /** The answer to a change refused while the store is damaged (HTTP 503 store_fault). */
     refused:
       'Dữ liệu của máy chủ bị hỏng nên thao tác này không được lưu. Hãy báo kỹ thuật viên khôi phục bản sao lưu.',

@@ -18,6 +18,9 @@ export const kioskText = {
   scan: 'Quét mã QR để theo dõi lượt của bạn',
   offline: 'Phiếu in khi mất kết nối với máy chủ: số người chờ là ước tính.',
   footer: 'Xin vui lòng chú ý loa gọi số và bảng hiển thị. Phiếu chỉ có giá trị trong ngày.',
+  documentsTitle: 'GIẤY TỜ CẦN MANG THEO',
+  documentsMore: '… và {count} giấy tờ khác: xem trên màn hình tra cứu.',
+  documentsFooter: 'Theo hướng dẫn trên màn hình tra cứu thủ tục; cán bộ sẽ kiểm tra khi nhận hồ sơ.',
 } as const;
 
 /** Faults the kiosk reports in its retained status (shown to staff on the hub). */
@@ -28,4 +31,21 @@ export const kioskFaultText = {
   error: 'Máy in báo lỗi',
   noNumber: 'Không kết nối được máy chủ và đã hết số dự phòng: không in được phiếu',
   printFailed: 'Không gửi được phiếu tới máy in',
+} as const;
+
+/** What the kiosk's touch-screen endpoint answers (shown on the guide screen to the citizen). */
+export const touchText = {
+  busy: 'Máy đang in các phiếu khác; vui lòng chờ giây lát rồi bấm lại.',
+  tooMany: 'Màn hình vừa in nhiều phiếu liên tiếp; vui lòng chờ {seconds} giây rồi bấm lại.',
+  printer: '{fault}; vui lòng báo cán bộ hướng dẫn.',
+  noNumber: 'Tạm thời không kết nối được máy chủ và đã hết số dự phòng; vui lòng báo cán bộ hướng dẫn.',
+  printFailed: 'Đã cấp số {display} nhưng máy in không in được phiếu; vui lòng báo cán bộ hướng dẫn.',
+  error: 'Máy lấy số gặp lỗi nên chưa in được phiếu; vui lòng báo cán bộ hướng dẫn.',
+  badRequest: 'Yêu cầu lấy số không hợp lệ.',
+  foreign: 'Yêu cầu từ trang khác bị từ chối.',
+  notFound: 'Không có trang này.',
+  hubAway: 'Không kết nối được máy chủ; vui lòng thử lại sau.',
+  waitingTitle: 'Đang kết nối máy chủ…',
+  waitingText:
+    'Màn hình tra cứu sẽ tự mở khi kết nối được máy chủ. Nếu chờ lâu, vui lòng báo cán bộ hướng dẫn.',
 } as const;

@@ -122,6 +122,13 @@ describe('defaults', () => {
     });
   });
 
+  it('takes a touch screen without buttons, with its defaults', () => {
+    const config = parse({ ...minimal('kiosk'), hardware: { touch: {} } });
+    if (config.role !== 'kiosk') throw new Error('wrong role');
+    expect(config.hardware.buttons).toEqual([]);
+    expect(config.hardware.touch).toEqual({ port: 8181, ticketsPerMinute: 6, documents: true });
+  });
+
   it('fills printer transport and scanner defaults', () => {
     const base = minimal('kiosk');
     const withPrinter = (transport: object) =>
@@ -237,9 +244,14 @@ describe('bad files name the exact field', () => {
       'hardware.buttons.0: give either fieldId or procedureId, not both',
     ],
     [
-      'no buttons',
+      'no buttons and no touch screen',
       { ...kiosk, hardware: { ...kioskHw, buttons: [] } },
-      'hardware.buttons: expected at least 1 item(s)',
+      'hardware.buttons: give at least one button, or a touch screen ("touch": {})',
+    ],
+    [
+      'a touch screen on a port that is not one',
+      { ...kiosk, hardware: { ...kioskHw, touch: { port: 70_000 } } },
+      'hardware.touch.port: expected a number between 0 and 65535',
     ],
     [
       'mqtt URL with the wrong scheme',

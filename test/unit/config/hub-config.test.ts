@@ -53,6 +53,34 @@ describe('loadHubConfig', () => {
       dailyResetTime: '00:00',
       clock: { trustSystemClock: false, rtc: '/sys/class/rtc/rtc0', carryOverMinutes: 120, checkSeconds: 30 },
       backup: { enabled: true, time: '20:00', keepDays: 14 },
+      central: {
+        enabled: false,
+        batchEvents: 200,
+        windowEvents: 2000,
+        resendSeconds: 15,
+        maxEvents: 300_000,
+        alarmEvents: 20_000,
+        alarmMinutes: 60,
+      },
+    });
+  });
+
+  it('refuses an enabled centre link without its address, office or password', async () => {
+    const path = await writeConfig('central.json', { central: { enabled: true, url: 'http://x' } });
+    await expect(loadHubConfig({ QMS_CONFIG: path })).rejects.toThrow(
+      /central\.url: expected a mqtts:\/\/ or mqtt:\/\/ URL.*central\.officeId: required.*central\.passwordFile: passwordFile or password is required/,
+    );
+    const ok = await writeConfig('central-ok.json', {
+      central: {
+        enabled: true,
+        url: 'mqtts://centre:8883',
+        officeId: 'ca-phuong-1',
+        passwordFile: '/etc/qms/central.password',
+      },
+    });
+    expect((await loadHubConfig({ QMS_CONFIG: ok })).central).toMatchObject({
+      enabled: true,
+      officeId: 'ca-phuong-1',
     });
   });
 

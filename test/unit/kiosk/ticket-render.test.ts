@@ -6,8 +6,10 @@ import {
   formatCounters,
   formatIssuedAt,
   formatWait,
+  loadTicketFonts,
   PAPER_DOTS,
   renderTicket,
+  wrapRuns,
 } from '../../../edge/kiosk/ticket-render.js';
 
 // jsqr is CommonJS with an ES-style `default` in its types only.
@@ -55,6 +57,94 @@ describe('renderTicket', () => {
     canvas.getContext('2d').drawImage(image, 0, 0);
     const back = canvas.getContext('2d').getImageData(0, 0, image.width, image.height).data;
     expect(Buffer.from(back).equals(Buffer.from(ticket.data))).toBe(true);
+  });
+
+  it.each([58, 80] as const)(
+    'adds the documents to bring under the ticket, at most %i mm wide, the QR still reading',
+    (paper) => {
+      const view = sampleTicket();
+      const plain = renderTicket(view, paper);
+      const documents = Array.from({ length: 3 }, (_, i) => ({
+        name: `Giấy tờ số ${i + 1} có tên rất dài để xuống dòng trên giấy khổ hẹp của máy in nhiệt`,
+        copiesText: '1 bản chính, 2 bản sao',
+        note: i === 0 ? 'xuất trình bản chính' : '',
+      }));
+      const withDocs = renderTicket({ ...view, documents }, paper);
+      expect(withDocs.width).toBe(plain.width);
+      expect(withDocs.height).toBeGreaterThan(plain.height + 150);
+      // The ticket above the list is the same picture, dot for dot.
+      const top = plain.width * (plain.height - 40) * 4;
+      expect(
+        Buffer.from(withDocs.data.subarray(0, top)).equals(Buffer.from(plain.data.subarray(0, top))),
+      ).toBe(true);
+      expect(jsQR(withDocs.data, withDocs.width, withDocs.height)?.data).toBe(view.lookupUrl);
+      // No list asked for, or an empty one: the plain ticket.
+      expect(renderTicket({ ...view, documents: [] }, paper).height).toBe(plain.height);
+    },
+  );
+
+  describe('Vietnamese line breaks', () => {
+    loadTicketFonts();
+    const ctx = createCanvas(8, 8).getContext('2d');
+    const lines = (text: string, width: number, indent = 0) =>
+      wrapRuns(ctx, [{ text, font: '20px "QMS Ticket Sans"' }], width, indent).map((l) =>
+        l.pieces.map((p) => p.text).join(' '),
+      );
+
+    it('ends a line at a phrase (after a colon or a dash, before a bracket) when it has to break', () => {
+      expect(lines('Thời gian chờ dự kiến: khoảng 12 phút', 376)).toEqual([
+        'Thời gian chờ dự kiến:',
+        'khoảng 12 phút',
+      ]);
+      expect(lines('Công an tỉnh Thanh Hóa – Bộ phận một cửa', 376)).toEqual([
+        'Công an tỉnh Thanh Hóa –',
+        'Bộ phận một cửa',
+      ]);
+      expect(lines('Người cao tuổi (từ 60 tuổi)', 250)).toEqual(['Người cao tuổi', '(từ 60 tuổi)']);
+    });
+
+    it('keeps a number with its unit and leaves no one-syllable last line', () => {
+      for (const width of [150, 200, 250, 300, 350]) {
+        const out = lines('Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên', width);
+        expect(
+          out.some((l) => l.endsWith(' 14') || l === '14'),
+          out.join(' / '),
+        ).toBe(false);
+        expect(out.at(-1)!.split(' ').length, out.join(' / ')).toBeGreaterThan(1);
+      }
+      expect(lines('Giấy tờ chứng minh thông tin thay đổi', 330).at(-1)).toBe('thay đổi');
+    });
+
+    it('indents the lines after the first, and every line fits', () => {
+      const out = wrapRuns(
+        ctx,
+        [
+          {
+            text: '1. Tờ khai thu nhận thông tin căn cước (mẫu CC01) – 1 bản chính',
+            font: '20px "QMS Ticket Sans"',
+          },
+        ],
+        376,
+        24,
+      );
+      expect(out.length).toBeGreaterThan(1);
+      expect(out[0]!.pieces[0]!.x).toBe(0);
+      for (const l of out.slice(1)) expect(l.pieces[0]!.x).toBe(24);
+      for (const l of out) expect(l.width).toBeLessThanOrEqual(376);
+      // A word wider than the line is still cut, never dropped.
+      const long = wrapRuns(ctx, [{ text: 'x'.repeat(200), font: '20px "QMS Ticket Sans"' }], 100);
+      expect(long.map((l) => l.pieces[0]!.text).join('')).toBe('x'.repeat(200));
+    });
+  });
+
+  it('prints at most 15 documents and counts the rest', () => {
+    const view = sampleTicket();
+    const doc = (i: number) => ({ name: `Giấy tờ ${i}`, copiesText: '1 bản sao', note: '' });
+    const fifteen = renderTicket({ ...view, documents: Array.from({ length: 15 }, (_, i) => doc(i)) }, 80);
+    const forty = renderTicket({ ...view, documents: Array.from({ length: 40 }, (_, i) => doc(i)) }, 80);
+    // One more line ("… và 25 giấy tờ khác"), not 25.
+    expect(forty.height - fifteen.height).toBeGreaterThan(0);
+    expect(forty.height - fifteen.height).toBeLessThan(80);
   });
 
   it('grows with a priority and a long procedure, and fits a long number on 58 mm', () => {

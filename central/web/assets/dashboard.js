@@ -1,0 +1,142 @@
+// The province dashboard: one row per office with its live figures, and the
+// alarms above. Redrawn when the centre stores an office's change (server-
+// sent events from the centre, fed by PostgreSQL notifications) and every
+// 15 s for the waiting times.
+import { api, clock, currentAccount, fill, h, site, T, toSignIn } from '/assets/common.js';
+
+const C = T.central;
+const $ = (id) => document.getElementById(id);
+const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+const num = (n) => n.toLocaleString('vi-VN');
+
+document.title = `${C.dashboard} · ${C.appName}`;
+$('province').textContent = site.name;
+$('page-title').textContent = C.dashboard;
+$('nav-reports').textContent = C.reports;
+$('sign-out').textContent = C.signOut;
+$('alarms-title').textContent = C.alarms;
+$('offices-title').textContent = C.offices;
+const H = C.headings;
+fill(
+  $('office-head'),
+  [H.office, H.waiting, H.longest, H.serving, H.counters, H.devices, H.paper, H.lastCall, H.updated].map(
+    (t) => h('th', {}, t),
+  ),
+);
+
+let latest = null;
+
+function draw(data) {
+  latest = data;
+  const names = new Map(data.offices.map((o) => [o.id, o.name]));
+  const waiting = data.offices.reduce((s, o) => s + o.waiting, 0);
+  const open = data.offices.reduce((s, o) => s + o.countersOpen, 0);
+  const counters = data.offices.reduce((s, o) => s + o.counters, 0);
+  $('totals').textContent = fmt(C.totals, {
+    offices: data.offices.length,
+    waiting: num(waiting),
+    open,
+    counters,
+  });
+  fill(
+    $('alarms'),
+    data.alarms.length
+      ? data.alarms.map((a) =>
+          h(
+            'li',
+            { dataset: { office: a.officeId, kind: a.kind } },
+            fmt(C.alarm[a.kind], { office: names.get(a.officeId), value: a.value }),
+          ),
+        )
+      : [h('li', { class: 'none' }, C.noAlarms)],
+  );
+  const now = Date.now();
+  fill(
+    $('office-rows'),
+    data.offices.length
+      ? data.offices.map((o) => {
+          const longest = o.oldestWaitingAt === null ? null : Math.floor((now - o.oldestWaitingAt) / 60_000);
+          const call = o.lastCall;
+          return h(
+            'tr',
+            { dataset: { office: o.id } },
+            h('td', {}, o.name),
+            h('td', { class: 'num waiting' }, num(o.waiting)),
+            h(
+              'td',
+              { class: `num longest ${longest !== null && longest >= data.targetMinutes ? 'bad' : ''}` },
+              longest === null ? C.never : fmt(C.minutes, { n: longest }),
+            ),
+            h('td', { class: 'num' }, num(o.serving)),
+            h(
+              'td',
+              { class: `num ${o.waiting > 0 && o.countersOpen === 0 ? 'bad' : ''}` },
+              `${o.countersOpen}/${o.counters}`,
+            ),
+            h('td', { class: `num ${o.devicesOffline ? 'bad' : ''}` }, num(o.devicesOffline)),
+            h('td', { class: `num ${o.paperLow ? 'warn' : ''}` }, num(o.paperLow)),
+            h(
+              'td',
+              { class: 'last-call' },
+              call
+                ? `${fmt(C.call, { display: call.display, counter: call.counterName ?? call.counterId })} (${clock(call.at)})`
+                : C.never,
+            ),
+            h('td', {}, o.lastReceivedAt ? clock(o.lastReceivedAt) : C.never),
+          );
+        })
+      : [h('tr', {}, h('td', { colspan: 9 }, C.noOffices))],
+  );
+}
+
+let loading = null;
+let again = false;
+async function load() {
+  if (loading) {
+    again = true;
+    return;
+  }
+  loading = api('GET', '/api/offices')
+    .then(draw)
+    .catch((e) => {
+      if (e.status === 401) toSignIn();
+    })
+    .finally(() => {
+      loading = null;
+      if (again) {
+        again = false;
+        load();
+      }
+    });
+}
+
+function follow() {
+  const source = new EventSource('/api/events');
+  source.addEventListener('change', () => load());
+  source.onopen = () => {
+    $('live').textContent = `● ${C.live}`;
+    $('live').className = 'live';
+    load();
+  };
+  source.onerror = () => {
+    $('live').textContent = C.reconnecting;
+    $('live').className = 'live off';
+  };
+}
+
+$('sign-out').addEventListener('click', async () => {
+  try {
+    await api('DELETE', '/api/session');
+  } finally {
+    toSignIn();
+  }
+});
+
+const me = await currentAccount().catch(() => null);
+if (!me) toSignIn();
+else {
+  $('who').textContent = fmt(C.signedInAs, { name: me.displayName });
+  await load();
+  follow();
+  setInterval(() => (latest ? load() : undefined), 15_000);
+}

@@ -1,0 +1,106 @@
+// Cross-office reports: service level per office and day, ratings per
+// officer; each table also as CSV (the same query, format=csv).
+import { api, currentAccount, fill, h, site, T, toSignIn } from '/assets/common.js';
+
+const C = T.central;
+const K = C.columns;
+const $ = (id) => document.getElementById(id);
+const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+const today = new Intl.DateTimeFormat('en-CA', { timeZone: site.timeZone }).format(Date.now());
+
+document.title = `${C.reports} · ${C.appName}`;
+$('province').textContent = site.name;
+$('page-title').textContent = C.reports;
+$('nav-dashboard').textContent = C.dashboard;
+$('sign-out').textContent = C.signOut;
+$('from-label').textContent = C.from;
+$('to-label').textContent = C.to;
+$('show').textContent = C.show;
+$('ratings-title').textContent = C.ratingsTitle;
+$('level-csv').textContent = C.downloadCsv;
+$('ratings-csv').textContent = C.downloadCsv;
+$('from').value = today;
+$('to').value = today;
+const cells = (values) => values.map((v) => h('td', { class: typeof v === 'number' ? 'num' : '' }, v ?? '—'));
+
+async function show() {
+  const q = `from=${$('from').value}&to=${$('to').value}`;
+  $('level-csv').href = `/api/reports/service-level?${q}&format=csv`;
+  $('ratings-csv').href = `/api/reports/ratings?${q}&format=csv`;
+  const [level, ratings] = await Promise.all([
+    api('GET', `/api/reports/service-level?${q}`),
+    api('GET', `/api/reports/ratings?${q}`),
+  ]);
+  $('level-title').textContent = fmt(C.serviceLevelTitle, { target: level.targetMinutes });
+  fill(
+    $('level-head'),
+    [K.office, K.date, K.issued, K.called, K.served, K.noShows, K.serviceLevel, K.avgWait, K.maxWait].map(
+      (t) => h('th', {}, t),
+    ),
+  );
+  fill(
+    $('level-rows'),
+    level.rows.length
+      ? level.rows.map((r) =>
+          h(
+            'tr',
+            {},
+            cells([
+              r.officeName,
+              r.serviceDate,
+              r.issued,
+              r.called,
+              r.served,
+              r.noShows,
+              r.serviceLevel === null ? null : `${Math.round(r.serviceLevel * 100)}%`,
+              r.avgWaitSeconds,
+              r.maxWaitSeconds,
+            ]),
+          ),
+        )
+      : [h('tr', {}, h('td', { colspan: 9 }, C.noData))],
+  );
+  const levels = [...new Set(ratings.rows.flatMap((r) => Object.keys(r.levels)))].sort();
+  fill(
+    $('ratings-head'),
+    [K.office, K.officer, K.ratings, K.score, K.avgScore, ...levels].map((t) => h('th', {}, t)),
+  );
+  fill(
+    $('ratings-rows'),
+    ratings.rows.length
+      ? ratings.rows.map((r) =>
+          h(
+            'tr',
+            {},
+            cells([
+              r.officeName,
+              r.officer || '—',
+              r.ratings,
+              r.score,
+              r.avgScore,
+              ...levels.map((l) => r.levels[l] ?? 0),
+            ]),
+          ),
+        )
+      : [h('tr', {}, h('td', { colspan: 5 }, C.noData))],
+  );
+}
+
+$('range').addEventListener('submit', (event) => {
+  event.preventDefault();
+  show().catch((e) => (e.status === 401 ? toSignIn() : alert(e.message)));
+});
+$('sign-out').addEventListener('click', async () => {
+  try {
+    await api('DELETE', '/api/session');
+  } finally {
+    toSignIn();
+  }
+});
+
+const me = await currentAccount().catch(() => null);
+if (!me) toSignIn();
+else {
+  $('who').textContent = fmt(C.signedInAs, { name: me.displayName });
+  await show();
+}
