@@ -8,6 +8,8 @@
 
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../../hub/central/outbox.js';
+import { CentralRecorder } from '../../../hub/central/recorder.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from '../../../hub/defaults/catalogue.js';
 import { createDeviceRequestHandler } from '../../../hub/flows/device-requests.js';
 import { Metrics } from '../../../hub/metrics.js';
@@ -197,5 +199,33 @@ describe('group commit of ticket requests', () => {
     await untilReplies(1);
     expect(direct.ok && direct.result.ticket.number).toBe(1002);
     expect(replies[0]!.data!.number).toBe(1001);
+  });
+
+  describe('with the province centre enabled', () => {
+    const outboxRows = () =>
+      (reader.prepare('SELECT data FROM central_outbox ORDER BY seq').all() as { data: string }[]).map(
+        (r) => JSON.parse(r.data) as { type: string; action?: string; ticket?: { display: string } },
+      );
+    beforeEach(() => {
+      service.recorder = new CentralRecorder(new Outbox(db, { maxEvents: 10_000 }), () => T0);
+    });
+
+    it("a batch's outbox events are in its one transaction, in order", async () => {
+      for (let i = 0; i < 10; i++) press(`r-${i}`);
+      await untilReplies(10);
+      expect(commits).toBe(1);
+      const events = outboxRows();
+      expect(events.map((e) => `${e.type}/${e.action}`)).toEqual(Array(10).fill('ticket/issued'));
+      expect(events.map((e) => e.ticket!.display)).toEqual(replies.map((r) => r.data!.display));
+    });
+
+    it('a failed batch leaves no outbox event either', async () => {
+      db.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON tickets WHEN NEW.source_request = 'r-2'
+               BEGIN SELECT RAISE(ABORT, 'injected disk failure'); END`);
+      for (let i = 0; i < 4; i++) press(`r-${i}`);
+      await untilReplies(4);
+      expect(replies.every((r) => r.error?.code === 'hub_error')).toBe(true);
+      expect(outboxRows()).toEqual([]);
+    });
   });
 });
