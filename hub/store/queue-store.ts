@@ -130,6 +130,8 @@ export interface StoredReply {
  */
 export class QueueStore {
   private readonly upsertTicket;
+  private readonly updateTicket;
+  private readonly updateTicketKeys;
   private readonly upsertCounter;
   private readonly upsertSequence;
   private readonly insertEvent;
@@ -149,6 +151,21 @@ export class QueueStore {
          .filter((c) => c !== 'id')
          .map((c) => `${c} = excluded.${c}`)
          .join(', ')}`,
+    );
+    // A ticket changes at every step of its life, its indexed columns almost
+    // never: SQLite rewrites an index's page for every indexed column an
+    // UPDATE sets, changed or not, so they are set only when they changed.
+    const indexed = ['id', 'service_date', 'source_device', 'source_request'];
+    this.updateTicket = db.prepare(
+      `UPDATE tickets SET ${cols
+        .filter((c) => !indexed.includes(c))
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE id = @id`,
+    );
+    this.updateTicketKeys = db.prepare(
+      `UPDATE tickets SET service_date = @service_date, source_device = @source_device, source_request = @source_request
+       WHERE id = @id AND (service_date IS NOT @service_date OR source_device IS NOT @source_device
+         OR source_request IS NOT @source_request)`,
     );
     this.upsertCounter = db.prepare(
       `INSERT INTO counters (id, name, state, officer, serves, current_ticket_id, consecutive_priority)
@@ -397,9 +414,12 @@ export class QueueStore {
 
   private write(change: Change): void {
     switch (change.kind) {
-      case 'ticket':
-        this.upsertTicket.run(ticketParams(change.ticket));
+      case 'ticket': {
+        const params = ticketParams(change.ticket);
+        if (this.updateTicket.run(params).changes === 0) this.upsertTicket.run(params);
+        else this.updateTicketKeys.run(params);
         break;
+      }
       case 'counter':
         this.upsertCounter.run(counterRow(change.counter));
         break;
