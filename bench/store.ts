@@ -31,11 +31,10 @@ import {
   finishService,
   markNoShow,
   recall,
-  setCounterOfficer,
-  setCounterState,
   startService,
   transfer,
 } from '../hub/queue/commands.js';
+import { takeCounter } from '../hub/queue/counters.js';
 import type { Context, Decision, QueueState } from '../hub/queue/types.js';
 import { QueueService } from '../hub/service/queue-service.js';
 import { quickCheck, sealStoreFile, writeBackup } from '../hub/store/backup.js';
@@ -145,8 +144,8 @@ async function buildYear(dataDir: string) {
     service = new QueueService(store, store.loadState(defaultQueueSettings, date(now)), clock);
     onPublish = handler();
     for (const id of counters) {
-      service.run((s, c) => setCounterOfficer(s, { counterId: id, officer: `canbo${id}` }, c));
-      service.run((s, c) => setCounterState(s, { counterId: id, state: 'open' }, c));
+      // Taking a counter opens it.
+      service.run((s, c) => takeCounter(s, { counterId: id, officer: `canbo${id}` }, c));
     }
     const step = (9 * 3600_000) / PER_DAY;
     for (let i = 0; i < PER_DAY; i++) {

@@ -33,8 +33,9 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { buildClipPack } from '../edge/speaker/build-clips.js';
+import { type CommandArgs, defineCommand, runCommand, UsageError } from '../shared/cli/command-line.js';
 import { defaultCacheDir } from './bundle-lib/cache.js';
 import {
   BUNDLE_FILE,
@@ -46,7 +47,7 @@ import {
 } from './bundle-lib/manifest.js';
 import { productionModules } from './bundle-lib/modules.js';
 import { fetchRuntime } from './bundle-lib/runtime.js';
-import { type Arch, bundleFileName, NODE_RUNTIME, target } from './bundle-lib/targets.js';
+import { ARCHES, type Arch, bundleFileName, NODE_RUNTIME, target } from './bundle-lib/targets.js';
 
 const execFile = promisify(execFileCb);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -267,44 +268,58 @@ export async function buildBundles(options: BundleOptions): Promise<BundleResult
   }
 }
 
-const USAGE = `usage: npm run bundle -- [--arch arm64|x64 …] [--out FILE | --out-dir DIR] [--clips DIR | --no-clips] [--cache DIR]
-
-Builds what scripts/flash puts on the SD card and \`qms-update update FILE\`
+const BUNDLE_COMMAND = defineCommand({
+  name: 'bundle',
+  usage:
+    'npm run bundle -- [--arch arm64|x64 …] [--out FILE | --out-dir DIR] [--clips DIR | --no-clips] [--cache DIR]',
+  summary: `Builds what scripts/flash puts on the SD card and \`qms-update update FILE\`
 installs: the application with the Node.js runtime and node_modules for the
-target CPU, installed on the device with no network and no compiler.
-  --arch ARCH     arm64 (Raspberry Pi 3, 4, 5, Zero 2 W with a 64-bit OS; the
-                  default) or x64 (a mini PC hub); repeat for both
-  --out FILE      with one --arch; default dist/qms-bundle-linux-<arch>.tar.gz
-  --out-dir DIR   instead of dist/ (the file name stays qms-bundle-linux-<arch>.tar.gz)
-  --clips DIR     this speaker clip pack instead of building one (espeak-ng, sox)
-  --no-clips      no clip pack (a speaker then builds one on first boot, online)
-  --cache DIR     downloads and compiled modules (default ${defaultCacheDir()})
-
-Needs npm (registry access), tar, and for arm64 on an x86 machine Debian's
-g++-aarch64-linux-gnu; for x64 on x86, g++. Node.js runtime: ${NODE_RUNTIME.version}.`;
-
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      arch: { type: 'string', multiple: true },
-      out: { type: 'string', short: 'o' },
-      'out-dir': { type: 'string' },
-      clips: { type: 'string' },
-      'no-clips': { type: 'boolean' },
-      cache: { type: 'string' },
-      'with-node-modules': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+target CPU, installed on the device with no network and no compiler.`,
+  options: {
+    arch: {
+      type: 'string',
+      multiple: true,
+      value: 'ARCH',
+      help: 'arm64 (Raspberry Pi 3, 4, 5, Zero 2 W, 64-bit OS; the default) or x64 (a mini PC hub)',
     },
+    out: {
+      type: 'string',
+      short: 'o',
+      value: 'FILE',
+      help: 'with one --arch; default dist/qms-bundle-linux-<arch>.tar.gz',
+    },
+    'out-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'instead of dist/ (the file name stays qms-bundle-linux-<arch>.tar.gz)',
+    },
+    clips: {
+      type: 'string',
+      value: 'DIR',
+      help: 'this speaker clip pack instead of building one (espeak-ng, sox)',
+    },
+    'no-clips': { type: 'boolean', help: 'no clip pack (a speaker then builds one on first boot, online)' },
+    cache: {
+      type: 'string',
+      value: 'DIR',
+      help: `downloads and compiled modules (default ${defaultCacheDir()})`,
+    },
+  },
+  footer: `Needs npm (registry access), tar, and for arm64 on an x86 machine Debian's
+g++-aarch64-linux-gnu; for x64 on x86, g++. Node.js runtime: ${NODE_RUNTIME.version}.`,
+});
+
+async function main({ values }: CommandArgs<typeof BUNDLE_COMMAND.options>): Promise<number> {
+  const arches = [...new Set(values.arch ?? ['arm64'])].map((a) => {
+    if (!(ARCHES as readonly string[]).includes(a))
+      throw new UsageError(
+        `--arch: expected ${ARCHES.join(' or ')}, got "${a}" (32-bit armv7l has no Node.js 20.19+)`,
+      );
+    return target(a).arch;
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values['with-node-modules'])
-    throw new Error('--with-node-modules is gone: every bundle now has node_modules for its --arch');
-  const arches = [...new Set(values.arch ?? ['arm64'])].map((a) => target(a).arch);
-  if (values.out && arches.length > 1) throw new Error('--out needs a single --arch');
-  if (values.clips && values['no-clips']) throw new Error('give --clips DIR or --no-clips, not both');
+  if (values.out && arches.length > 1) throw new UsageError('--out needs a single --arch');
+  if (values.out && values['out-dir']) throw new UsageError('give --out or --out-dir, not both');
+  if (values.clips && values['no-clips']) throw new UsageError('give --clips DIR or --no-clips, not both');
   const started = Date.now();
   const results = await buildBundles({
     arches,
@@ -324,13 +339,5 @@ async function main(): Promise<number> {
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(`bundle: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    },
-  );
+  runCommand(BUNDLE_COMMAND, main);
 }

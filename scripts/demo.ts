@@ -1,10 +1,13 @@
 // `npm start`: the hub on its embedded defaults plus simulated devices, so the
 // whole flow can be watched without any hardware. Simulated devices connect
 // over MQTT with their own credentials like real ones; an officer is
-// simulated through the HTTP API like the counter console does.
+// simulated through the HTTP API like the counter console does. Citizens and
+// officers keep the pace of the default office profile (scripts/demo-pace.ts),
+// QMS_DEMO_SPEED times faster than real time.
 
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startKiosk } from '../edge/kiosk/main.js';
 import { DISPLAY_FILE, startRating } from '../edge/rating-button/main.js';
 import { buildClipPack, missingClipTools } from '../edge/speaker/build-clips.js';
@@ -18,6 +21,16 @@ import { createLogger } from '../shared/log/logger.js';
 import { counterStateMessage, decodePayload } from '../shared/protocol/messages.js';
 import type { Role } from '../shared/protocol/topics.js';
 import { topics } from '../shared/protocol/topics.js';
+import { loadProfile } from '../simulate/profile.js';
+import { Random } from '../simulate/random.js';
+import {
+  arrivalsDuring,
+  DEFAULT_DEMO_SPEED,
+  officeTimeAt,
+  pickField,
+  serviceSpread,
+  stepMs,
+} from './demo-pace.js';
 
 const log = createLogger('demo');
 const DEMO_DEVICES: { id: string; role: Role; counterId: number | null }[] = [
@@ -157,8 +170,21 @@ async function startDemoKiosk(dataDir: string, mqttUrl: string, httpUrl: string,
   return startKiosk(config, { log: createLogger('kiosk-demo') });
 }
 
+/** QMS_DEMO_SPEED: how many times faster than real time the office day runs (1 = real time). */
+function demoSpeed(): number {
+  const text = process.env.QMS_DEMO_SPEED;
+  if (text === undefined || text === '') return DEFAULT_DEMO_SPEED;
+  const speed = Number(text);
+  if (!(speed >= 1 && speed <= 60))
+    throw new ConfigError('QMS_DEMO_SPEED', [`a number from 1 to 60, not "${text}"`]);
+  return speed;
+}
+
 async function main() {
   const config = await loadHubConfig();
+  const speed = demoSpeed();
+  const profile = await loadProfile();
+  const random = new Random(Date.now());
   // A developer's computer keeps its own time: the demo trusts it rather than
   // greet a newcomer with the "confirm the time" banner that an office hub
   // with no NTP and no RTC shows (docs/deployment.md, Time).
@@ -198,14 +224,25 @@ async function main() {
   writeFileSync(credentialsFile, `${credentialsJson}\n`, { mode: 0o600 });
   chmodSync(credentialsFile, 0o600);
 
-  // -- the kiosk: the real kiosk program (edge/kiosk) in simulate mode; a
-  // simulated citizen presses one of its buttons every few seconds (sometimes
-  // the priority button first) and each printed ticket is kept as a PNG.
+  // -- the kiosk: the real kiosk program (edge/kiosk) in simulate mode;
+  // simulated citizens arrive at the profile's rate for the hour of the
+  // office day and press a button of their field (the profile's share with
+  // the priority button first); each printed ticket is kept as a PNG.
   const kiosk = await startDemoKiosk(config.dataDir, mqttUrl, httpUrl, credentials['kiosk-demo']!.password);
-  const press = () => {
+  const fieldOf = (b: (typeof DEMO_KIOSK_BUTTONS)[number]): string =>
+    b.fieldId ?? (b.procedureId ?? '').replace(/-\d+$/, '');
+  const kioskFields = [...new Set(DEMO_KIOSK_BUTTONS.map(fieldOf))];
+  const started = Date.now();
+  const TICK_MS = 1000;
+  const arrive = () => {
     if (!kiosk.catalogue) return;
-    if (Math.random() < 0.2) kiosk.press('priority');
-    kiosk.press(Math.floor(Math.random() * DEMO_KIOSK_BUTTONS.length));
+    const now = officeTimeAt(profile, Date.now() - started, speed);
+    for (let n = arrivalsDuring(profile, kioskFields, now.seconds, TICK_MS, speed, random); n > 0; n--) {
+      const field = pickField(profile, kioskFields, now.seconds, random);
+      const buttons = DEMO_KIOSK_BUTTONS.flatMap((b, i) => (fieldOf(b) === field ? [i] : []));
+      if (random.chance(profile.priorityShare)) kiosk.press('priority');
+      kiosk.press(buttons[Math.floor(random.next() * buttons.length)]!);
+    }
   };
 
   // -- the speaker: the real speaker program (edge/speaker) in simulate mode,
@@ -247,28 +284,49 @@ async function main() {
     sessions.set(counterId, (res.headers.get('set-cookie') ?? '').split(';')[0]!);
     await post(counterId, 'take');
   }
-  const act = async () => {
-    const counterId = 1 + Math.floor(Math.random() * 4);
-    const state = (await (await fetch(`${httpUrl}/api/counters/${counterId}`)).json()) as {
-      current: { status: string } | null;
-    };
-    const action = !state.current ? 'call-next' : state.current.status === 'called' ? 'start' : 'finish';
+  // Each officer calls the next citizen, waits the walk-up (or, for a citizen
+  // who never comes, recalls and then marks them absent), serves for the
+  // procedure's time, pauses, and calls again: the profile's times / speed.
+  let stopping = false;
+  const act = async (counterId: number, action: string) => {
     const res = await post(counterId, action);
     const body = (await res.json()) as {
       error?: { message: string };
-      display?: string;
-      ticket?: { display: string };
+      ticket?: { display: string; fieldId: string; procedureId: string };
     };
-    if (res.ok)
-      officerLog.info(`quầy ${counterId}: ${action}`, { ticket: body.ticket?.display ?? body.display });
+    if (res.ok) officerLog.info(`quầy ${counterId}: ${action}`, { ticket: body.ticket?.display });
     else if (action !== 'call-next')
       officerLog.warn(`quầy ${counterId}: ${action} refused`, { reason: body.error?.message });
+    return res.ok ? body : undefined;
   };
-
-  const timers = [
-    setInterval(press, 3000),
-    setInterval(() => act().catch((error: unknown) => officerLog.warn('action failed', { error })), 2000),
-  ];
+  const officer = async (counterId: number) => {
+    while (!stopping) {
+      const called = await act(counterId, 'call-next');
+      if (!called?.ticket) {
+        await sleep(1000);
+        continue;
+      }
+      const { fieldId, procedureId } = called.ticket;
+      if (random.chance(profile.noShow.share)) {
+        await sleep((profile.noShow.recallAfterSeconds * 1000) / speed);
+        await act(counterId, 'recall');
+        await sleep(((profile.noShow.giveUpAfterSeconds - profile.noShow.recallAfterSeconds) * 1000) / speed);
+        await act(counterId, 'no-show');
+        continue;
+      }
+      await sleep(stepMs(profile.walkUp, speed, random));
+      await act(counterId, 'start');
+      await sleep(stepMs(serviceSpread(profile, procedureId, fieldId), speed, random));
+      await act(counterId, 'finish');
+      await sleep(stepMs(profile.officerGap, speed, random));
+    }
+  };
+  for (let counterId = 1; counterId <= 4; counterId++) {
+    void officer(counterId).catch((error: unknown) =>
+      officerLog.warn('officer stopped', { counterId, error }),
+    );
+  }
+  const timers = [setInterval(arrive, TICK_MS)];
 
   console.log(`
 Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDir)}).
@@ -287,10 +345,13 @@ Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDi
   Printed tickets (PNG + ESC/POS, the last 50): ${resolve(config.dataDir, 'kiosk-demo', 'printed')}
   Announcements (WAV, the last 50): ${speaker.announcementsDir}
   Rating keys at counter 1 (a citizen rates after each service there; see Reports): display ${rating.displayFile}
-Simulated kiosk, speaker, rating device and officers are running. Ctrl+C stops everything.
+Simulated kiosk, speaker, rating device and officers are running at the pace of
+${profile.name}, ${speed}× real time (QMS_DEMO_SPEED=1 for real time): the line rises
+in the morning peak and drains. Ctrl+C stops everything.
 `);
 
   const stop = async () => {
+    stopping = true;
     for (const t of timers) clearInterval(t);
     await Promise.allSettled([kiosk.stop(), speaker.stop(), rating.stop()]);
     await hub.stop();

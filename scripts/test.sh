@@ -78,9 +78,23 @@ echo "== tests"
 results=$(mktemp)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
-# One plain closing line, whatever the reporter prints above it.
+# The slowest files and tests (where the time goes, and what to look at when
+# the suite slows down), then one plain closing line.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const cwd = process.cwd() + "/";
+  const secs = (ms) => (ms / 1000).toFixed(1).padStart(6) + " s";
+  const files = r.testResults.map((f) => ({ name: f.name.replace(cwd, ""), ms: f.endTime - f.startTime }));
+  const tests = r.testResults.flatMap((f) =>
+    f.assertionResults.map((a) => ({ name: `${f.name.replace(cwd, "")} > ${a.fullName}`, ms: a.duration ?? 0 })),
+  );
+  const top = (list, title) => {
+    console.log(`\n${title}`);
+    for (const x of list.sort((a, b) => b.ms - a.ms).slice(0, 15)) console.log(`${secs(x.ms)}  ${x.name.slice(0, 150)}`);
+  };
+  top(files, "slowest 15 test files");
+  top(tests, "slowest 15 tests");
+  console.log("");
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results" || true

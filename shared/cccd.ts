@@ -1,7 +1,8 @@
 // The QR code on the chip citizen ID card (căn cước công dân, CCCD): fields
 // separated by "|" — ID number (12 digits) | old 9-digit ID (may be empty) |
 // full name | date of birth ddmmyyyy | gender (Nam/Nữ) | permanent address |
-// issue date ddmmyyyy (../shared/domain/vietnam.md). Seven or more fields are
+// issue date ddmmyyyy (docs/domain.md, The QR code on the chip citizen ID card).
+// Seven or more fields are
 // accepted (newer cards add trailing ones), text is normalised to NFC. The
 // kiosk only needs the age, for the elderly priority; of the person it keeps
 // nothing but a masked ID number for its log.
@@ -90,6 +91,19 @@ export function ageOn(dateOfBirth: string, date: string): number {
   let age = y - by;
   if (m < bm || (m === bm && d < bd)) age--;
   return age;
+}
+
+/**
+ * A card read on `today` (YYYY-MM-DD) cannot be of someone not yet born, nor
+ * issued later than today: such a read is a damaged or forged code.
+ */
+export function cardDateProblem(
+  card: Pick<CccdCard, 'dateOfBirth' | 'issueDate'>,
+  today: string,
+): string | null {
+  if (card.dateOfBirth > today) return 'the date of birth is in the future';
+  if (card.issueDate > today) return 'the issue date is in the future';
+  return null;
 }
 
 /** The office's date (YYYY-MM-DD) at `now` in `timeZone`. */

@@ -1,5 +1,5 @@
-// Satisfaction levels and their scores. Circular 01/2018/TT-VPCP scores an
-// officer's attitude 2 / 1 / 0 (Rất hài lòng / Hài lòng / Không hài lòng);
+// Satisfaction levels and their scores (docs/domain.md, Satisfaction levels).
+// Circular 01/2018/TT-VPCP scores an officer's attitude 2 / 1 / 0 (Rất hài lòng / Hài lòng / Không hài lòng);
 // offices that add "Bình thường" count it like "Hài lòng" (1 point) by
 // default, since the citizen did not complain. Both are settings.
 

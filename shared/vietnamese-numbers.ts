@@ -1,6 +1,6 @@
 // Reading numbers aloud in Vietnamese, for the speakers: 1023 → "một nghìn
 // không trăm hai mươi ba". Pure: words in, words (and clip ids) out. The rules
-// and the reference table are in the domain notes (Reading numbers in
+// and the reference table are in docs/domain.md (Reading numbers in
 // Vietnamese); the regional choices are settings.
 
 export interface NumberReading {

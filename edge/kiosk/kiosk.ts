@@ -94,6 +94,8 @@ export interface KioskEvents {
 
 const MAX_WAITING_PRESSES = 5;
 const FAULT_FLASH_MS = 5000;
+/** How long the LED flashes fast after a scanned code that is not a valid card. */
+const REJECTED_CARD_FLASH_MS = 2000;
 
 /** Local time, sortable and safe in file names: 20251128-093005-120. */
 function fileTime(ms: number): string {
@@ -215,6 +217,9 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       if (card.age >= scanner.elderlyAge) panel.armPriority(scanner.elderlyCategory);
       else log.info('scanned card holder under the priority age', { id: card.maskedId, age: card.age });
     });
+    // A code that is not a valid card: the citizen hears two beeps and sees the
+    // LED flash, so they know to scan again or ask an officer.
+    this.scanner?.on('rejected', () => this.signalRejectedCard());
     this.scanner?.start();
     connection.on('connected', () => {
       void this.catchUp();
@@ -398,6 +403,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         issuedAt: timeOf(t.issuedAt),
         ahead: t.ahead,
         estimatedWaitSeconds: t.estimatedWaitSeconds,
+        estimatedWait: t.estimatedWait,
         counters: t.counters,
         lookupUrl: new URL(t.lookupPath, config.hub.httpUrl).href,
         offline: false,
@@ -489,6 +495,15 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     setTimeout(() => this.showLed(), ms + 20).unref();
   }
 
+  /** Two beeps (one is a ticket, three a failed print) and a short fast blink. */
+  private signalRejectedCard(): void {
+    if (this.stopped) return;
+    this.faultUntil = Math.max(this.faultUntil, this.now() + REJECTED_CARD_FLASH_MS);
+    this.showLed();
+    this.showLedLater(REJECTED_CARD_FLASH_MS);
+    this.beep(2);
+  }
+
   private beep(times: number): void {
     const buzzer = this.buzzer;
     if (!buzzer) return;
@@ -512,6 +527,12 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     await this.printer.close();
     await this.connection.close();
   }
+}
+
+/** The host of `url` when it is this machine only (localhost, 127.x, ::1); else null. */
+export function loopbackHost(url: string): string | null {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) ? host : null;
 }
 
 /** Start the kiosk program: state, printer, connection, buttons, scanner. */
@@ -652,5 +673,12 @@ export async function startKiosk(config: KioskConfig, options: KioskOptions = {}
     leaseSize: hardware.leaseSize,
     simulate: config.simulate,
   });
+  const qrHost = loopbackHost(config.hub.httpUrl);
+  if (qrHost) {
+    // The QR link is the hub's address as this kiosk knows it: a phone cannot open 127.0.0.1.
+    log.warn(
+      `ticket QR codes point at ${qrHost}, which citizens' phones cannot open: set hub.httpUrl in the kiosk config to the hub's LAN address (e.g. http://192.168.1.10:8080)`,
+    );
+  }
   return kiosk;
 }

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineCommand, runCommand } from '../../shared/cli/command-line.js';
 import { sampleDocuments, sampleTicket } from './sample.js';
 import { PAPER_DOTS, type PaperWidthMm, renderTicket } from './ticket-render.js';
 
@@ -34,12 +34,22 @@ export function writePreviews(
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  const { values } = parseArgs({
+  const command = defineCommand({
+    name: 'ticket:preview',
+    usage: 'npm run ticket:preview [-- --out DIR] [--offline]',
+    summary: 'Writes the sample ticket as PNG for 58 mm and 80 mm paper, the dots the printer would print.',
     options: {
-      out: { type: 'string', default: 'data/preview' },
-      offline: { type: 'boolean', default: false },
-      documents: { type: 'boolean', default: false },
+      out: {
+        type: 'string',
+        default: 'data/preview',
+        value: 'DIR',
+        help: 'where the PNGs go (default data/preview)',
+      },
+      offline: { type: 'boolean', default: false, help: 'the ticket printed while the hub is unreachable' },
+      documents: { type: 'boolean', default: false, help: 'with the list of documents to bring' },
     },
   });
-  writePreviews(resolve(values.out!), { offline: values.offline!, documents: values.documents! });
+  runCommand(command, ({ values }) => {
+    writePreviews(resolve(values.out), { offline: values.offline, documents: values.documents });
+  });
 }

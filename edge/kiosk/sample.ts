@@ -17,6 +17,7 @@ export function sampleTicket(over: Partial<TicketView> = {}): TicketView {
     timeZone: DEFAULT_TIME_ZONE,
     ahead: 4,
     estimatedWaitSeconds: 720,
+    estimatedWait: { fromMinutes: 10, toMinutes: 15 },
     counters: [
       { id: 1, name: 'Quầy 1' },
       { id: 2, name: 'Quầy 2' },

@@ -5,7 +5,7 @@
 
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
-import { ageOn, localDate, maskIdNumber, parseCccdQr } from '../../shared/cccd.js';
+import { ageOn, cardDateProblem, localDate, maskIdNumber, parseCccdQr } from '../../shared/cccd.js';
 import type { Logger } from '../../shared/log/logger.js';
 
 export interface ScannedCard {
@@ -49,7 +49,10 @@ export function readCardLine(
 ): { ok: true; card: ScannedCard } | { ok: false; reason: string } {
   const parsed = parseCccdQr(line);
   if (!parsed.ok) return parsed;
-  const age = ageOn(parsed.card.dateOfBirth, localDate(now, timeZone));
+  const today = localDate(now, timeZone);
+  const problem = cardDateProblem(parsed.card, today);
+  if (problem) return { ok: false, reason: problem };
+  const age = ageOn(parsed.card.dateOfBirth, today);
   return { ok: true, card: { maskedId: maskIdNumber(parsed.card.idNumber), age } };
 }
 

@@ -39,6 +39,8 @@ export interface TicketView {
   ahead: number | null;
   /** Seconds; null: no open counter (online) or unknown (offline). */
   estimatedWaitSeconds: number | null;
+  /** The hub's likely range in whole minutes, printed instead of the single figure when present. */
+  estimatedWait?: { fromMinutes: number; toMinutes: number } | null;
   counters: { id: number; name: string }[];
   /** The hub's lookup page for this ticket, in the QR code. */
   lookupUrl: string;
@@ -59,7 +61,9 @@ export interface RenderedTicket {
 // ---------------------------------------------------------------- fonts
 
 const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu'];
-const FAMILY = 'QMS Ticket Sans';
+/** The family DejaVu Sans is registered under (the simulator's chart uses it too). */
+export const TICKET_FONT_FAMILY = 'QMS Ticket Sans';
+const FAMILY = TICKET_FONT_FAMILY;
 let fontsReady = false;
 
 export class FontError extends Error {
@@ -98,6 +102,29 @@ interface Line {
   width: number;
 }
 
+const KEEP_TOGETHER = new Set(kioskText.keepTogether);
+
+/**
+ * The text's words, where the syllables of kioskText.keepTogether ("Bộ phận")
+ * are one word joined by a no-break space; a no-break space in the text holds
+ * too. (A number stays with its unit by wrapRuns' own rule.)
+ */
+export function unbreakableWords(text: string): string[] {
+  const words = text.split(/[ \t\r\n]+/).filter(Boolean);
+  const out: string[] = [];
+  for (const word of words) {
+    const last = out.at(-1);
+    const lastSyllable = last?.split('\u00a0').at(-1);
+    if (
+      last !== undefined &&
+      KEEP_TOGETHER.has(`${lastSyllable} ${word.replace(/[.,;:!?)]+$/, '')}`.toLocaleLowerCase('vi'))
+    ) {
+      out[out.length - 1] = `${last}\u00a0${word}`;
+    } else out.push(word);
+  }
+  return out;
+}
+
 /**
  * Word wrap over runs in different fonts (a regular label followed by a bold
  * value). Vietnamese words are syllables, so any space is a valid break, but a
@@ -120,7 +147,7 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
   };
   const narrowest = maxWidth - indent;
   for (const run of runs) {
-    for (const text of run.text.split(/\s+/).filter(Boolean)) {
+    for (const text of unbreakableWords(run.text)) {
       let rest: Run = { text, font: run.font };
       // A single word longer than the line (a long prefix+number, a URL): cut it.
       while (measure(rest) > narrowest && rest.text.length > 1) {
@@ -176,7 +203,8 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
     for (let i = from; i < to; i++) {
       const w = words[i]!;
       const x = i > from ? line.width + w.space : line.width;
-      line.pieces.push({ text: w.text, font: w.font, x });
+      // A no-break space held the word together; on paper it is a space.
+      line.pieces.push({ text: w.text.replaceAll('\u00a0', ' '), font: w.font, x });
       line.width = x + w.width;
     }
     return line;
@@ -193,8 +221,26 @@ export function formatIssuedAt(ms: number, timeZone: string): string {
   return `${t.hour}:${t.minute} – ${t.day}/${t.month}/${t.year}`;
 }
 
-export function formatWait(seconds: number | null, offline: boolean): string {
+/** Hours as people say them: 2, 2,5. */
+const hours = (minutes: number) => String(Math.round((minutes / 60) * 10) / 10).replace('.', ',');
+
+/**
+ * "khoảng 15–20 phút", "dưới 5 phút", "khoảng 2–2,5 giờ" from the hub's
+ * range; without one (an older hub), the single figure.
+ */
+export function formatWait(
+  seconds: number | null,
+  offline: boolean,
+  range?: { fromMinutes: number; toMinutes: number } | null,
+): string {
   if (seconds === null) return offline ? kioskText.unknown : kioskText.noOpenCounter;
+  if (range) {
+    const { fromMinutes: from, toMinutes: to } = range;
+    if (from === 0) return fillText(kioskText.under, { to });
+    if (to > 120) return fillText(kioskText.rangeHours, { from: hours(from), to: hours(to) });
+    return fillText(kioskText.rangeMinutes, { from, to });
+  }
+  if (range === null) return kioskText.soon;
   const minutes = Math.round(seconds / 60);
   if (minutes < 1) return kioskText.soon;
   if (minutes < 60) return fillText(kioskText.aboutMinutes, { minutes });
@@ -358,7 +404,7 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
     space(s.gap / 2),
     row(kioskText.ahead, ahead),
     space(s.gap / 2),
-    row(kioskText.wait, formatWait(view.estimatedWaitSeconds, view.offline)),
+    row(kioskText.wait, formatWait(view.estimatedWaitSeconds, view.offline, view.estimatedWait)),
     ...(view.issuedAt === null
       ? []
       : [space(s.gap / 2), row(kioskText.issuedAt, formatIssuedAt(view.issuedAt, view.timeZone))]),

@@ -6,7 +6,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import {
+  type CommandArgs,
+  decimalOption,
+  defineCommand,
+  runCommand,
+  UsageError,
+} from '../../shared/cli/command-line.js';
 import { loadDeviceConfig } from '../../shared/config/device-config.js';
 import { readTicket } from '../../shared/vietnamese-numbers.js';
 import { createAplayPlayer } from './aplay.js';
@@ -21,31 +27,52 @@ import {
 import { announcementSettings } from './main.js';
 import { parseWav, wavDurationSeconds } from './wav.js';
 
-const USAGE = `usage: npm run announce -- --number 1023 --counter 3 [--out call.wav] [options]
-  --number N          ticket number, 0–9999
-  --prefix A          ticket letter prefix (read letter by letter)
-  --counter N         counter number
-  --recall            a recall ("Nhắc lại: …")
-  --out FILE          write the announcement as a WAV file
-  --play              play it with aplay (on the speaker)
-  --config FILE       take clips, settings, ALSA device and volume from a speaker config
-  --clips DIR         clip pack (default: the config's clipsDir, else ./data/clips)
-  --zero-tens linh|le   105 "một trăm linh năm" / "lẻ năm"
-  --four tu|bon         24 "hai mươi tư" / "hai mươi bốn"
-  --thousand nghin|ngan 1023 "một nghìn …" / "một ngàn …"
-  --repeat N          say the sentence N times (1–3)
-  --no-chime          no chime before the sentence
-  --no-recall-prefix  a recall without "Nhắc lại"
-  --device NAME       ALSA device for --play (default: config, else "default")
-  --volume PCT        0–100 for --play`;
+export const ANNOUNCE_COMMAND = defineCommand({
+  name: 'announce',
+  usage: 'npm run announce -- --number 1023 --counter 3 [--out call.wav] [options]',
+  summary: 'Prints the sentence a speaker says for a call and writes or plays its WAV.',
+  options: {
+    number: { type: 'string', short: 'n', value: 'N', help: 'ticket number, 0–9999 (required)' },
+    prefix: {
+      type: 'string',
+      default: '',
+      value: 'A',
+      help: 'ticket letter prefix, up to three letters A–Z',
+    },
+    counter: { type: 'string', short: 'c', value: 'N', help: 'counter number, 1–9999 (required)' },
+    recall: { type: 'boolean', default: false, help: 'a recall ("Nhắc lại: …")' },
+    out: { type: 'string', short: 'o', value: 'FILE', help: 'write the announcement as a WAV file' },
+    play: { type: 'boolean', default: false, help: 'play it with aplay (on the speaker)' },
+    config: {
+      type: 'string',
+      value: 'FILE',
+      help: 'take clips, settings, ALSA device and volume from a speaker config',
+    },
+    clips: {
+      type: 'string',
+      value: 'DIR',
+      help: "clip pack (default: the config's clipsDir, else ./data/clips)",
+    },
+    'zero-tens': { type: 'string', value: 'linh|le', help: '105 "một trăm linh năm" / "lẻ năm"' },
+    four: { type: 'string', value: 'tu|bon', help: '24 "hai mươi tư" / "hai mươi bốn"' },
+    thousand: { type: 'string', value: 'nghin|ngan', help: '1023 "một nghìn …" / "một ngàn …"' },
+    repeat: { type: 'string', value: 'N', help: 'say the sentence N times (1–3)' },
+    'no-chime': { type: 'boolean', default: false, help: 'no chime before the sentence' },
+    'no-recall-prefix': { type: 'boolean', default: false, help: 'a recall without "Nhắc lại"' },
+    device: {
+      type: 'string',
+      value: 'NAME',
+      help: 'ALSA device for --play (default: config, else "default")',
+    },
+    volume: { type: 'string', value: 'PCT', help: '0–100 for --play' },
+  },
+});
 
 const ALIASES: Record<string, Record<string, string>> = {
   'zero-tens': { linh: 'linh', le: 'lẻ', lẻ: 'lẻ' },
   four: { tu: 'tư', tư: 'tư', bon: 'bốn', bốn: 'bốn' },
   thousand: { nghin: 'nghìn', nghìn: 'nghìn', ngan: 'ngàn', ngàn: 'ngàn' },
 };
-
-class UsageError extends Error {}
 
 function choice(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -54,46 +81,14 @@ function choice(flag: string, value: string | undefined): string | undefined {
   return v;
 }
 
-function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`--${flag}: expected a whole number from ${min} to ${max}`);
-  return n;
-}
+const integer = decimalOption;
 
-async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      number: { type: 'string', short: 'n' },
-      prefix: { type: 'string', default: '' },
-      counter: { type: 'string', short: 'c' },
-      recall: { type: 'boolean', default: false },
-      out: { type: 'string', short: 'o' },
-      play: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      clips: { type: 'string' },
-      'zero-tens': { type: 'string' },
-      four: { type: 'string' },
-      thousand: { type: 'string' },
-      repeat: { type: 'string' },
-      'no-chime': { type: 'boolean', default: false },
-      'no-recall-prefix': { type: 'boolean', default: false },
-      device: { type: 'string' },
-      volume: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+async function main({ values }: CommandArgs<typeof ANNOUNCE_COMMAND.options>): Promise<void> {
   const number = integer('number', values.number, 0, 9999);
   const counterId = integer('counter', values.counter, 1, 9999);
   if (number === undefined || counterId === undefined)
     throw new UsageError('--number and --counter are required');
-  const prefix = values.prefix.toUpperCase();
+  const prefix = (values.prefix ?? '').toUpperCase();
   if (!/^[A-Z]{0,3}$/.test(prefix)) throw new UsageError('--prefix: up to three letters A–Z');
 
   const config = values.config ? await loadDeviceConfig(values.config) : undefined;
@@ -142,13 +137,12 @@ async function main(argv: string[]): Promise<void> {
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    const parseError = String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
-    if (error instanceof ClipPackError)
-      console.error(`clip pack ${error.dir}:\n  ${error.problems.join('\n  ')}`);
-    else if (error instanceof UsageError || parseError)
-      console.error(`${(error as Error).message}\n\n${USAGE}`);
-    else console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+  runCommand(ANNOUNCE_COMMAND, main, {
+    fatal: (error) =>
+      error instanceof ClipPackError
+        ? `clip pack ${error.dir}: ${error.problems.join('; ')}`
+        : error instanceof Error
+          ? error.message
+          : String(error),
   });
 }

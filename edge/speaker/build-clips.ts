@@ -12,7 +12,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
+import {
+  type CommandArgs,
+  decimalOption,
+  defineCommand,
+  runCommand,
+  UsageError,
+} from '../../shared/cli/command-line.js';
 import { CLIP_CATALOGUE, type ClipManifest, DEFAULT_SAMPLE_RATE, MANIFEST_FILE } from './clip-pack.js';
 import { CHIME_CLIP } from './composer.js';
 import { encodeWav, parseWav, wavDurationSeconds } from './wav.js';
@@ -143,29 +150,46 @@ export async function buildClipPack(
   return { dir: outDir, clips: Object.keys(manifest.clips).length, seconds };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string', short: 'o', default: './data/clips' },
-      voice: { type: 'string', default: 'vi' },
-      speed: { type: 'string', default: '150' },
-      rate: { type: 'string', default: String(DEFAULT_SAMPLE_RATE) },
-      quiet: { type: 'boolean', short: 'q' },
-      help: { type: 'boolean', short: 'h' },
+const CLIPS_COMMAND = defineCommand({
+  name: 'clips',
+  usage: 'npm run clips -- [--out ./data/clips] [--voice vi] [--speed 150] [--rate 22050]',
+  summary: 'Builds the speaker clip pack with espeak-ng and sox.',
+  options: {
+    out: {
+      type: 'string',
+      short: 'o',
+      default: './data/clips',
+      value: 'DIR',
+      help: 'where the pack goes (default ./data/clips)',
     },
-  });
-  if (values.help) {
-    console.log(
-      'usage: npm run clips -- [--out ./data/clips] [--voice vi|vi-vn-x-central|vi-vn-x-south] [--speed 150] [--rate 22050]',
-    );
-    return;
-  }
+    voice: {
+      type: 'string',
+      default: 'vi',
+      value: 'VOICE',
+      help: 'espeak-ng voice: vi (default), vi-vn-x-central, vi-vn-x-south',
+    },
+    speed: { type: 'string', default: '150', value: 'WPM', help: 'words per minute, 80–450 (default 150)' },
+    rate: {
+      type: 'string',
+      default: String(DEFAULT_SAMPLE_RATE),
+      value: 'HZ',
+      help: `sample rate, 8000–48000 (default ${DEFAULT_SAMPLE_RATE})`,
+    },
+    quiet: { type: 'boolean', short: 'q', help: 'no line per clip' },
+  },
+});
+
+async function main({ values }: CommandArgs<typeof CLIPS_COMMAND.options>): Promise<void> {
+  const speed = decimalOption('speed', values.speed, 80, 450);
+  const sampleRate = decimalOption('rate', values.rate, 8000, 48_000);
+  if (!/^[a-z][a-z0-9-]{0,40}$/i.test(values.voice))
+    throw new UsageError(`--voice: "${values.voice}" is not a voice name`);
   const started = Date.now();
   const result = await buildClipPack({
     outDir: values.out,
     voice: values.voice,
-    speed: Number(values.speed),
-    sampleRate: Number(values.rate),
+    speed,
+    sampleRate,
     ...(values.quiet ? {} : { log: (line: string) => console.log(line) }),
   });
   console.log(
@@ -175,8 +199,5 @@ async function main(): Promise<void> {
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof ToolMissingError ? error.message : error);
-    process.exit(1);
-  });
+  runCommand(CLIPS_COMMAND, main);
 }

@@ -14,7 +14,13 @@ import {
   numberWordClips,
   WORD_CLIPS,
 } from '../../shared/vietnamese-numbers.js';
-import { type AnnouncementSettings, CHIME_CLIP, type ClipSource, PHRASES } from './composer.js';
+import {
+  type AnnouncementSettings,
+  CHIME_CLIP,
+  type ClipSource,
+  PHRASES,
+  SHORT_FORM_CLIPS,
+} from './composer.js';
 import { describeFormat, isSpeechFormat, parseWav } from './wav.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -193,6 +199,13 @@ export async function loadClipPack(dir: string, settings: AnnouncementSettings):
   }
   for (const id of required) {
     if (!(id in manifest.clips)) problems.push(`clip ${clipLabel(id)} is not in ${MANIFEST_FILE}`);
+  }
+  for (const id of SHORT_FORM_CLIPS) {
+    if (!(id in manifest.clips)) {
+      warnings.push(
+        `clip ${clipLabel(id)} is not in ${MANIFEST_FILE}: when behind, calls are shortened only to the sentence without the chime (npm run clips builds it)`,
+      );
+    }
   }
   const missingLetters = [...letters].filter((id) => !(id in manifest.clips));
   if (missingLetters.length) {

@@ -1,7 +1,9 @@
 // An announcement becomes one WAV: the clips of "Xin mời công dân có số thứ
 // tự … đến quầy số …" joined in JavaScript with short silences, repeated as
 // configured. Pure: clips and settings in, bytes out, so what a speaker plays
-// is exactly what a test expects.
+// is exactly what a test expects. When the speaker falls behind it says a
+// call in a shorter form (pacing.ts): "brief" is the sentence once without
+// the chime, "short" is "Mời số 1023, quầy 3" (docs/domain.md, Announcement wording).
 
 import {
   DEFAULT_NUMBER_READING,
@@ -11,6 +13,7 @@ import {
   readTicket,
   ticketClips,
 } from '../../shared/vietnamese-numbers.js';
+import type { Form } from './pacing.js';
 import { encodeWav } from './wav.js';
 
 export interface AnnouncementSettings extends NumberReading {
@@ -46,7 +49,12 @@ export const PHRASES = {
   call: { id: 'xin-moi', text: 'Xin mời công dân có số thứ tự' },
   toCounter: { id: 'den-quay-so', text: 'đến quầy số' },
   recall: { id: 'nhac-lai', text: 'Nhắc lại' },
+  /** The short form, when the speaker is behind: "Mời số 1023, quầy 3". */
+  shortCall: { id: 'moi-so', text: 'Mời số' },
+  shortCounter: { id: 'quay', text: 'quầy' },
 } as const;
+/** Clips only the short form needs: a pack without them says the brief form instead. */
+export const SHORT_FORM_CLIPS: readonly string[] = [PHRASES.shortCall.id, PHRASES.shortCounter.id];
 export const CHIME_CLIP = 'chime';
 
 /** What is announced: the fields of the hub's `announcement` the speaker reads. */
@@ -63,9 +71,32 @@ function joinWords(clips: string[], gapMs: number): Segment[] {
   return clips.flatMap((clip, i): Segment[] => (i === 0 ? [{ clip }] : [{ silenceMs: gapMs }, { clip }]));
 }
 
-/** The clips and silences of one announcement, in order. Throws RangeError for a number it cannot read. */
-export function planAnnouncement(call: CallToRead, settings: AnnouncementSettings): Segment[] {
+/**
+ * The clips and silences of one announcement, in order: the full form
+ * (chime, the sentence repeated as set), the brief one (the sentence once,
+ * no chime) or the short one ("Mời số …, quầy …"). Throws RangeError for a
+ * number it cannot read.
+ */
+export function planAnnouncement(
+  call: CallToRead,
+  settings: AnnouncementSettings,
+  form: Form = 'full',
+): Segment[] {
   const s = settings;
+  if (form === 'short') {
+    // Half the pauses: said quickly, but still as words.
+    const gap = Math.round(s.phraseGapMs / 2);
+    return [
+      ...(s.leadInMs > 0 ? [{ silenceMs: s.leadInMs }] : []),
+      { clip: PHRASES.shortCall.id },
+      { silenceMs: gap },
+      ...joinWords(ticketClips(call.prefix, call.number, s), s.wordGapMs),
+      { silenceMs: gap },
+      { clip: PHRASES.shortCounter.id },
+      { silenceMs: s.wordGapMs },
+      ...joinWords(numberClips(call.counterId, s), s.wordGapMs),
+    ];
+  }
   const sentence: Segment[] = [
     ...(call.recall && s.recallPrefix ? [{ clip: PHRASES.recall.id }, { silenceMs: s.phraseGapMs }] : []),
     { clip: PHRASES.call.id },
@@ -79,8 +110,8 @@ export function planAnnouncement(call: CallToRead, settings: AnnouncementSetting
   ];
   const plan: Segment[] = [];
   if (s.leadInMs > 0) plan.push({ silenceMs: s.leadInMs });
-  if (s.chime) plan.push({ clip: CHIME_CLIP }, { silenceMs: s.phraseGapMs });
-  for (let i = 0; i < s.repeat; i++) {
+  if (s.chime && form === 'full') plan.push({ clip: CHIME_CLIP }, { silenceMs: s.phraseGapMs });
+  for (let i = 0; i < (form === 'full' ? s.repeat : 1); i++) {
     if (i > 0) plan.push({ silenceMs: s.repeatGapMs });
     plan.push(...sentence);
   }
@@ -88,9 +119,14 @@ export function planAnnouncement(call: CallToRead, settings: AnnouncementSetting
 }
 
 /** The sentence as people read it, for logs and the `announce` command. */
-export function announcementSentence(call: CallToRead, settings: AnnouncementSettings): string {
+export function announcementSentence(
+  call: CallToRead,
+  settings: AnnouncementSettings,
+  form: Form = 'full',
+): string {
   const ticket = readTicket(call.prefix, call.number, settings).join(' ');
   const counter = readNumber(call.counterId, settings).join(' ');
+  if (form === 'short') return `${PHRASES.shortCall.text} ${ticket}, ${PHRASES.shortCounter.text} ${counter}`;
   const recall = call.recall && settings.recallPrefix ? `${PHRASES.recall.text}: ` : '';
   return `${recall}${PHRASES.call.text} ${ticket} ${PHRASES.toCounter.text} ${counter}`;
 }
@@ -115,6 +151,15 @@ export function missingClips(plan: Segment[], source: ClipSource): string[] {
   const missing = new Set<string>();
   for (const s of plan) if ('clip' in s && !source.samples(s.clip)) missing.add(s.clip);
   return [...missing];
+}
+
+/** How long a plan sounds, in ms, without building it (clips the source lacks count as nothing). */
+export function planDurationMs(plan: Segment[], source: ClipSource): number {
+  let ms = 0;
+  for (const s of plan) {
+    ms += 'clip' in s ? ((source.samples(s.clip)?.length ?? 0) / 2 / source.sampleRate) * 1000 : s.silenceMs;
+  }
+  return ms;
 }
 
 /** The s16le samples of a plan, concatenated. Throws MissingClipError naming every clip it lacks. */

@@ -33,9 +33,12 @@ import {
   announcementSentence,
   composeWav,
   MissingClipError,
+  missingClips,
   planAnnouncement,
+  planDurationMs,
 } from './composer.js';
 import { createFilePlayer } from './file-player.js';
+import { FORMS, type Form } from './pacing.js';
 
 /** A call arriving this long after (re)connecting is live, not the broker's backlog. */
 const BACKLOG_WINDOW_MS = 3000;
@@ -153,8 +156,8 @@ export async function startSpeaker(config: SpeakerConfig, options: SpeakerOption
 
   const reporter = createReporter(connection, log);
 
-  const announce = async (call: Announcement): Promise<PlayResult> => {
-    const sentence = announcementSentence(call, settings);
+  const announce = async (call: Announcement, form: Form): Promise<PlayResult> => {
+    const sentence = announcementSentence(call, settings, form);
     if (options.textOnly || !pack) {
       log.info(`(text only) ${sentence}`, { callId: call.callId });
       const now = Date.now();
@@ -162,7 +165,7 @@ export async function startSpeaker(config: SpeakerConfig, options: SpeakerOption
     }
     let wav: Buffer;
     try {
-      wav = composeWav(planAnnouncement(call, settings), pack);
+      wav = composeWav(planAnnouncement(call, settings, form), pack);
     } catch (error) {
       if (error instanceof MissingClipError) {
         throw new Error(`missing clip ${error.clips.map(clipLabel).join(', ')} in ${pack.dir}`);
@@ -173,8 +176,25 @@ export async function startSpeaker(config: SpeakerConfig, options: SpeakerOption
     return player.play(wav, `${call.display}-q${call.counterId}`);
   };
 
+  /** How long each form of a call sounds; a form whose clips the pack lacks is left out. */
+  const durations = (call: Announcement): Partial<Record<Form, number>> => {
+    if (options.textOnly || !pack) return { full: 0 };
+    const out: Partial<Record<Form, number>> = {};
+    for (const form of FORMS) {
+      try {
+        const plan = planAnnouncement(call, settings, form);
+        if (missingClips(plan, pack).length === 0) out[form] = planDurationMs(plan, pack);
+      } catch {
+        // A number it cannot read: announce() reports it.
+      }
+    }
+    return Object.keys(out).length ? out : { full: 0 };
+  };
+
   const queue = new AnnouncementQueue({
     announce,
+    durations,
+    maxLagMs: hardware.maxLagSeconds * 1000,
     report: (r) => reporter.send(r),
     zone: hardware.zone,
     maxAgeMs: hardware.maxCallAgeSeconds * 1000,
@@ -262,6 +282,9 @@ function createReporter(connection: DeviceConnection, log: Logger) {
       }
     }
   };
+  const idle = async () => {
+    while (running) await running;
+  };
   return {
     send(report: PlaybackReport) {
       waiting.push({ report, requestId: randomUUID() });
@@ -273,11 +296,10 @@ function createReporter(connection: DeviceConnection, log: Logger) {
         running = null;
       });
     },
-    async idle() {
-      while (running) await running;
-    },
-    /** Give the report in flight a moment; the rest are lost with the process. */
+    idle,
+    /** Give the waiting reports (the calls a stop left unsaid among them) a few seconds, then let go. */
     async stop() {
+      if (running) await Promise.race([idle(), sleep(3000)]);
       stopping.abort();
       if (running) await Promise.race([running, sleep(1000)]);
       if (waiting.length) log.warn('playback reports not sent', { count: waiting.length });

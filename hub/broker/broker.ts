@@ -11,6 +11,10 @@ import { FrontDoor, GuardedConnection } from './front-door.js';
 import { DEFAULT_MQTT_LIMITS, type MqttLimits } from './limits.js';
 import { maskUsername, RefusalLog } from './refusal-log.js';
 
+/** Marks an error already logged where it was raised (an ACL refusal). */
+const LOGGED = Symbol('logged');
+const refusal = (message: string) => Object.assign(new Error(message), { [LOGGED]: true });
+
 export interface DevicePublish {
   device: Device;
   topic: ParsedTopic;
@@ -147,7 +151,7 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
       if (!device || !mayPublish(device, packet.topic)) {
         metrics.inc('mqtt_publish_refused');
         log.warn('publish refused: outside the device role', { device: device?.id, topic: packet.topic });
-        return done(new Error(`publish to ${packet.topic} is not allowed`));
+        return done(refusal(`publish to ${packet.topic} is not allowed`));
       }
       // Retained messages stay in the broker after the device has gone: only
       // its presence (status) may be kept, never a request.
@@ -157,7 +161,7 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
           device: device.id,
           topic: packet.topic,
         });
-        return done(new Error(`retained publish to ${packet.topic} is not allowed`));
+        return done(refusal(`retained publish to ${packet.topic} is not allowed`));
       }
       // A status is retained and shown to administrators: refuse a bad one
       // rather than keep it.
@@ -169,7 +173,7 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
             device: device.id,
             reason: status.ok ? 'id or role mismatch' : status.message,
           });
-          return done(new Error('bad status message'));
+          return done(refusal('bad status message'));
         }
       }
       done(null);
@@ -218,11 +222,13 @@ export async function startBroker(options: BrokerOptions): Promise<HubBroker> {
     log.info('device disconnected', { device: client.device.id, clientId: client.id });
     options.onDeviceConnection?.(client.device, false);
   });
+  // A refused publish comes back here too, closing the client: it was logged
+  // by authorizePublish() already, once is enough.
   // A refused CONNECT comes back here as an error carrying its CONNACK code:
   // it was counted and logged by authenticate() already.
   const isRefusedConnect = (error: Error) => (error as { errorCode?: number }).errorCode !== undefined;
   aedes.on('clientError', (client: DeviceClient, error: Error) => {
-    if (isRefusedConnect(error)) return;
+    if (isRefusedConnect(error) || LOGGED in error) return;
     if (client.device) {
       log.warn('client error', { device: client.device.id, error: error.message });
       return;

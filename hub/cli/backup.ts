@@ -10,8 +10,8 @@
 
 import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { defineCommand, runCommand, UsageError } from '../../shared/cli/command-line.js';
 import { DataDirLocked, LOCK_FILE, lockDataDir } from '../../shared/storage/data-lock.js';
 import { loadHubConfig } from '../config.js';
 import {
@@ -29,17 +29,22 @@ import { STORE_FILE } from '../store/db.js';
 import { migrations } from '../store/migrations.js';
 import { MARKER_FILE, writeMarker } from '../store/open-store.js';
 
-const USAGE = `usage:
-  backup list                           the backups, oldest first (and those on the second disk)
-  backup check latest|all|DATE|FILE     check backups (PRAGMA quick_check); exit 1 if one is damaged
-  backup now                            take a backup now (the hub may keep running)
-  backup restore latest|DATE|FILE       replace the store with a backup; the hub must be stopped
-                                        (systemctl stop qms-hub); the store it replaces is kept in
-                                        <data folder>/replaced-<time>/
+const COMMAND = defineCommand({
+  name: 'backup',
+  usage: 'npm run backup -- list | check latest|all|DATE|FILE | now | restore latest|DATE|FILE',
+  positionals: true,
+  options: {},
+  footer: `commands:
+  list                           the backups, oldest first (and those on the second disk)
+  check latest|all|DATE|FILE     check backups (PRAGMA quick_check); exit 1 if one is damaged
+  now                            take a backup now (the hub may keep running)
+  restore latest|DATE|FILE       replace the store with a backup; the hub must be stopped
+                                 (systemctl stop qms-hub); the store it replaces is kept in
+                                 <data folder>/replaced-<time>/
 DATE is YYYY-MM-DD (the newest backup of that day); FILE a backup's name or path.
-The data folder and backup folder are the hub's (QMS_CONFIG, QMS_DATA_DIR, hub config "backup").`;
+The data folder and backup folder are the hub's (QMS_CONFIG, QMS_DATA_DIR, hub config "backup").`,
+});
 
-class UsageError extends Error {}
 /** A refusal or a failed check: exit 1 with the message. */
 class Refused extends Error {}
 
@@ -219,17 +224,16 @@ function restore(places: Places, which: string): void {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
-  });
+const COMMANDS = ['list', 'check', 'now', 'restore'];
+
+async function main(positionals: string[]): Promise<void> {
   const [command, which, ...extra] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return;
-  }
+  if (!command) throw new UsageError(`say what to do: ${COMMANDS.join(', ')}`);
+  if (!COMMANDS.includes(command))
+    throw new UsageError(`unknown command "${command}" (${COMMANDS.join(', ')})`);
+  if ((command === 'list' || command === 'now') && which) throw new UsageError(`unexpected "${which}"`);
+  if ((command === 'check' || command === 'restore') && !which)
+    throw new UsageError(`${command}: say which backup (latest, a date YYYY-MM-DD, or a file)`);
   if (extra.length) throw new UsageError(`unexpected "${extra.join(' ')}"`);
   const config = await loadHubConfig();
   const places: Places = {
@@ -256,11 +260,6 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof UsageError) {
-    console.error(USAGE);
-    process.exit(2);
-  }
-  process.exit(1);
+runCommand(COMMAND, ({ positionals }) => main(positionals), {
+  fatal: (error) => (error instanceof Error ? error.message : String(error)),
 });

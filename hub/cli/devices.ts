@@ -7,7 +7,13 @@
 // connected keeps its link until it reconnects (the admin page cuts it at once).
 
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import {
+  type CommandArgs,
+  decimalOption,
+  defineCommand,
+  runCommand,
+  UsageError,
+} from '../../shared/cli/command-line.js';
 import { DEVICE_ID_PATTERN, ROLES, type Role } from '../../shared/protocol/topics.js';
 import { loadHubConfig } from '../config.js';
 import { backupName, writeBackup } from '../store/backup.js';
@@ -15,25 +21,42 @@ import { DeviceStore } from '../store/device-store.js';
 import { openStore } from '../store/open-store.js';
 import { restoreAdvice } from '../store/restore-advice.js';
 
-const USAGE = `usage:
-  devices add <device-id> --role kiosk|rating|speaker [--counter N]
-  devices list
-  devices revoke <device-id>
-The store is the hub's (QMS_DATA_DIR or the hub config's dataDir, default ./data).`;
+const COMMAND = defineCommand({
+  name: 'devices',
+  usage: `npm run devices -- add <device-id> --role kiosk|rating|speaker [--counter N]
+       npm run devices -- list
+       npm run devices -- revoke <device-id>`,
+  summary: "Device credentials in the hub's store: add prints the password once (only its hash is kept).",
+  positionals: true,
+  options: {
+    role: { type: 'string', value: 'ROLE', help: `add: the device's role, one of ${ROLES.join(', ')}` },
+    counter: { type: 'string', value: 'N', help: 'add: the counter a rating device belongs to (1–999)' },
+  },
+  footer: "The store is the hub's (QMS_DATA_DIR or the hub config's dataDir, default ./data).",
+});
 
-class UsageError extends Error {}
+const COMMANDS = ['add', 'list', 'revoke'];
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { role: { type: 'string' }, counter: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [command, deviceId] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return;
+async function main({ values, positionals }: CommandArgs<typeof COMMAND.options>): Promise<void> {
+  const [command, deviceId, ...extra] = positionals;
+  if (!command) throw new UsageError(`say what to do: ${COMMANDS.join(', ')}`);
+  if (!COMMANDS.includes(command))
+    throw new UsageError(`unknown command "${command}" (${COMMANDS.join(', ')})`);
+  if (extra.length || (command === 'list' && deviceId))
+    throw new UsageError(`unexpected "${[...(command === 'list' ? [deviceId] : []), ...extra].join(' ')}"`);
+  if (command !== 'list' && (!deviceId || !DEVICE_ID_PATTERN.test(deviceId))) {
+    throw new UsageError(
+      `${command}: give a device id of 1–40 lowercase letters, digits or "-", starting with a letter or digit`,
+    );
   }
+  if (command !== 'add' && (values.role !== undefined || values.counter !== undefined))
+    throw new UsageError('--role and --counter go with add');
+  const role = command === 'add' ? (values.role as Role | undefined) : undefined;
+  if (command === 'add' && (!role || !ROLES.includes(role)))
+    throw new UsageError(`--role: one of ${ROLES.join(', ')}`);
+  const counterId = decimalOption('counter', values.counter, 1, 999) ?? null;
+  if (role === 'rating' && counterId === null)
+    throw new UsageError('--counter: a rating device belongs to a counter');
   const config = await loadHubConfig();
   // The same checks as the hub: never a fresh store in a used folder, never a damaged one.
   const backups = {
@@ -56,40 +79,20 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
-    if (!deviceId || !DEVICE_ID_PATTERN.test(deviceId)) {
-      throw new UsageError(
-        'device id: use 1–40 lowercase letters, digits or "-", starting with a letter or digit',
-      );
-    }
     if (command === 'add') {
-      const role = values.role as Role | undefined;
-      if (!role || !ROLES.includes(role)) throw new UsageError(`--role: one of ${ROLES.join(', ')}`);
-      let counterId: number | null = null;
-      if (values.counter !== undefined) {
-        counterId = Number(values.counter);
-        if (!Number.isInteger(counterId) || counterId < 1)
-          throw new UsageError('--counter: a counter number such as 3');
-      }
-      if (role === 'rating' && counterId === null)
-        throw new UsageError('--counter: a rating device belongs to a counter');
-      const token = devices.register(deviceId, role, counterId, Date.now());
+      const token = devices.register(deviceId!, role!, counterId, Date.now());
       console.log(`device ${deviceId} (${role}) registered; its password, shown only now:\n${token}`);
       return;
     }
     if (command === 'revoke') {
       console.log(
-        devices.revoke(deviceId, Date.now()) ? `device ${deviceId} revoked` : `no active device ${deviceId}`,
+        devices.revoke(deviceId!, Date.now()) ? `device ${deviceId} revoked` : `no active device ${deviceId}`,
       );
       return;
     }
-    throw new UsageError(`unknown command "${command}"`);
   } finally {
     db.close();
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof UsageError) console.error(USAGE);
-  process.exit(2);
-});
+runCommand(COMMAND, main);

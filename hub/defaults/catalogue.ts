@@ -1,12 +1,16 @@
-// The default configuration loaded on first start: the fields and procedures
-// of a provincial police one-stop office (../shared/domain/vietnam.md), each
-// field with its own block of four-digit numbers (Căn cước 1001–1999, ...),
-// the priority groups of Decree 107/2021 plus common local additions, and a
-// plausible set of eight counters.
+// The default configuration loaded on first start only (an existing store
+// is never changed behind its administrator's back; POST
+// /api/admin/catalogue/defaults adds what is missing when asked): the ten
+// fields and their common procedures of a provincial police one-stop office
+// (docs/domain.md, Fields and procedures), each field with its own block of
+// four-digit numbers (Căn cước 1001–1999, …; the two small fields share the
+// 9000s), the priority groups of Decree 107/2021 plus common local additions
+// (docs/domain.md, Priority), and eight counters, closed until an officer
+// takes one.
 
 import type { Catalogue, Counter, QueueSettings } from '../queue/types.js';
 
-const FIELDS: { id: string; name: string; procedures: string[] }[] = [
+const FIELDS: { id: string; name: string; procedures: string[]; numbers?: [number, number] }[] = [
   {
     id: 'can-cuoc',
     name: 'Căn cước',
@@ -63,18 +67,52 @@ const FIELDS: { id: string; name: string; procedures: string[] }[] = [
     name: 'Ngành nghề kinh doanh có điều kiện về an ninh, trật tự',
     procedures: [
       'Cấp giấy chứng nhận đủ điều kiện về an ninh, trật tự',
-      'Cấp đổi giấy chứng nhận',
-      'Cấp lại giấy chứng nhận',
+      'Cấp đổi giấy chứng nhận đủ điều kiện về an ninh, trật tự',
+      'Cấp lại giấy chứng nhận đủ điều kiện về an ninh, trật tự',
+    ],
+  },
+  {
+    id: 'con-dau',
+    name: 'Con dấu',
+    numbers: [9001, 9499],
+    procedures: [
+      'Đăng ký mẫu con dấu mới',
+      'Đăng ký lại mẫu con dấu',
+      'Đăng ký thêm con dấu',
+      'Đăng ký dấu nổi, dấu thu nhỏ, dấu xi',
+      'Đổi, cấp lại giấy chứng nhận đăng ký mẫu con dấu',
+    ],
+  },
+  {
+    id: 'vu-khi',
+    name: 'Vũ khí, vật liệu nổ, công cụ hỗ trợ',
+    numbers: [9501, 9999],
+    procedures: [
+      'Cấp giấy phép sử dụng công cụ hỗ trợ',
+      'Cấp lại giấy phép sử dụng công cụ hỗ trợ',
+      'Cấp giấy phép vận chuyển công cụ hỗ trợ',
+      'Cấp giấy phép vận chuyển vật liệu nổ công nghiệp',
     ],
   },
 ];
+
+/** Names earlier versions loaded for these procedures; the defaults endpoint may correct them. */
+export const FORMER_DEFAULT_NAMES: Record<string, string> = {
+  'an-ninh-trat-tu-02': 'Cấp đổi giấy chứng nhận',
+  'an-ninh-trat-tu-03': 'Cấp lại giấy chứng nhận',
+};
 
 export function defaultCatalogue(): Catalogue {
   return {
     fields: FIELDS.map((f, i) => ({
       id: f.id,
       name: f.name,
-      numbering: { prefix: '', start: (i + 1) * 1000 + 1, end: (i + 1) * 1000 + 999, wrap: true },
+      numbering: {
+        prefix: '',
+        start: f.numbers?.[0] ?? (i + 1) * 1000 + 1,
+        end: f.numbers?.[1] ?? (i + 1) * 1000 + 999,
+        wrap: true,
+      },
       position: i + 1,
       active: true,
     })),
@@ -106,20 +144,22 @@ const COUNTERS: [number, string[]][] = [
   [5, ['xuat-nhap-canh', 'ly-lich-tu-phap']],
   [6, ['dang-ky-xe']],
   [7, ['giay-phep-lai-xe']],
-  [8, ['pccc', 'an-ninh-trat-tu', 'cu-tru']],
+  [8, ['pccc', 'an-ninh-trat-tu', 'con-dau', 'vu-khi', 'cu-tru']],
 ];
 
+/** Closed: a counter opens when an officer takes it (hub/queue/counters.ts). */
 export function defaultCounters(catalogue: Catalogue): Counter[] {
   return COUNTERS.map(([id, fieldIds]) => ({
     id,
     name: `Quầy ${id}`,
-    state: 'open',
+    state: 'closed',
     officer: null,
     serves: catalogue.procedures
       .filter((p) => fieldIds.includes(p.fieldId))
       .map((p) => ({ procedureId: p.id, weight: 1 })),
     currentTicketId: null,
     consecutivePriority: 0,
+    freeSince: null,
   }));
 }
 

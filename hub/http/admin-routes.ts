@@ -15,6 +15,7 @@ import { type AdminRefusalCode, adminRefusalText } from '../../shared/text/vi/ad
 import { fillText } from '../../shared/text/vi.js';
 import type { Account, AccountRole } from '../auth/account-store.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
+import { addMissingDefaults } from '../defaults/missing-defaults.js';
 import {
   addCounter,
   addField,
@@ -276,6 +277,34 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     '/api/admin/catalogue',
     options('Whole catalogue, inactive items and numbering included'),
     async () => catalogueView(service.state),
+  );
+
+  // Fields and procedures of the default catalogue a store from an earlier
+  // version lacks (hub/defaults/missing-defaults.ts): a preview, or added
+  // switched off (and former default wording corrected) when asked.
+  app.post<{ Body: { apply?: boolean; renameFormer?: boolean } }>(
+    '/api/admin/catalogue/defaults',
+    options('Preview or add the default fields and procedures this office lacks (added switched off)', {
+      body: object({ apply: { type: 'boolean' }, renameFormer: { type: 'boolean' } }, []),
+    }),
+    async (request, reply) => {
+      if (refusedInput(request, reply)) return reply;
+      const input = { renameFormer: request.body.renameFormer ?? true };
+      if (!request.body.apply) {
+        const preview = addMissingDefaults(service.state, input, service.context());
+        return preview.ok
+          ? { applied: false, ...preview.result }
+          : reply.code(409).send(errorBody(preview.code, preview.message));
+      }
+      return decide(
+        request,
+        reply,
+        'catalogue-defaults',
+        (s, ctx) => addMissingDefaults(s, input, ctx),
+        input,
+        (r) => ({ applied: true, ...r }),
+      );
+    },
   );
 
   type FieldBody = {

@@ -10,11 +10,10 @@ import {
   finishService,
   markNoShow,
   recall,
-  setCounterOfficer,
-  setCounterState,
   startService,
   transfer,
 } from '../queue/commands.js';
+import { leaveCounter, setCounterState, type TakeResult, takeCounter } from '../queue/counters.js';
 import type { Context, CounterState, Decision, QueueState } from '../queue/types.js';
 import type { QueueService } from '../service/queue-service.js';
 import { counterStateMessage, ticketView } from '../service/views.js';
@@ -43,7 +42,7 @@ export function registerCounterRoutes(
     request: CounterRequest,
     action: string,
     decide: (s: QueueState, ctx: Context) => Decision<R>,
-    detail?: unknown,
+    detail?: unknown | ((result: R) => unknown),
   ): Decision<R> => {
     // The audit row goes into the same transaction as the change: one commit
     // per action (less written to the SD card), and never a change without
@@ -55,7 +54,7 @@ export function registerCounterRoutes(
           action,
           counterId: request.params.id,
           ticketId: ticketIdOf(result),
-          detail,
+          detail: typeof detail === 'function' ? (detail as (r: R) => unknown)(result) : detail,
         },
         now(),
       ),
@@ -159,26 +158,36 @@ export function registerCounterRoutes(
   );
 
   // An officer takes a counter: calls and services there carry the officer's
-  // name until another officer takes it, the officer leaves, or it closes.
-  for (const [path, summary, take] of [
-    ['take', 'The signed-in officer takes the counter', true],
-    ['leave', 'The signed-in officer leaves the counter', false],
-  ] as const) {
-    app.post<{ Params: { id: number } }>(
-      `/api/counters/:id/${path}`,
-      options(summary),
-      async (request, reply) =>
-        sendDecision(
-          reply,
-          act(request, path, (s, ctx) =>
-            setCounterOfficer(
-              s,
-              { counterId: request.params.id, officer: take ? request.account!.username : null },
-              ctx,
-            ),
-          ),
-          (counter) => counterStateMessage(service.state, counter, now()),
+  // name until another officer takes it, the officer leaves, or it closes. An
+  // officer sits at one counter at a time: taking another moves them (the
+  // audit row names the counter they left and the officer they replaced).
+  app.post<{ Params: { id: number } }>(
+    '/api/counters/:id/take',
+    options('The signed-in officer takes the counter (and leaves the one they held)'),
+    async (request, reply) =>
+      sendDecision(
+        reply,
+        act(
+          request,
+          'take',
+          (s, ctx) =>
+            takeCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
+          (r: TakeResult) =>
+            r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined,
         ),
-    );
-  }
+        (r) => counterStateMessage(service.state, r.counter, now()),
+      ),
+  );
+  app.post<{ Params: { id: number } }>(
+    '/api/counters/:id/leave',
+    options('The signed-in officer leaves the counter, which closes'),
+    async (request, reply) =>
+      sendDecision(
+        reply,
+        act(request, 'leave', (s, ctx) =>
+          leaveCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
+        ),
+        (counter) => counterStateMessage(service.state, counter, now()),
+      ),
+  );
 }

@@ -2,14 +2,21 @@
 // ticket lookup page need no sign-in), and nothing here changes state.
 
 import type { FastifyInstance } from 'fastify';
-import { estimateWait } from '../queue/estimate.js';
+import { estimateWait, waitRange } from '../queue/estimate.js';
 import { lineOrder, waitingFor } from '../queue/ordering.js';
 import type { Counter, QueueState } from '../queue/types.js';
+import { type AnnouncementState, announcementState } from '../service/announcement-state.js';
 import type { QueueService } from '../service/queue-service.js';
 import { catalogueMessage, counterStateMessage, queueSummary, ticketView } from '../service/views.js';
+import type { DeviceStore } from '../store/device-store.js';
 import { counterParams, errorBody, errorSchema } from './route-helpers.js';
 
-export function counterView(state: QueueState, counter: Counter, now: number) {
+export function counterView(
+  state: QueueState,
+  counter: Counter,
+  now: number,
+  announcement?: (ticketId: string, counterId: number) => AnnouncementState | null,
+) {
   const waiting = waitingFor(state, counter);
   const message = counterStateMessage(state, counter, now);
   const live = message.current ? state.tickets.get(message.current.ticketId) : undefined;
@@ -25,6 +32,8 @@ export function counterView(state: QueueState, counter: Counter, now: number) {
             issuedAt: live.issuedAt,
             serviceStartedAt: live.serviceStartedAt,
             callCount: live.callCount,
+            // Whether the citizen could hear the call (the console offers a recall when not).
+            announcement: live.status === 'called' && announcement ? announcement(live.id, counter.id) : null,
           }
         : message.current,
     serves: counter.serves,
@@ -41,11 +50,21 @@ export function counterView(state: QueueState, counter: Counter, now: number) {
 
 export function registerQueueRoutes(
   app: FastifyInstance,
-  deps: { service: QueueService; health: () => Record<string, unknown>; clock: { now(): number } },
+  deps: {
+    service: QueueService;
+    health: () => Record<string, unknown>;
+    clock: { now(): number };
+    devices: DeviceStore;
+    connectedDevices: () => string[];
+  },
 ): void {
   const { service } = deps;
   const now = () => deps.clock.now();
   const state = () => service.state;
+  const speakersOnline = () =>
+    deps.connectedDevices().filter((id) => deps.devices.get(id)?.role === 'speaker').length;
+  const announcement = (ticketId: string, counterId: number) =>
+    announcementState(service.store, ticketId, counterId, speakersOnline());
 
   app.get(
     '/api/health',
@@ -90,7 +109,7 @@ export function registerQueueRoutes(
     { schema: { summary: 'Every counter with what it serves and its waiting line' } },
     async () => {
       const at = now();
-      return [...state().counters.values()].map((c) => counterView(state(), c, at));
+      return [...state().counters.values()].map((c) => counterView(state(), c, at, announcement));
     },
   );
 
@@ -101,7 +120,7 @@ export function registerQueueRoutes(
       const counter = state().counters.get(request.params.id);
       if (!counter)
         return reply.code(404).send(errorBody('unknown_counter', `Không có quầy số ${request.params.id}.`));
-      return counterView(state(), counter, now());
+      return counterView(state(), counter, now(), announcement);
     },
   );
 
@@ -122,8 +141,8 @@ export function registerQueueRoutes(
       const live = state().tickets.get(request.params.id);
       const ticket = live ?? service.store.ticketById(request.params.id);
       if (!ticket) return reply.code(404).send(errorBody('unknown_ticket', 'Không tìm thấy số thứ tự này.'));
-      const estimate = live && live.status === 'waiting' ? estimateWait(state(), live) : null;
-      return { ...ticketView(ticket), estimate };
+      const estimate = live && live.status === 'waiting' ? estimateWait(state(), live, now()) : null;
+      return { ...ticketView(ticket), estimate: estimate && { ...estimate, range: waitRange(estimate) } };
     },
   );
 }

@@ -5,14 +5,17 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { reportsText } from '../../shared/text/vi/reports.js';
 import { fillText } from '../../shared/text/vi.js';
 import { csvFileName, REPORT_GROUPS, type ReportGroup, reportCsv } from '../reports/csv.js';
+import { exportProfile } from '../reports/profile-export.js';
 import {
   buildReport,
   daysInRange,
+  defaultTargetMinutes,
   isServiceDate,
   MAX_RANGE_DAYS,
   MAX_TARGET_MINUTES,
   type ReportOptions,
 } from '../reports/report.js';
+import { readOpeningHours } from '../service/admin-settings.js';
 import { errorBody, errorSchema } from './route-helpers.js';
 import type { RouteDeps } from './server.js';
 
@@ -145,6 +148,37 @@ export function registerReportRoutes(
         .header('content-disposition', `attachment; filename="${csvFileName(r, group as ReportGroup)}"`)
         .header('cache-control', 'no-store')
         .send(reportCsv(r, group as ReportGroup));
+    },
+  );
+
+  // The office's own history as a day-simulator profile (simulate/profile.ts):
+  // `npm run simulate -- --profile office.json --plan` plans staffing from it.
+  app.get<{ Querystring: ReportQuery }>(
+    '/api/reports/profile',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: 'The office history of a range of dates as a day-simulator profile (JSON)',
+        querystring: querystring(false),
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const parsed = parseReportQuery(request.query, service.state.serviceDate);
+      if (!parsed.ok) return reply.code(400).send(errorBody(parsed.code, parsed.message));
+      const { from, to } = parsed.value;
+      const profile = exportProfile(service.store, service.state, {
+        from,
+        to,
+        timeZone: deps.site.timeZone,
+        siteName: deps.site.name,
+        targetMinutes: parsed.value.targetMinutes ?? defaultTargetMinutes(service.store),
+        openingHours: readOpeningHours(service.store),
+      });
+      return reply
+        .header('content-disposition', `attachment; filename="profile-${from}-${to}.json"`)
+        .header('cache-control', 'no-store')
+        .send(profile);
     },
   );
 }

@@ -156,6 +156,8 @@ export async function buildHttp(
     // Fastify's own client errors (bad JSON, body too large, wrong content type).
     return reply.code(status).send(errorBody(error.code?.toLowerCase() ?? 'bad_request', error.message));
   });
+  // Browsers ask for an icon on every page: nothing to show, no error either.
+  app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.code(204).send());
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url}`)),
   );

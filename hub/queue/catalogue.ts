@@ -389,6 +389,7 @@ export function addCounter(state: QueueState, input: CounterInput, _ctx: Context
     serves,
     currentTicketId: null,
     consecutivePriority: 0,
+    freeSince: null,
   };
   return { ok: true, changes: [{ kind: 'counter', counter }], result: counter };
 }

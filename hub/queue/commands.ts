@@ -1,22 +1,17 @@
 // Queue commands: state in, decision out. No clock, no random, no disk: the
 // caller passes `ctx` and persists the returned changes before applying them.
 
-import {
-  counterStateText,
-  fillText,
-  type RefusalCode,
-  refusalText,
-  ticketStatusText,
-} from '../../shared/text/vi.js';
+import { counterStateText, ticketStatusText } from '../../shared/text/vi.js';
+import { counterReady, findCounter, liveTicketAt } from './counters.js';
 import { estimateWait, type WaitEstimate } from './estimate.js';
 import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
 import { lineOrder, pickNext } from './ordering.js';
+import { refuse } from './refusals.js';
 import type {
   CallEvent,
   Change,
   Context,
   Counter,
-  CounterState,
   Decision,
   QueueState,
   Refusal,
@@ -24,9 +19,7 @@ import type {
   TicketEvent,
 } from './types.js';
 
-export function refuse(code: RefusalCode, params: Record<string, string | number> = {}): Refusal {
-  return { ok: false, code, message: fillText(refusalText[code], params) };
-}
+export { refuse };
 
 function event(
   ticket: Ticket,
@@ -44,10 +37,6 @@ function event(
   };
   if (detail) e.detail = detail;
   return { kind: 'event', event: e };
-}
-
-function findCounter(state: QueueState, counterId: number): Counter | Refusal {
-  return state.counters.get(counterId) ?? refuse('unknown_counter', { counterId });
 }
 
 function isRefusal(x: unknown): x is Refusal {
@@ -104,6 +93,7 @@ export function issueTicket(state: QueueState, input: IssueInput, ctx: Context):
     clockUntrusted: ctx.clockTrusted === false,
     firstCalledAt: null,
     calledAt: null,
+    counterCalledAt: null,
     serviceStartedAt: null,
     finishedAt: null,
     callCount: 0,
@@ -120,7 +110,7 @@ export function issueTicket(state: QueueState, input: IssueInput, ctx: Context):
       { kind: 'ticket', ticket },
       event(ticket, 'issued', ctx.now, null, priority ? { priority } : undefined),
     ],
-    result: { ticket, estimate: estimateWait(state, ticket), counters },
+    result: { ticket, estimate: estimateWait(state, ticket, ctx.now), counters },
   };
 }
 
@@ -146,6 +136,9 @@ function callChanges(
     assignedCounterId: recall ? ticket.assignedCounterId : null,
     firstCalledAt: ticket.firstCalledAt ?? ctx.now,
     calledAt: ctx.now,
+    counterCalledAt: recall
+      ? (ticket.counterCalledAt ?? ticket.calledAt ?? ctx.now)
+      : counterFreeFor(counter, ticket, ctx.now),
     // A no-show ticket called again is live once more: its old end time goes.
     finishedAt: null,
     callCount: ticket.callCount + 1,
@@ -169,7 +162,10 @@ function callChanges(
       : 0;
   const changes: Change[] = [
     { kind: 'ticket', ticket: called },
-    { kind: 'counter', counter: { ...counter, currentTicketId: ticket.id, consecutivePriority } },
+    {
+      kind: 'counter',
+      counter: { ...counter, currentTicketId: ticket.id, consecutivePriority, freeSince: null },
+    },
     event(ticket, recall ? 'recalled' : 'called', ctx.now, counter, { callId: call.callId }),
     { kind: 'call', call },
   ];
@@ -178,18 +174,32 @@ function callChanges(
 
 type Accepted = Decision<CallResult> & { ok: true };
 
+/** A pause longer than this between two citizens is a break, not part of the next one's counter time. */
+export const COUNTER_PAUSE_MAX_MS = 3 * 60_000;
+
+/**
+ * Since when the counter has been free for this ticket: since its previous
+ * citizen left (or the ticket arrived, if later), when that was a short
+ * pause ago; otherwise now. Its counter time runs from there.
+ */
+function counterFreeFor(counter: Counter, ticket: Ticket, now: number): number {
+  if (counter.freeSince === null) return now;
+  const since = Math.max(counter.freeSince, ticket.queuedAt);
+  return since <= now && now - since <= COUNTER_PAUSE_MAX_MS ? since : now;
+}
+
 function counterReadyToCall(state: QueueState, counterId: number): Counter | Refusal {
   const counter = findCounter(state, counterId);
   if (isRefusal(counter)) return counter;
   if (counter.state !== 'open') {
     return refuse('counter_not_open', { counterName: counter.name, state: counterStateText[counter.state] });
   }
-  if (counter.currentTicketId !== null) {
-    const current = state.tickets.get(counter.currentTicketId);
-    if (current && (current.status === 'called' || current.status === 'serving')) {
-      return refuse('counter_busy', { counterName: counter.name, display: current.display });
-    }
+  // Nobody can be called to an empty desk (a store from before this rule may hold such a counter).
+  if (!counterReady(counter)) {
+    return refuse('counter_no_officer', { counterName: counter.name, state: counterStateText.open });
   }
+  const live = liveTicketAt(state, counter);
+  if (live) return refuse('counter_busy', { counterName: counter.name, display: live.display });
   return counter;
 }
 
@@ -277,6 +287,17 @@ export function startService(
   };
 }
 
+/** The counter once its citizen has left: free for the next one from now. */
+function freed(counter: Counter, now: number): Counter {
+  return { ...counter, currentTicketId: null, freeSince: counter.officer !== null ? now : null };
+}
+
+/** The counter's time for a ticket: from its call there (walk-up, recalls and service included) to now. */
+function counterTime(ticket: Ticket, now: number): number {
+  const from = ticket.counterCalledAt ?? ticket.calledAt ?? ticket.serviceStartedAt ?? now;
+  return Math.max(0, now - from);
+}
+
 export function finishService(
   state: QueueState,
   input: { counterId: number },
@@ -286,13 +307,14 @@ export function finishService(
   if (isRefusal(found)) return found;
   const ticket: Ticket = { ...found.ticket, status: 'done', finishedAt: ctx.now };
   const ms = Math.max(0, ctx.now - (found.ticket.serviceStartedAt ?? ctx.now));
+  const counterMs = counterTime(found.ticket, ctx.now);
   return {
     ok: true,
     changes: [
       { kind: 'ticket', ticket },
-      { kind: 'counter', counter: { ...found.counter, currentTicketId: null } },
-      { kind: 'serviceTime', procedureId: ticket.procedureId, ms },
-      event(ticket, 'finished', ctx.now, found.counter, { serviceMs: ms }),
+      { kind: 'counter', counter: freed(found.counter, ctx.now) },
+      { kind: 'serviceTime', procedureId: ticket.procedureId, ms: counterMs },
+      event(ticket, 'finished', ctx.now, found.counter, { serviceMs: ms, counterMs }),
     ],
     result: ticket,
   };
@@ -302,12 +324,16 @@ export function markNoShow(state: QueueState, input: { counterId: number }, ctx:
   const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
   if (isRefusal(found)) return found;
   const ticket: Ticket = { ...found.ticket, status: 'no_show', finishedAt: ctx.now };
+  // The counter waited for nobody: that time is part of what each ticket
+  // ahead costs a counter, so the estimate counts it like a service.
+  const counterMs = counterTime(found.ticket, ctx.now);
   return {
     ok: true,
     changes: [
       { kind: 'ticket', ticket },
-      { kind: 'counter', counter: { ...found.counter, currentTicketId: null } },
-      event(ticket, 'no_show', ctx.now, found.counter),
+      { kind: 'counter', counter: freed(found.counter, ctx.now) },
+      { kind: 'serviceTime', procedureId: ticket.procedureId, ms: counterMs },
+      event(ticket, 'no_show', ctx.now, found.counter, { counterMs }),
     ],
     result: ticket,
   };
@@ -367,6 +393,7 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
     fieldId,
     assignedCounterId: target?.id ?? null,
     calledAt: null,
+    counterCalledAt: null,
     serviceStartedAt: null,
     transferCount: current.transferCount + 1,
   };
@@ -374,7 +401,7 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
     ok: true,
     changes: [
       { kind: 'ticket', ticket },
-      { kind: 'counter', counter: { ...counter, currentTicketId: null } },
+      { kind: 'counter', counter: freed(counter, ctx.now) },
       event(current, 'transferred', ctx.now, counter, {
         fromProcedureId: current.procedureId,
         toProcedureId: procedureId,
@@ -383,49 +410,6 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
     ],
     result: ticket,
   };
-}
-
-// ---------------------------------------------------------------- counters
-
-export function setCounterState(
-  state: QueueState,
-  input: { counterId: number; state: CounterState },
-  _ctx: Context,
-): Decision<Counter> {
-  const counter = findCounter(state, input.counterId);
-  if (isRefusal(counter)) return counter;
-  if (input.state === 'closed' && counter.currentTicketId !== null) {
-    const current = state.tickets.get(counter.currentTicketId);
-    if (current && (current.status === 'called' || current.status === 'serving')) {
-      return refuse('counter_busy', { counterName: counter.name, display: current.display });
-    }
-  }
-  if (counter.state === input.state) return { ok: true, changes: [], result: counter };
-  const updated: Counter = { ...counter, state: input.state };
-  const changes: Change[] = [{ kind: 'counter', counter: updated }];
-  if (input.state === 'closed') {
-    updated.currentTicketId = null;
-    updated.officer = null;
-    // Tickets transferred to this counter would wait for it all day: they go
-    // back to the shared line of their procedure, keeping their place.
-    for (const t of state.tickets.values()) {
-      if (t.status === 'waiting' && t.assignedCounterId === counter.id) {
-        changes.push({ kind: 'ticket', ticket: { ...t, assignedCounterId: null } });
-      }
-    }
-  }
-  return { ok: true, changes, result: updated };
-}
-
-export function setCounterOfficer(
-  state: QueueState,
-  input: { counterId: number; officer: string | null },
-  _ctx: Context,
-): Decision<Counter> {
-  const counter = findCounter(state, input.counterId);
-  if (isRefusal(counter)) return counter;
-  const updated: Counter = { ...counter, officer: input.officer };
-  return { ok: true, changes: [{ kind: 'counter', counter: updated }], result: updated };
 }
 
 // ---------------------------------------------------------------- day
@@ -457,6 +441,7 @@ export function shiftTimes(
         queuedAt: t.queuedAt + input.byMs,
         firstCalledAt: move(t.firstCalledAt),
         calledAt: move(t.calledAt),
+        counterCalledAt: move(t.counterCalledAt),
         serviceStartedAt: move(t.serviceStartedAt),
         finishedAt: move(t.finishedAt),
       },

@@ -1,5 +1,6 @@
 export * from './apply.js';
 export * from './commands.js';
+export * from './counters.js';
 export * from './estimate.js';
 export * from './lease.js';
 export * from './numbering.js';

@@ -29,8 +29,8 @@
 // - unused numbers expire with the day (applyChanges drops them on a new
 //   service date).
 
-import { refuse } from './commands.js';
 import { formatDisplay, seriesFor } from './numbering.js';
+import { refuse } from './refusals.js';
 import { serviceDateOf } from './service-date.js';
 import type { Change, Context, Decision, Lease, Numbering, QueueState, Refusal, Ticket } from './types.js';
 
@@ -323,6 +323,7 @@ export function acceptLeasedTicket(
     clockUntrusted: ctx.clockTrusted === false,
     firstCalledAt: null,
     calledAt: null,
+    counterCalledAt: null,
     serviceStartedAt: null,
     finishedAt: null,
     callCount: 0,

@@ -60,6 +60,13 @@ export interface Counter {
   currentTicketId: string | null;
   /** Priority tickets called in a row; reset by a normal call (fairness cap). */
   consecutivePriority: number;
+  /**
+   * Since when it has been free with an officer at it (its citizen left, or
+   * the officer sat down); null while a citizen is called or served there,
+   * and while nobody sits there. The next call counts the short pause since
+   * then into that ticket's counter time (papers between two citizens).
+   */
+  freeSince: number | null;
 }
 
 export type TicketStatus = 'waiting' | 'called' | 'serving' | 'done' | 'no_show' | 'cancelled';
@@ -100,6 +107,12 @@ export interface Ticket {
   clockUntrusted: boolean;
   firstCalledAt: number | null;
   calledAt: number | null;
+  /**
+   * When the counter now calling or serving it first called it on this
+   * visit (a recall keeps it, a transfer clears it): the counter's time for
+   * the ticket runs from here, the citizen's walk to the desk included.
+   */
+  counterCalledAt: number | null;
   serviceStartedAt: number | null;
   finishedAt: number | null;
   callCount: number;

@@ -176,7 +176,7 @@ export function daysInRange(from: string, to: string): number {
 }
 
 /** Local hour of day of an instant; cached per quarter hour (every zone offset is a multiple of 15 min). */
-function hourOfDay(timeZone: string): (ms: number) => number {
+export function hourOfDay(timeZone: string): (ms: number) => number {
   const format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
   const cache = new Map<number, number>();
   return (ms) => {

@@ -143,7 +143,7 @@ export function readDailyResetTime(store: QueueStore): string | undefined {
 // ---------------------------------------------------------------- announcements
 
 /**
- * How speakers word a call (see shared/domain: reading numbers in Vietnamese).
+ * How speakers word a call (docs/domain.md: Reading numbers in Vietnamese).
  * The three reading choices use the words themselves, as NumberReading in
  * shared/vietnamese-numbers.ts does, so a speaker can pass them on as they are.
  */

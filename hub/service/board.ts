@@ -57,6 +57,8 @@ export class BoardFeed extends EventEmitter<{ update: [snapshot: () => BoardSnap
   };
 
   private readonly onClock = () => this.onChanges([]);
+  /** A speaker's report changes what the consoles show, not the board: a new revision for them. */
+  private readonly onAnnounced = () => this.onChanges([]);
 
   constructor(
     private readonly service: QueueService,
@@ -67,6 +69,7 @@ export class BoardFeed extends EventEmitter<{ update: [snapshot: () => BoardSnap
     this.setMaxListeners(0); // one listener per open page
     this.lastCalls = service.store.recentCalls(service.state.serviceDate, LAST_CALLS);
     service.on('changes', this.onChanges);
+    service.on('announced', this.onAnnounced);
     clock?.on('change', this.onClock);
   }
 
@@ -93,6 +96,7 @@ export class BoardFeed extends EventEmitter<{ update: [snapshot: () => BoardSnap
 
   stop(): void {
     this.service.off('changes', this.onChanges);
+    this.service.off('announced', this.onAnnounced);
     this.clock?.off('change', this.onClock);
     if (this.timer) clearTimeout(this.timer);
   }

@@ -171,7 +171,7 @@ export class GuideService {
     const procedures: GuideLines['procedures'] = {};
     for (const f of fields) {
       for (const p of f.procedures) {
-        const e = estimateWait(state, this.newTicket(state, p.id, f.id));
+        const e = estimateWait(state, this.newTicket(state, p.id, f.id), this.options.now());
         procedures[p.id] = { ahead: e.ahead, waitSeconds: e.waitSeconds, openCounters: e.openCounters };
       }
     }
@@ -205,6 +205,7 @@ export class GuideService {
       clockUntrusted: false,
       firstCalledAt: null,
       calledAt: null,
+      counterCalledAt: null,
       serviceStartedAt: null,
       finishedAt: null,
       callCount: 0,

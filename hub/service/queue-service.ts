@@ -12,6 +12,8 @@ export interface QueueServiceEvents {
   rated: [counterId: number];
   /** A group commit's transaction failed: nothing of the batch was kept. */
   batchFailed: [error: unknown, requests: number];
+  /** A speaker reported a call said or not said (the consoles show calls nobody heard). */
+  announced: [callId: string];
 }
 
 /** One decided command of a group commit, waiting for the batch's transaction. */

@@ -9,6 +9,7 @@ import {
   type QueueSummary,
 } from '../../shared/protocol/messages.js';
 import type { IssueResult } from '../queue/commands.js';
+import { waitRange } from '../queue/estimate.js';
 import type { Counter, QueueState, Ticket } from '../queue/types.js';
 
 export function counterStateMessage(state: QueueState, counter: Counter, at: number): CounterStateMessage {
@@ -84,6 +85,7 @@ export function issuedTicketView(state: QueueState, issued: IssueResult): Issued
     issuedAt: t.issuedAt,
     ahead: issued.estimate.ahead,
     estimatedWaitSeconds: issued.estimate.waitSeconds,
+    estimatedWait: waitRange(issued.estimate),
     counters: issued.counters,
     lookupPath: `/t/${t.id}`,
   };

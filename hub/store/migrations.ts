@@ -282,4 +282,24 @@ export const migrations: Migration[] = [
       INSERT INTO central_state (one, last_seq, acked_seq, dropped_through) VALUES (1, 0, 0, 0);
     `,
   },
+  {
+    version: 9,
+    description: 'counters are ready only with an officer; the counter time of a ticket',
+    sql: `
+      -- When the counter that calls or serves a ticket first called it on this
+      -- visit: the wait estimate counts a counter's time per ticket from here.
+      ALTER TABLE tickets ADD COLUMN counter_called_at INTEGER;
+      -- Since when a counter with an officer has been free (hub/queue/types.ts Counter.freeSince).
+      ALTER TABLE counters ADD COLUMN free_since INTEGER;
+      -- The console shows whether the speaker said a ticket's last call.
+      CREATE INDEX calls_by_ticket ON calls(ticket_id);
+      -- A counter is open or paused only with an officer at it: one nobody
+      -- took (the default counters used to start open) is closed, unless a
+      -- citizen is still called or served there.
+      UPDATE counters SET state = 'closed'
+        WHERE officer IS NULL AND state <> 'closed'
+          AND (current_ticket_id IS NULL OR current_ticket_id NOT IN
+            (SELECT id FROM tickets WHERE status IN ('called', 'serving')));
+    `,
+  },
 ];

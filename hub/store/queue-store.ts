@@ -30,6 +30,7 @@ interface TicketRow {
   clock_untrusted: number;
   first_called_at: number | null;
   called_at: number | null;
+  counter_called_at: number | null;
   service_started_at: number | null;
   finished_at: number | null;
   call_count: number;
@@ -58,6 +59,7 @@ export function ticketFromRow(r: TicketRow): Ticket {
     clockUntrusted: r.clock_untrusted === 1,
     firstCalledAt: r.first_called_at,
     calledAt: r.called_at,
+    counterCalledAt: r.counter_called_at,
     serviceStartedAt: r.service_started_at,
     finishedAt: r.finished_at,
     callCount: r.call_count,
@@ -87,6 +89,7 @@ function ticketParams(t: Ticket) {
     clock_untrusted: t.clockUntrusted ? 1 : 0,
     first_called_at: t.firstCalledAt,
     called_at: t.calledAt,
+    counter_called_at: t.counterCalledAt,
     service_started_at: t.serviceStartedAt,
     finished_at: t.finishedAt,
     call_count: t.callCount,
@@ -104,6 +107,7 @@ interface CounterRow {
   serves: string;
   current_ticket_id: string | null;
   consecutive_priority: number;
+  free_since: number | null;
 }
 
 function counterFromRow(r: CounterRow): Counter {
@@ -115,6 +119,7 @@ function counterFromRow(r: CounterRow): Counter {
     serves: JSON.parse(r.serves),
     currentTicketId: r.current_ticket_id,
     consecutivePriority: r.consecutive_priority,
+    freeSince: r.free_since,
   };
 }
 
@@ -168,11 +173,11 @@ export class QueueStore {
          OR source_request IS NOT @source_request)`,
     );
     this.upsertCounter = db.prepare(
-      `INSERT INTO counters (id, name, state, officer, serves, current_ticket_id, consecutive_priority)
-       VALUES (@id, @name, @state, @officer, @serves, @current_ticket_id, @consecutive_priority)
+      `INSERT INTO counters (id, name, state, officer, serves, current_ticket_id, consecutive_priority, free_since)
+       VALUES (@id, @name, @state, @officer, @serves, @current_ticket_id, @consecutive_priority, @free_since)
        ON CONFLICT(id) DO UPDATE SET name = excluded.name, state = excluded.state, officer = excluded.officer,
          serves = excluded.serves, current_ticket_id = excluded.current_ticket_id,
-         consecutive_priority = excluded.consecutive_priority`,
+         consecutive_priority = excluded.consecutive_priority, free_since = excluded.free_since`,
     );
     this.upsertSequence = db.prepare(
       'INSERT INTO sequences (series_key, last) VALUES (?, ?) ON CONFLICT(series_key) DO UPDATE SET last = excluded.last',
@@ -324,11 +329,15 @@ export class QueueStore {
     }[];
     const recent = this.db
       .prepare(
+        // The counter's time per ticket (finishService, markNoShow): from its call
+        // there to its end, served or absent. Rows from before counter_called_at
+        // was kept count from their last call.
         `SELECT procedure_id, ms FROM (
-           SELECT procedure_id, finished_at - service_started_at AS ms, finished_at,
+           SELECT procedure_id, finished_at - COALESCE(counter_called_at, called_at) AS ms, finished_at,
              ROW_NUMBER() OVER (PARTITION BY procedure_id ORDER BY finished_at DESC) AS rn
-           FROM tickets WHERE status = 'done' AND service_started_at IS NOT NULL AND finished_at IS NOT NULL)
-         WHERE rn <= ? ORDER BY finished_at`,
+           FROM tickets WHERE status IN ('done', 'no_show')
+             AND COALESCE(counter_called_at, called_at) IS NOT NULL AND finished_at IS NOT NULL)
+         WHERE rn <= ? AND ms >= 0 ORDER BY finished_at`,
       )
       .all(settings.recentServiceSamples) as { procedure_id: string; ms: number }[];
     const recentServiceMs = new Map<string, number[]>();
@@ -539,6 +548,25 @@ export class QueueStore {
     });
   }
 
+  /** The last call of a ticket at a counter, and what each speaker reported of it. */
+  lastCall(
+    ticketId: string,
+    counterId: number,
+  ): { callId: string; at: number; playbacks: { deviceId: string; skipped: string | null }[] } | null {
+    const call = this.db
+      .prepare(
+        'SELECT id, at FROM calls WHERE ticket_id = ? AND counter_id = ? ORDER BY at DESC, rowid DESC LIMIT 1',
+      )
+      .get(ticketId, counterId) as { id: string; at: number } | undefined;
+    if (!call) return null;
+    const playbacks = this.db
+      .prepare(
+        'SELECT device_id AS deviceId, skipped FROM call_playbacks WHERE call_id = ? ORDER BY started_at',
+      )
+      .all(call.id) as { deviceId: string; skipped: string | null }[];
+    return { callId: call.id, at: call.at, playbacks };
+  }
+
   callExists(callId: string): boolean {
     return this.db.prepare('SELECT 1 FROM calls WHERE id = ?').get(callId) !== undefined;
   }
@@ -553,5 +581,6 @@ function counterRow(c: Counter) {
     serves: JSON.stringify(c.serves),
     current_ticket_id: c.currentTicketId,
     consecutive_priority: c.consecutivePriority,
+    free_since: c.freeSince,
   };
 }

@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { usageLine } from '../../shared/cli/command-line.js';
 import { deviceFiles } from './config.js';
 import { FlashError, UsageError } from './errors.js';
 import { FatVolume } from './fat.js';
@@ -329,8 +330,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     return await flash(argv, io);
   } catch (error) {
     if (error instanceof FlashError) {
-      io.stderr.write(`flash: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr.write('Run scripts/flash --help for the options.\n');
+      io.stderr.write(
+        error instanceof UsageError ? `${usageLine('flash', error.message)}\n` : `flash: ${error.message}\n`,
+      );
       return error.exitCode;
     }
     io.stderr.write(

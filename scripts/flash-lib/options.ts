@@ -6,6 +6,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { usageMessageOf } from '../../shared/cli/command-line.js';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE, RATING_LEVELS } from '../../shared/config/device-config.js';
 import { DEVICE_ID_PATTERN } from '../../shared/protocol/topics.js';
 import { type BundleInfo, PI_ARCH, readBundleInfo } from './bundle-file.js';
@@ -63,7 +64,8 @@ export interface FlashOptions {
   allowNonRemovable: boolean;
 }
 
-const OPTIONS = {
+/** Every option; the test checks that USAGE names each. */
+export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   image: { type: 'string', short: 'i' },
   target: { type: 'string', short: 't' },
@@ -124,6 +126,8 @@ uses cloud-init. On first boot the Pi sets its hostname, Wi-Fi, SSH key and
 time zone, installs the application bundle (with its own Node.js and modules:
 no network needed) in /opt/qms, writes /etc/qms/<role>.json, points time sync
 at the hub and enables qms-<role>.service.
+
+  -h, --help                this help
 
 Image and target
   -i, --image FILE          Raspberry Pi OS Lite image, .img or .img.xz (streamed)
@@ -217,8 +221,7 @@ function parseRaw(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify.*$/s, '').replace(/\s+$/, '');
-    throw new UsageError(message);
+    throw new UsageError(usageMessageOf(error) ?? (error as Error).message);
   }
 }
 

@@ -224,7 +224,7 @@ const ratingKeys = z
         ctx.addIssue({ code: 'custom', path: [i, 'level'], message: `"${key.level}" is on two keys` });
       seen.add(key.level);
     });
-    // The two scales in use: 3 levels (Circular 01/2018, scored 2/1/0) or 4 with "neutral".
+    // The two scales in use (docs/domain.md, Satisfaction levels): 3 levels (Circular 01/2018, scored 2/1/0) or 4 with "neutral".
     if (keys.length === 3 && seen.has('neutral')) {
       ctx.addIssue({
         code: 'custom',
@@ -306,7 +306,7 @@ const speakerHardware = z
         keepFiles: intRange(1, 10_000).default(50),
       })
       .prefault({}),
-    /** How calls are worded and paced (the domain notes' "Reading numbers in Vietnamese"). */
+    /** How calls are worded and paced (docs/domain.md: Announcement wording, Reading numbers in Vietnamese). */
     announcement: z
       .strictObject({
         /** A zero tens digit after hundreds: 105 "một trăm linh năm" (Northern) or "lẻ năm" (Southern). */
@@ -332,6 +332,12 @@ const speakerHardware = z
       .default([]),
     /** Calls older than this (after an outage) are reported as skipped, not played late. */
     maxCallAgeSeconds: intRange(1, 3600).default(120),
+    /**
+     * Calls waiting should start within this many seconds of being made; when
+     * they would not, the next ones are said shorter (no chime, then "Mời số
+     * …, quầy …"). Every call is still said, in order.
+     */
+    maxLagSeconds: intRange(1, 600).default(12),
     repeat: intRange(1, 3).default(1),
   })
   .prefault({});

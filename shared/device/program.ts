@@ -2,10 +2,11 @@
 // `--config`, refuse a wrong file with a clear message, start, and stop
 // cleanly on SIGTERM (systemd) or SIGINT (Ctrl+C).
 
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineCommand, helpText, parseCommandLine, UsageError, usageLine } from '../cli/command-line.js';
 import {
   ConfigError,
   type DeviceConfig,
@@ -78,18 +79,42 @@ function readSimulatedInput<D>(log: Logger, device: D, input: (device: D, line: 
   process.stdin.unref?.();
 }
 
+/** The command line every edge program takes. */
+export function deviceCommand(program: Pick<DeviceProgram<Role, never>, 'name' | 'folder'>) {
+  const env = `QMS_${program.name.toUpperCase()}_CONFIG`;
+  return defineCommand({
+    name: program.name,
+    usage: `npm run ${program.name} -- --config <${program.name}.json>   (on a device: node dist/edge/${program.folder}/main.js --config …)`,
+    options: {
+      config: {
+        type: 'string',
+        short: 'c',
+        value: 'FILE',
+        help: `the device config (default: ${env}, else /etc/qms/${program.name}.json)`,
+      },
+    },
+    footer: `An example config: ${exampleConfig(program.name)} (copy it, set deviceId, hub and password).`,
+  });
+}
+
+function exampleConfig(name: string): string {
+  return `shared/config/examples/${name}.json`;
+}
+
+/** Where the config was looked for and how to make one: printed when there is none. */
+export function missingConfigHint(program: Pick<DeviceProgram<Role, never>, 'name'>, path: string): string {
+  return `${program.name}: no config at ${resolve(path)}. Make one from the example: cp ${exampleConfig(program.name)} ${program.name}.json, edit it, then npm run ${program.name} -- --config ${program.name}.json (or set QMS_${program.name.toUpperCase()}_CONFIG).`;
+}
+
 /** The `main` of an edge program: `--config <file>` (or QMS_<NAME>_CONFIG, or /etc/qms/<name>.json). */
 export async function runDeviceProgram<R extends Role, D extends { stop(): Promise<void> }>(
   program: DeviceProgram<R, D>,
 ): Promise<void> {
   const log = createLogger(program.name);
-  const { values } = parseArgs({
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const command = deviceCommand(program);
+  const { values } = parseCommandLine(command, process.argv.slice(2));
   if (values.help) {
-    console.log(
-      `usage: npm run ${program.name} -- --config <${program.name}.json>   (node dist/edge/${program.folder}/main.js --config …)`,
-    );
+    console.log(helpText(command));
     return;
   }
   const path =
@@ -102,6 +127,9 @@ export async function runDeviceProgram<R extends Role, D extends { stop(): Promi
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     log.error(error.message);
+    if (!existsSync(path)) {
+      console.error(missingConfigHint(program, path));
+    }
     process.exit(1);
   }
   if (config.role !== program.role) {
@@ -143,6 +171,10 @@ export function mainIfEntry<R extends Role, D extends { stop(): Promise<void> }>
 ): void {
   if (!isEntryPoint(moduleUrl)) return;
   runDeviceProgram(program).catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(usageLine(program.name, error.message));
+      process.exit(2);
+    }
     createLogger(program.name).error(`${program.name} failed to start`, {
       error: error instanceof Error ? (error.stack ?? error.message) : error,
     });

@@ -136,6 +136,10 @@ export const announcementPlayed = z.object({
   endedAt: epochMs,
   /** Why a call was not played (too old, outside the zone, audio fault). */
   skipped: z.string().max(200).optional(),
+  /** Said together with this other call of the same ticket (a recall joining a call still waiting). */
+  foldedInto: id.optional(),
+  /** Said in a shorter form because the speaker was behind. */
+  form: z.enum(['brief', 'short']).optional(),
 });
 export type AnnouncementPlayed = z.infer<typeof announcementPlayed>;
 
@@ -177,6 +181,16 @@ export const issuedTicket = z.object({
   issuedAt: epochMs,
   ahead: z.number().int().nonnegative(),
   estimatedWaitSeconds: z.number().int().nonnegative().nullable(),
+  /**
+   * The likely wait as printed, whole minutes ("khoảng 15–20 phút"; from 0:
+   * "dưới 5 phút"); null when the ticket is next or nearly so, or when no
+   * counter can call it (then `estimatedWaitSeconds` is null too). Absent
+   * from older hubs: the kiosk prints the single figure.
+   */
+  estimatedWait: z
+    .object({ fromMinutes: z.number().int().nonnegative(), toMinutes: z.number().int().positive() })
+    .nullable()
+    .optional(),
   counters: z.array(z.object({ id: z.number().int(), name: z.string() })),
   /** Path of the hub's ticket lookup page, for the QR code. */
   lookupPath: z.string(),

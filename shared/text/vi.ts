@@ -17,6 +17,11 @@ export const refusalText = {
   range_exhausted: 'Đã hết số thứ tự của dãy {prefix}{start}–{prefix}{end} trong ngày; hãy mở rộng dãy số.',
   unknown_counter: 'Không có quầy số {counterId}.',
   counter_not_open: '{counterName} đang {state}: hãy mở quầy trước khi gọi số.',
+  counter_no_officer: '{counterName} chưa có cán bộ nhận quầy: hãy nhận quầy trước khi {state} quầy.',
+  counter_not_yours:
+    '{counterName} đang do cán bộ {officer} phụ trách: chỉ cán bộ đó rời quầy được (quản trị viên có thể đóng quầy).',
+  officer_busy_elsewhere:
+    'Bạn đang có số {display} tại {counterName}: hãy kết thúc, đánh dấu vắng mặt hoặc chuyển số này trước khi sang quầy khác.',
   counter_busy:
     '{counterName} đang có số {display}: hãy kết thúc, đánh dấu vắng mặt hoặc chuyển số này trước.',
   queue_empty: 'Không còn công dân chờ cho các thủ tục {counterName} phục vụ.',

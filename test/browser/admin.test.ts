@@ -224,6 +224,26 @@ describe('the administration page', () => {
     await page.click('#accounts');
     await page.waitForSelector('[data-account="admin"]');
     await screenshot(page, 'admin-accounts');
+    expect(await page.isVisible('#catalogue-defaults')).toBe(false); // nothing of the defaults is missing
+    expect(pageErrors(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('offers the default fields an older catalogue lacks, and adds them switched off', async () => {
+    // The catalogue as an earlier version left it: no Con dấu.
+    const state = t.hub.service.state;
+    state.catalogue = {
+      ...state.catalogue,
+      fields: state.catalogue.fields.filter((f) => f.id !== 'con-dau'),
+      procedures: state.catalogue.procedures.filter((p) => p.fieldId !== 'con-dau'),
+    };
+    const page = await adminPage();
+    await page.waitForSelector('#catalogue-defaults:not(.hidden)');
+    expect(await text(page, '#catalogue-defaults')).toMatch(/lĩnh vực Con dấu; 5 thủ tục/);
+    await page.click('#catalogue-defaults button');
+    await page.waitForSelector('[data-field="con-dau"]');
+    await page.waitForSelector('#catalogue-defaults.hidden', { state: 'attached' });
+    expect(t.hub.service.state.catalogue.fields.find((f) => f.id === 'con-dau')?.active).toBe(false);
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
   });

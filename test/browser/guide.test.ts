@@ -118,7 +118,7 @@ describe.each(ORIENTATIONS)('the guide screen, $name', ({ name, viewport }) => {
   it('browse, open a card, take a number: the hub stores it, the printer gets it with the documents', async () => {
     const page = await screen(viewport);
     await screenshot(page, `guide-${name}-start`);
-    expect(await page.locator('.g-tile').count()).toBe(8);
+    expect(await page.locator('.g-tile').count()).toBe(10); // the ten default fields
 
     await page.tap('[data-field="cu-tru"]');
     await page.waitForSelector('[data-procedure="cu-tru-01"]');

@@ -16,6 +16,7 @@ import { announcement, type IssuedTicket, ratingResult } from '../../shared/prot
 import { topics } from '../../shared/protocol/topics.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { until, within } from '../helpers/wait.js';
 import {
   allTickets,
   duplicates,
@@ -28,7 +29,8 @@ import {
 } from './support.js';
 
 const KIOSKS = 3;
-const PRESSES_PER_KIOSK = 50;
+const PRESSES_PER_KIOSK = 50; // at least: kiosks press on until the links were cut MIN_CUTS times
+const MIN_CUTS = 10;
 const SERVICES = 30; // tickets called, served, finished and rated at counter 1
 const PROCEDURES = ['can-cuoc-01', 'can-cuoc-02', 'cu-tru-01'];
 
@@ -109,7 +111,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     const printed = new Map<string, IssuedTicket & { kiosk: string }>();
     const pressStats: RetryStats = { retried: 0 };
     const kioskLoops = kiosks.map(async (kiosk, i) => {
-      for (let n = 0; n < PRESSES_PER_KIOSK; n++) {
+      for (let n = 0; n < PRESSES_PER_KIOSK || proxy.cuts < MIN_CUTS; n++) {
         const requestId = `k${i}-p${n}`;
         const ticket = await pressUntilPrinted(
           kiosk,
@@ -127,12 +129,15 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     const rateStats: RetryStats = { retried: 0 };
     const officerLoop = (async () => {
       for (let s = 0; s < SERVICES; s++) {
-        let called = await officer('/api/counters/1/call-next', { method: 'POST' });
-        while (called.status === 409) {
-          // queue_empty: the kiosks have not caught up yet.
-          await sleep(20);
-          called = await officer('/api/counters/1/call-next', { method: 'POST' });
-        }
+        // 409 queue_empty: the kiosks have not caught up yet.
+        const called = await until(
+          `a ticket to call for service ${s + 1}`,
+          async () => {
+            const res = await officer('/api/counters/1/call-next', { method: 'POST' });
+            return res.status === 409 ? null : res;
+          },
+          20_000,
+        );
         expect(called.status).toBe(200);
         const { ticket } = (await called.json()) as { ticket: { id: string } };
         expect((await officer('/api/counters/1/start', { method: 'POST' })).status).toBe(200);
@@ -153,9 +158,10 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
       }
     })();
 
-    await Promise.all([...kioskLoops, officerLoop]);
+    await within('the kiosks and the officer to finish', Promise.all([...kioskLoops, officerLoop]), 60_000);
     chaos = false;
     await chaosLoop;
+    const cutsUnderTraffic = proxy.cuts;
 
     // One call made for certain while the speaker's link is down: it waits in
     // the speaker's persistent session and arrives when the link is back.
@@ -165,7 +171,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     const whileDown = await officer('/api/counters/1/call-next', { method: 'POST' });
     expect(whileDown.status).toBe(200);
     const { call } = (await whileDown.json()) as { call: { callId: string } };
-    await sleep(300);
+    await sleep(300); // an absence: time for a wrong delivery to show, not a wait for something
     expect(heard).not.toContain(call.callId);
     proxy.up();
     await expect.poll(() => heard.includes(call.callId), { timeout: 10_000, interval: 20 }).toBe(true);
@@ -183,7 +189,7 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     // Tickets: every answered request exactly once, as printed; nothing else.
     const rows = allTickets(db);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    expect(printed.size).toBe(KIOSKS * PRESSES_PER_KIOSK);
+    expect(printed.size).toBeGreaterThanOrEqual(KIOSKS * PRESSES_PER_KIOSK);
     for (const [requestId, ticket] of printed) {
       expect(byId.get(ticket.ticketId), requestId).toMatchObject({
         display: ticket.display,
@@ -210,14 +216,15 @@ describe('device links cut and restored while tickets, calls and ratings flow', 
     }[];
     expect(ratings).toEqual(rated.map((r) => ({ id: r.requestId, ticket_id: r.ticketId })));
 
-    // The links really were cut under the traffic.
-    expect(proxy.cutCount).toBeGreaterThanOrEqual(10);
-    expect(reconnects).toBeGreaterThanOrEqual(20);
+    // The links really were cut under the traffic: cut events (each breaking
+    // open links), not sockets, and the devices came back after them.
+    expect(cutsUnderTraffic).toBeGreaterThanOrEqual(MIN_CUTS);
+    expect(reconnects).toBeGreaterThanOrEqual(MIN_CUTS);
     console.log(
-      `links cut ${proxy.cutCount} times, ${reconnects} reconnections; retried: ${pressStats.retried} presses, ` +
+      `${cutsUnderTraffic} cuts under traffic (${proxy.linksCut} links in all), ${printed.size} presses, ${reconnects} reconnections; retried: ${pressStats.retried} presses, ` +
         `${rateStats.retried} ratings, ${playStats.retried} playback reports; ` +
         `${heard.length} announcements heard for ${calls.length} calls; ` +
         `${t.hub.metrics.get('request_repeated')} repeated requests answered from the store`,
     );
-  }, 60_000);
+  }, 120_000);
 });

@@ -27,6 +27,7 @@ let secret: string;
 let bundle: string;
 let major = 0;
 let canMknod = false;
+let noMknodReason = '';
 
 interface Run {
   code: number;
@@ -174,12 +175,14 @@ beforeAll(async () => {
   );
   major = [240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250].find((n) => !used.has(n)) ?? 0;
   try {
-    if (major) {
-      execFileSync('mknod', [join(dir.path, 'probe'), 'b', String(major), '0'], { stdio: 'ignore' });
-      canMknod = true;
-    }
-  } catch {
+    if (!major) throw new Error('no free block major between 240 and 250 in /proc/devices');
+    execFileSync('mknod', [join(dir.path, 'probe'), 'b', String(major), '0'], { stdio: 'pipe' });
+    canMknod = true;
+  } catch (error) {
     canMknod = false;
+    const why = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
+    noMknodReason = `cannot make a block device node here (${why}): the block-device refusals need mknod (root, no seccomp/container block)`;
+    console.warn(`skipping the block-device refusal tests: ${noMknodReason}`);
   }
 }, 60_000);
 
@@ -398,7 +401,7 @@ describe('dry run', () => {
 describe('block devices (fake /sys and /proc, a device node no driver owns)', () => {
   const blockIt = (name: string, fn: () => Promise<void>) =>
     it.concurrent(name, async (ctx) => {
-      if (!canMknod) ctx.skip();
+      if (!canMknod) ctx.skip(noMknodReason);
       await fn();
     });
 

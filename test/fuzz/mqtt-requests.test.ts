@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reply, syncTicketsResult } from '../../shared/protocol/messages.js';
+import { leaseGrant, type Reply, reply, syncTicketsResult } from '../../shared/protocol/messages.js';
 import {
   ALL_ACTIONS,
   REQUEST_ACTIONS,
@@ -18,13 +18,26 @@ import {
   topics,
 } from '../../shared/protocol/topics.js';
 import { RATING_LEVELS } from '../../shared/ratings.js';
-import { connectDevice, nextMessage, startTestHub, type TestHub } from '../helpers/hub.js';
+import { connectDevice, startTestHub, type TestHub } from '../helpers/hub.js';
+import { until } from '../helpers/wait.js';
 import { storeFingerprint } from './store-fingerprint.js';
 
 const RUNS = 80;
 let t: TestHub;
-const clients = new Map<Role, { id: string; client: MqttClient }>();
+/**
+ * Each device's connection, every reply it has received, and how many
+ * requests it sent under each requestId (null: a payload with no usable id).
+ */
+interface Channel {
+  id: string;
+  client: MqttClient;
+  replies: Reply[];
+  sent: Map<string | null, number>;
+}
+const clients = new Map<Role, Channel>();
 let callId = '';
+/** Numbers leased to the kiosk: a valid sync prints from one of them. */
+const leased: { seriesKey: string; number: number }[] = [];
 let sequence = 0;
 
 const DEVICE: Record<Role, { id: string; counterId: number | null }> = {
@@ -38,12 +51,24 @@ beforeAll(async () => {
   for (const role of Object.keys(DEVICE) as Role[]) {
     const { id, counterId } = DEVICE[role];
     const client = await connectDevice(t.mqttUrl, id, t.addDevice(id, role, counterId));
+    const channel: Channel = { id, client, replies: [], sent: new Map() };
+    client.on('message', (topic, payload) => {
+      if (topic === topics.deviceReply(id)) channel.replies.push(reply.parse(JSON.parse(payload.toString())));
+    });
     await client.subscribeAsync(topics.deviceReply(id), { qos: 1 });
-    clients.set(role, { id, client });
+    clients.set(role, channel);
   }
   // Something to act on: waiting tickets, and a ticket served at counter 1
   // (a valid rating would count) with its call (a valid playback report too).
   for (let i = 0; i < 3; i++) await send('kiosk', 'issue-ticket', JSON.stringify(valid['issue-ticket']()));
+  const lease = await send(
+    'kiosk',
+    'request-lease',
+    JSON.stringify({ ...valid['request-lease'](), count: 50 }),
+  );
+  if (!lease.ok) throw new Error(`lease refused: ${lease.error.message}`);
+  for (const { seriesKey, numbers } of leaseGrant.parse(lease.data).series)
+    for (const number of numbers) leased.push({ seriesKey, number });
   const officer = t.as(await t.signIn('canbo', await t.addAccount('canbo', 'officer')));
   for (const action of ['take', 'call-next', 'start', 'finish']) {
     const res = await officer(`/api/counters/1/${action}`, { method: 'POST' });
@@ -83,8 +108,8 @@ const valid: Record<RequestAction, () => Record<string, unknown>> = {
         ticketId: `t-${sequence}`,
         requestId: `press-${sequence}`,
         serviceDate: t.hub.service.state.serviceDate,
-        seriesKey: 'field:can-cuoc',
-        number: 1500 + sequence,
+        // A leased number while any is left, then one never leased.
+        ...(leased.shift() ?? { seriesKey: 'field:can-cuoc', number: 1500 + sequence }),
         procedureId: 'can-cuoc-01',
         priority: null,
         issuedAt: now() - 1000,
@@ -102,12 +127,53 @@ const valid: Record<RequestAction, () => Record<string, unknown>> = {
   'announcement-played': () => ({ v: 1, requestId: fresh(), callId, startedAt: now() - 5, endedAt: now() }),
 };
 
-/** Publish as the role's device and return the one reply. */
+/**
+ * The requestId a reply must carry: the payload's own when it is JSON with a
+ * usable top-level string id, otherwise none (docs/protocol.md).
+ */
+function expectedRequestId(payload: string | Buffer): string | null {
+  try {
+    const id = (JSON.parse(payload.toString()) as { requestId?: unknown } | null)?.requestId;
+    return typeof id === 'string' && id.length <= 64 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+const countBy = (replies: Reply[]) => {
+  const counts = new Map<string | null, number>();
+  for (const r of replies) counts.set(r.requestId, (counts.get(r.requestId) ?? 0) + 1);
+  return counts;
+};
+
+/**
+ * Publish as the role's device and return its reply: the one carrying the
+ * payload's requestId (the n-th reply under an id answers its n-th request).
+ */
 async function send(role: Role, action: RequestAction, payload: string | Buffer) {
-  const { id, client } = clients.get(role)!;
-  const answer = nextMessage(client, topics.deviceReply(id), 5_000);
-  client.publish(topics.deviceRequest(id, action), payload, { qos: 1 });
-  return reply.parse(JSON.parse((await answer).toString()));
+  const channel = clients.get(role)!;
+  const key = expectedRequestId(payload);
+  const n = (channel.sent.get(key) ?? 0) + 1;
+  channel.sent.set(key, n);
+  channel.client.publish(topics.deviceRequest(channel.id, action), payload, { qos: 1 });
+  return until(
+    `reply ${n} to requestId ${key} (${action} from ${role})`,
+    () => channel.replies.filter((r) => r.requestId === key)[n - 1],
+    10_000,
+  );
+}
+
+/**
+ * Every request got exactly one reply: once a last valid request (sent after
+ * all the others) has been answered, the replies under each requestId number
+ * exactly the requests sent under it.
+ */
+async function expectOneReplyEach(role: Role) {
+  const channel = clients.get(role)!;
+  const fence = valid[REQUEST_ACTIONS[role][0]!]();
+  await send(role, REQUEST_ACTIONS[role][0]!, JSON.stringify(fence));
+  expect(Object.fromEntries(countBy(channel.replies))).toEqual(Object.fromEntries(channel.sent));
+  expect(channel.replies.length).toBe([...channel.sent.values()].reduce((a, b) => a + b, 0));
 }
 
 type Path = (string | number)[];
@@ -295,6 +361,7 @@ describe('device requests under arbitrary payloads (real hub)', () => {
             const before = storeFingerprint(t.hub.db);
             const r = await send(role, action, payload);
             expect(r.action).toBe(action);
+            expect(r.requestId).toBe(expectedRequestId(payload));
             if (r.ok) {
               outcomes.ok++;
               if (action === 'sync-tickets') {
@@ -315,9 +382,11 @@ describe('device requests under arbitrary payloads (real hub)', () => {
             expect(r.error.message.length).toBeGreaterThan(5);
             expect(storeFingerprint(t.hub.db)).toEqual(before);
           }),
-          { numRuns: RUNS },
+          // A valid request first, so the accepting side is always exercised.
+          { numRuns: RUNS, examples: [[JSON.stringify(valid[action]())]] },
         );
         expect(clients.get(role)!.client.connected).toBe(true);
+        await expectOneReplyEach(role);
         // No handler failed on any of it (a failure would have been answered hub_error).
         const failures = t.logs.lines
           .slice(logFrom)
@@ -325,8 +394,16 @@ describe('device requests under arbitrary payloads (real hub)', () => {
         expect(failures).toEqual([]);
         expect(t.hub.metrics.get('request_failed')).toBe(failedBefore);
         expect(t.hub.metrics.get('handler_crash')).toBe(0);
-        // Both sides of the property were exercised.
-        expect(outcomes.refused.size).toBeGreaterThan(0);
+        // Both sides of the property were exercised: some payloads were
+        // accepted (a sync may be answered ok with every ticket refused, so
+        // only stored tickets count for it), some refused.
+        const accepted =
+          action === 'sync-tickets' ? (outcomes.refused.get('ticket accepted') ?? 0) : outcomes.ok;
+        expect(accepted, 'payloads accepted').toBeGreaterThan(0);
+        expect(
+          [...outcomes.refused.keys()].filter((k) => !k.startsWith('ticket ')).length,
+          'payloads refused',
+        ).toBeGreaterThan(0);
         console.log(
           `${action}: ${outcomes.ok} accepted, refused ${JSON.stringify(Object.fromEntries(outcomes.refused))}`,
         );

@@ -10,6 +10,7 @@ import { type Hub, type HubOptions, startHub } from '../../hub/app.js';
 import { generatePassword, hashPassword } from '../../hub/auth/passwords.js';
 import type { ClockProbe } from '../../hub/clock/probe.js';
 import type { ClockOptions } from '../../hub/clock/setup.js';
+import { takeCounter } from '../../hub/queue/counters.js';
 import { createLogger, type LogSink, memorySink } from '../../shared/log/logger.js';
 import { connectMqtt } from '../../shared/mqtt/connect.js';
 import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
@@ -51,6 +52,12 @@ export async function startTestHub(
     mqttPort?: number;
     /** The hub's clock (default: the real system clock, taken as NTP-synchronised, no RTC). */
     clock?: ClockOptions;
+    /**
+     * Counters start closed until an officer takes one. Most tests do not care
+     * who sits where: by default officer "quayN" takes every counter N of a
+     * fresh store; `false` leaves them as a real first start does.
+     */
+    staffed?: boolean;
     /** The link to the province centre (hub config `central`). */
     central?: HubOptions['central'];
   } = {},
@@ -71,6 +78,7 @@ export async function startTestHub(
     createLogger('hub', { sink: logs, level: 'debug', timestamps: false }),
   );
   const httpUrl = `http://127.0.0.1:${hub.httpPort}`;
+  if (options.staffed ?? true) staffCounters(hub);
   return {
     hub,
     dataDir,
@@ -116,6 +124,15 @@ export async function startTestHub(
       dir?.remove();
     },
   };
+}
+
+/** Officer "quayN" takes every counter N nobody holds (which opens it). */
+export function staffCounters(hub: Hub, counterIds?: number[]): void {
+  for (const c of hub.service.state.counters.values()) {
+    if (c.officer !== null || (counterIds && !counterIds.includes(c.id))) continue;
+    const d = hub.service.run((s, ctx) => takeCounter(s, { counterId: c.id, officer: `quay${c.id}` }, ctx));
+    if (!d.ok) throw new Error(`counter ${c.id} not staffed: ${d.message}`);
+  }
 }
 
 /** Connect a raw mqtt.js client as a device (MQTT 3.1.1). Rejects if the broker refuses. */

@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { MqttClient } from 'mqtt';
 import {
   type DeviceConfigInput,
@@ -15,6 +14,7 @@ import {
 import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
 import { connectDevice } from './hub.js';
+import { until } from './wait.js';
 
 type RatingHardware = Extract<DeviceConfigInput, { role: 'rating' }>['hardware'];
 
@@ -58,19 +58,7 @@ export function ratingConfig(options: {
   return config;
 }
 
-export async function until<T>(
-  what: string,
-  check: () => T | undefined | null | false,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+export { until };
 
 /** A kiosk over raw MQTT that issues tickets and waits for each reply. */
 export async function testKiosk(mqttUrl: string, id: string, password: string) {

@@ -11,8 +11,10 @@ export interface TcpProxy {
   port: number;
   /** Links open now. */
   readonly open: number;
-  /** Links cut so far by `cut()`. */
-  readonly cutCount: number;
+  /** Cut events so far: calls of `cut()` that found at least one open link. */
+  readonly cuts: number;
+  /** Links (client sockets) destroyed by those cuts. */
+  readonly linksCut: number;
   /** Destroy every open link (client and hub side) at once. */
   cut(): void;
   /** From now on, accept connections and drop them at once (the link is down). */
@@ -25,7 +27,8 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const links = new Set<[Socket, Socket]>();
   let isDown = false;
-  let cutCount = 0;
+  let cuts = 0;
+  let linksCut = 0;
 
   const server: Server = createServer({ noDelay: true }, (client) => {
     if (isDown) {
@@ -57,12 +60,16 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     get open() {
       return links.size;
     },
-    get cutCount() {
-      return cutCount;
+    get cuts() {
+      return cuts;
+    },
+    get linksCut() {
+      return linksCut;
     },
     cut() {
+      if (links.size > 0) cuts++;
       for (const [client, upstream] of [...links]) {
-        cutCount++;
+        linksCut++;
         // resetAndDestroy sends RST where available: no orderly FIN, like a dead link.
         (client as Socket & { resetAndDestroy?: () => void }).resetAndDestroy?.() ?? client.destroy();
         upstream.destroy();

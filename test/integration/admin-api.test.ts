@@ -678,7 +678,7 @@ describe('catalogue and counters reach the live queue at once', () => {
     const updated = nextMessage(kioskClient, topics.catalogue, 5000);
     let res = await admin('/api/admin/fields', { method: 'POST', body: field });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ id: 'moi', position: 9, active: true });
+    expect(await res.json()).toMatchObject({ id: 'moi', position: 11, active: true });
     const retained = catalogueMessage.parse(JSON.parse((await updated).toString()));
     expect(retained.fields.at(-1)).toMatchObject({ id: 'moi', name: 'Lĩnh vực mới', procedures: [] });
 

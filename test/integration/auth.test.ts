@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 
@@ -61,20 +62,82 @@ describe('sign-in and sessions', () => {
     ]);
   });
 
+  /** A sign-in sent from a chosen loopback source address (the hub keys its
+   * per-address limit on the socket's address: it trusts no proxy header). */
+  const signInFrom = (from: string, username: string, password: string) =>
+    new Promise<{
+      status: number;
+      retryAfter: string | undefined;
+      body: { error: { code: string; message: string } };
+    }>((resolve, reject) => {
+      const url = new URL(`${t.httpUrl}/api/session`);
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          localAddress: from,
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers['retry-after'] as string | undefined,
+              body: JSON.parse(text),
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ username, password }));
+    });
+
   it('refuses a wrong password, then locks the account name out after five failures', async () => {
     const password = await t.addAccount('canbo', 'officer');
+    // Each failure comes from its own address, so no address reaches its own
+    // limit: only the per-account count can lock the name.
     for (let i = 0; i < 5; i++) {
-      const res = await signIn('canbo', 'wrong');
+      const res = await signInFrom(`127.0.0.${2 + i}`, 'canbo', 'wrong');
       expect(res.status).toBe(401);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_credentials');
+      expect(res.body.error.code).toBe('bad_credentials');
     }
-    const locked = await signIn('canbo', password); // even the right password waits
+    // A fresh address, and even the right password waits.
+    const locked = await signInFrom('127.0.0.20', 'canbo', password);
     expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(29);
-    const body = (await locked.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('too_many_attempts');
-    expect(body.error.message).toMatch(/thử lại sau \d+ giây/);
+    expect(Number(locked.retryAfter)).toBeGreaterThanOrEqual(29);
+    expect(locked.body.error.code).toBe('too_many_attempts');
+    expect(locked.body.error.message).toMatch(/thử lại sau \d+ giây/);
+    // The lock is on the name, not on the addresses: another account signs in
+    // from one of them.
+    const other = await t.addAccount('canbo2', 'officer');
+    expect((await signInFrom('127.0.0.2', 'canbo2', other)).status).toBe(200);
+    const log = t.hub.db.prepare("SELECT detail FROM audit_log WHERE action = 'sign-in'").all() as {
+      detail: string;
+    }[];
+    expect(log.map((r) => r.detail).join()).toContain('127.0.0.2');
     expect(t.logs.lines.some((l) => l.includes(password))).toBe(false);
+  });
+
+  it('locks an address out after repeated failures across account names', async () => {
+    await t.addAccount('canbo', 'officer');
+    const names = Array.from({ length: 12 }, (_, i) => `khach${i}`);
+    let locked: Awaited<ReturnType<typeof signInFrom>> | undefined;
+    for (const name of names) {
+      const res = await signInFrom('127.0.0.30', name, 'wrong');
+      if (res.status === 429) {
+        locked = res;
+        break;
+      }
+      expect(res.status).toBe(401);
+    }
+    expect(locked?.body.error.code).toBe('too_many_attempts');
   });
 
   it('refuses a sign-in posted from another site', async () => {

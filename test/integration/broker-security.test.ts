@@ -217,7 +217,7 @@ describe('who may connect', () => {
     testHub.addDevice('kiosk-01', 'kiosk');
     const run = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-01'),
-      ...['-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(run.code).toBe(4); // mosquitto_sub exits with the CONNACK return code
     expect(run.stderr).toMatch(BAD_CREDENTIALS);
@@ -233,7 +233,7 @@ describe('who may connect', () => {
     });
     const run = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-01', 'not-the-password'),
-      ...['-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(BAD_CREDENTIALS);
@@ -249,7 +249,7 @@ describe('who may connect', () => {
     });
     const run = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-99', 'whatever-token'),
-      ...['-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(BAD_CREDENTIALS);
@@ -273,7 +273,7 @@ describe('who may connect', () => {
     const run = await mosquitto('mosquitto_sub', [
       ...['-V', 'mqttv311', '-h', '127.0.0.1', '-p', String(testHub.hub.mqttPort)],
       ...['-i', 'kiosk-02', '-u', 'kiosk-01', '-P', password1],
-      ...['-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('Connection error: Connection Refused: identifier rejected.\n');
@@ -336,7 +336,7 @@ describe('who may connect', () => {
     await expect(connectDevice(testHub.mqttUrl, 'kiosk-01', password)).rejects.toMatchObject({ code: 4 });
     const run = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-01', password),
-      ...['-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(BAD_CREDENTIALS);
@@ -453,7 +453,7 @@ describe('what a device may publish', () => {
     // A newcomer still gets the hub's state...
     const run = await mosquitto('mosquitto_sub', [
       ...mqttArgs('rating-02', checkerPassword),
-      ...['-t', topics.counterState(1), '--retained-only', '-C', '1', '-W', '3'],
+      ...['-t', topics.counterState(1), '--retained-only', '-C', '1', '-W', '30'],
     ]);
     expect(run.code).toBe(0);
     expect(counterStateMessage.parse(JSON.parse(run.stdout))).toEqual(real);
@@ -575,7 +575,7 @@ describe('what a device may subscribe to', () => {
     for (const [id, password, filter] of cases) {
       const run = await mosquitto('mosquitto_sub', [
         ...mqttArgs(id, password),
-        ...['-t', filter, '-C', '1', '-W', '3'],
+        ...['-t', filter, '-C', '1', '-W', '30'],
       ]);
       // mosquitto 2.0.11 disconnects by itself and exits 0, not with an error code.
       expect({ filter, code: run.code, stderr: run.stderr, stdout: run.stdout }).toEqual({
@@ -584,13 +584,13 @@ describe('what a device may subscribe to', () => {
         stderr: 'All subscription requests were denied.\n',
         stdout: '',
       });
-      expect(run.ms).toBeLessThan(2_000); // the refusal ended it, not -W
+      // The refusal ended it: a -W time-out would have exited 27 with "Timed out".
     }
 
     // With -d it shows the granted QoS of a partly refused SUBSCRIBE.
     const partly = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-01', kioskPassword),
-      ...['-d', '-q', '1', '-t', '#', '-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-d', '-q', '1', '-t', '#', '-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(partly.code).toBe(0);
     expect(partly.stderr).toBe('');
@@ -608,10 +608,10 @@ describe('retained counter state', () => {
     const kioskPassword = testHub.addDevice('kiosk-01', 'kiosk');
     const subArgs = [...mqttArgs('rating-01', ratingPassword), '-t', topics.counterState(1)];
 
-    const before = await mosquitto('mosquitto_sub', [...subArgs, '--retained-only', '-C', '1', '-W', '3']);
+    const before = await mosquitto('mosquitto_sub', [...subArgs, '--retained-only', '-C', '1', '-W', '30']);
     expect(before.code).toBe(0);
     expect(before.stderr).toBe('');
-    expect(before.ms).toBeLessThan(2_000); // right away, not at the -W timeout
+    // The retained message ended it (-C 1), not the -W time-out (exit 27, no output).
     const idle = counterStateMessage.parse(JSON.parse(before.stdout));
     expect(idle).toMatchObject({ counterId: 1, state: 'open', current: null });
 
@@ -625,7 +625,7 @@ describe('retained counter state', () => {
     const ready = new Promise<void>((resolve) => {
       signalReady = resolve;
     });
-    const live = mosquitto('mosquitto_sub', [...subArgs, '-C', '2', '-W', '5'], (text) => {
+    const live = mosquitto('mosquitto_sub', [...subArgs, '-C', '2', '-W', '30'], (text) => {
       liveOutput += text;
       if (liveOutput.includes('\n')) signalReady();
     });
@@ -649,7 +649,7 @@ describe('retained counter state', () => {
     });
 
     // A device connecting afterwards gets the new state as the retained message.
-    const after = await mosquitto('mosquitto_sub', [...subArgs, '--retained-only', '-C', '1', '-W', '3']);
+    const after = await mosquitto('mosquitto_sub', [...subArgs, '--retained-only', '-C', '1', '-W', '30']);
     expect(after.code).toBe(0);
     const called = counterStateMessage.parse(JSON.parse(after.stdout));
     expect(called.current?.display).toBe(ticket.display);
@@ -746,7 +746,7 @@ describe('metrics and log of refusals', () => {
     // Five refused connections.
     const anonymous = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-01'),
-      ...['-t', topics.hubStatus, '-C', '1', '-W', '3'],
+      ...['-t', topics.hubStatus, '-C', '1', '-W', '30'],
     ]);
     expect(anonymous.code).toBe(4);
     await expect(connectDevice(testHub.mqttUrl, 'kiosk-01', wrongPassword)).rejects.toMatchObject({
@@ -764,7 +764,7 @@ describe('metrics and log of refusals', () => {
     // One refused subscription, one refused publish.
     const denied = await mosquitto('mosquitto_sub', [
       ...mqttArgs('kiosk-01', kioskPassword),
-      ...['-t', '#', '-C', '1', '-W', '3'],
+      ...['-t', '#', '-C', '1', '-W', '30'],
     ]);
     expect(denied.stderr).toBe('All subscription requests were denied.\n');
     const kiosk = await open('kiosk-01', kioskPassword);
@@ -796,6 +796,8 @@ describe('metrics and log of refusals', () => {
     expect(
       matching(/publish refused: outside the device role device=kiosk-01 topic=qms\/hub\/announce$/),
     ).toHaveLength(1);
+    // Said once: not again as the client error that closes the connection.
+    expect(matching(/client error device=kiosk-01/)).toEqual([]);
     const stop = testHub.stop;
     testHub.stop = async () => {};
     await stop();

@@ -76,7 +76,7 @@ describe('counter actions over HTTP', () => {
     expect(forged.status).toBe(401);
 
     expect(t.hub.service.state.tickets.get(ticket.ticketId)!.status).toBe('waiting');
-    expect(counter(1)).toMatchObject({ state: 'open', officer: null, currentTicketId: null });
+    expect(counter(1)).toMatchObject({ state: 'open', officer: 'quay1', currentTicketId: null });
     expect(audit('1 = 1')).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe('counter actions over HTTP', () => {
     }
 
     expect(t.hub.service.state.tickets.get(ticket.ticketId)!.status).toBe('waiting');
-    expect(counter(1)).toMatchObject({ state: 'open', officer: null, currentTicketId: null });
+    expect(counter(1)).toMatchObject({ state: 'open', officer: 'quay1', currentTicketId: null });
     expect(audit()).toEqual([]);
     // The same request from the hub's own page goes through.
     expect((await t.as(cookie)('/api/counters/1/call-next', { method: 'POST' })).status).toBe(200);
@@ -188,16 +188,96 @@ describe('counter actions over HTTP', () => {
     expect(await officerOf(1)).toBe('canbo2');
     expect((await two('/api/counters/1/start', { method: 'POST' })).status).toBe(200);
     expect(t.hub.service.state.tickets.get(ticket.ticketId)!.officer).toBe('canbo2');
+    // Nobody leaves a citizen at the desk; once served, leaving closes the counter.
+    const busy = await two('/api/counters/1/leave', { method: 'POST' });
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('counter_busy');
+    expect((await two('/api/counters/1/finish', { method: 'POST' })).status).toBe(200);
     expect((await two('/api/counters/1/leave', { method: 'POST' })).status).toBe(200);
     expect(await officerOf(1)).toBeNull();
-    expect(counter(1).officer).toBeNull();
+    expect(counter(1)).toMatchObject({ officer: null, state: 'closed' });
     // Other counters are untouched.
-    expect(await officerOf(2)).toBeNull();
+    expect(await officerOf(2)).toBe('quay2');
 
     expect(audit("action IN ('take', 'leave')").map((r) => [r.username, r.action, r.counter_id])).toEqual([
       ['canbo1', 'take', 1],
       ['canbo2', 'take', 1],
       ['canbo2', 'leave', 1],
+    ]);
+  });
+});
+
+describe('counters and the officers at them, on a store as a first start leaves it', () => {
+  let t: TestHub;
+  const clients: MqttClient[] = [];
+
+  beforeEach(async () => {
+    t = await startTestHub({ staffed: false });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+    await t.stop();
+  });
+
+  const counterView = async (as: ReturnType<TestHub['as']>, id: number) =>
+    (await (await as(`/api/counters/${id}`)).json()) as { state: string; officer: string | null };
+  const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+  it('every counter starts closed; nobody can open one without taking it, and taking it opens it', async () => {
+    const k = await mqttKiosk(t, 'kiosk-1');
+    clients.push(k.client);
+    const ticket = await k.issue('can-cuoc-01');
+    // Nobody sits anywhere: the ticket says so instead of promising a wait.
+    expect(ticket.estimatedWaitSeconds).toBeNull();
+    expect(ticket.counters).toEqual([]);
+    expect([...t.hub.service.state.counters.values()].every((c) => c.state === 'closed' && !c.officer)).toBe(
+      true,
+    );
+    const one = t.as(await t.signIn('canbo1', await t.addAccount('canbo1', 'officer')));
+    const open = await one('/api/counters/1/state', { method: 'POST', body: { state: 'open' } });
+    expect(open.status).toBe(409);
+    expect(await errorCode(open)).toBe('counter_no_officer');
+    const call = await one('/api/counters/1/call-next', { method: 'POST' });
+    expect(call.status).toBe(409);
+    expect(await errorCode(call)).toBe('counter_not_open');
+
+    expect((await one('/api/counters/1/take', { method: 'POST' })).status).toBe(200);
+    expect(await counterView(one, 1)).toMatchObject({ state: 'open', officer: 'canbo1' });
+    expect((await one('/api/counters/1/call-next', { method: 'POST' })).status).toBe(200);
+    expect(t.hub.service.state.tickets.get(ticket.ticketId)).toMatchObject({
+      status: 'called',
+      officer: 'canbo1',
+    });
+  });
+
+  it('one officer, one counter: a second take moves the officer, closes the first counter, and is audited', async () => {
+    const one = t.as(await t.signIn('canbo1', await t.addAccount('canbo1', 'officer')));
+    expect((await one('/api/counters/1/take', { method: 'POST' })).status).toBe(200);
+    expect((await one('/api/counters/3/take', { method: 'POST' })).status).toBe(200);
+    expect(await counterView(one, 1)).toMatchObject({ state: 'closed', officer: null });
+    expect(await counterView(one, 3)).toMatchObject({ state: 'open', officer: 'canbo1' });
+    expect([...t.hub.service.state.counters.values()].filter((c) => c.officer === 'canbo1')).toHaveLength(1);
+
+    // With a citizen called at counter 3, the officer stays until that citizen is dealt with.
+    const k = await mqttKiosk(t, 'kiosk-1');
+    clients.push(k.client);
+    await k.issue('cu-tru-01');
+    expect((await one('/api/counters/3/call-next', { method: 'POST' })).status).toBe(200);
+    const refused = await one('/api/counters/1/take', { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(await errorCode(refused)).toBe('officer_busy_elsewhere');
+    expect(await counterView(one, 1)).toMatchObject({ state: 'closed', officer: null });
+
+    // A colleague taking over a desk is noted as such.
+    const two = t.as(await t.signIn('canbo2', await t.addAccount('canbo2', 'officer')));
+    expect((await two('/api/counters/3/take', { method: 'POST' })).status).toBe(200);
+    const takes = t.hub.db
+      .prepare("SELECT username, counter_id, detail FROM audit_log WHERE action = 'take' ORDER BY id")
+      .all() as { username: string; counter_id: number; detail: string | null }[];
+    expect(takes.map((r) => [r.username, r.counter_id, r.detail && JSON.parse(r.detail)])).toEqual([
+      ['canbo1', 1, null],
+      ['canbo1', 3, { movedFrom: [1], replaced: null }],
+      ['canbo2', 3, { movedFrom: [], replaced: 'canbo1' }],
     ]);
   });
 });

@@ -28,9 +28,9 @@ const content = async () => guideContent.parse(JSON.parse((await get('/api/guide
 describe("the screen's view", () => {
   it('lists the active fields and procedures with the sample cards, marked as samples', async () => {
     const c = await content();
-    expect(c.fields).toHaveLength(8);
+    expect(c.fields).toHaveLength(10);
     const procedures = c.fields.flatMap((f) => f.procedures);
-    expect(procedures).toHaveLength(27);
+    expect(procedures).toHaveLength(36);
     const withCards = procedures.filter((p) => p.card);
     expect(withCards.length).toBeGreaterThanOrEqual(10);
     expect(withCards.every((p) => p.card!.sample && p.card!.checkedOn === null)).toBe(true);
@@ -179,7 +179,9 @@ describe('a store made before guide cards', () => {
       // Back to schema 6, as an older hub left it, with one procedure renamed by the office.
       const db = new Database(join(dir.path, 'qms.sqlite'));
       db.exec(
-        "DROP TABLE procedure_guides; DROP TABLE central_outbox; DROP TABLE central_state; DELETE FROM settings WHERE key = 'guideSamplesLoaded'",
+        "DROP TABLE procedure_guides; DROP TABLE central_outbox; DROP TABLE central_state; DELETE FROM settings WHERE key = 'guideSamplesLoaded';" +
+          // and what version 9 added (counters and the counter time)
+          ' DROP INDEX calls_by_ticket; ALTER TABLE tickets DROP COLUMN counter_called_at; ALTER TABLE counters DROP COLUMN free_since',
       );
       db.prepare("UPDATE procedures SET name = 'Thủ tục khác' WHERE id = 'cu-tru-01'").run();
       db.pragma('user_version = 6');

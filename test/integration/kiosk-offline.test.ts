@@ -91,14 +91,16 @@ describe('kiosk offline', () => {
         dataDir: join(dir.path, 'kiosk'),
         hardware: {
           leaseSize: 2,
-          requestTimeoutMs: 400,
+          // Long: an online press on a busy machine must not fall back to the
+          // lease; the offline presses happen once the link is known down.
+          requestTimeoutMs: 15_000,
           printer: { transport: { type: 'file', path: printerFile }, paperWidthMm: 58 },
         },
       }),
       { log: createLogger('kiosk', { sink: logs, timestamps: false }) },
     );
     const k = kiosk;
-    await waitFor(() => k.state.data.lease && k.catalogue, 5000, 'the lease and the catalogue');
+    await waitFor(() => k.state.data.lease && k.catalogue, 15_000, 'the lease and the catalogue');
     // Leased from the top of the range (1001–1999), downward.
     expect(k.state.data.lease!.series['field:can-cuoc']!.numbers).toEqual([1999, 1998]);
     expect(k.state.data.lease!.series['field:cu-tru']!.numbers).toEqual([2999, 2998]);
@@ -108,7 +110,7 @@ describe('kiosk offline', () => {
     expect(online.view.display).toBe('1001'); // the day starts at the start of the range
 
     await hub.kill('SIGKILL');
-    await waitFor(() => !k.connection.connected, 5000, 'the kiosk to notice');
+    await waitFor(() => !k.connection.connected, 15_000, 'the kiosk to notice');
 
     const a = (await press(k, 0)) as PrintedTicket;
     const b = (await press(k, 1)) as PrintedTicket;

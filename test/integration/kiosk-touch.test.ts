@@ -336,9 +336,9 @@ describe('with the hub gone', () => {
     const { kiosk, port } = await touchKiosk(hub, 'kiosk-away');
     // The lease of a touch kiosk covers every field of the catalogue.
     await waitFor(
-      () => Object.keys(kiosk.state.data.lease?.series ?? {}).length === 8,
+      () => Object.keys(kiosk.state.data.lease?.series ?? {}).length === 10,
       10_000,
-      'lease of 8 series',
+      'lease of 10 series (one per default field)',
     );
     const page = await raw(port, { path: '/guide' });
     const guide = await raw(port, { path: '/api/guide' });

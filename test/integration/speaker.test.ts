@@ -251,6 +251,28 @@ exec aplay "$@"
     );
     expect(byCall.get(c2!.callId)).toBeNull();
     expect(existsSync(home.raw)).toBe(true);
+    // Each officer's console shows whether the citizen could hear the call, with a recall.
+    const announcementAt = async (id: number) =>
+      (
+        (await (await officer(`/api/counters/${id}`)).json()) as {
+          current: { announcement: { state: string; problem?: string; callId: string } | null };
+        }
+      ).current.announcement;
+    expect(await announcementAt(3)).toMatchObject({
+      state: 'not_said',
+      problem: 'audio',
+      callId: c3!.callId,
+    });
+    expect(await announcementAt(1)).toMatchObject({
+      state: 'not_said',
+      problem: 'audio',
+      callId: c1!.callId,
+    });
+    expect(await announcementAt(2)).toMatchObject({ state: 'played', callId: c2!.callId });
+    // The recall at counter 1 plays now: the console no longer warns.
+    expect((await officer('/api/counters/1/recall', { method: 'POST' })).status).toBe(200);
+    await until('recall reported', () => playbacks().length === 4);
+    expect(await announcementAt(1)).toMatchObject({ state: 'played' });
     const errors = logs.lines.filter((l) => l.startsWith('ERROR speaker: call not announced'));
     expect(errors).toHaveLength(2);
     expect(errors[1]).toMatch(

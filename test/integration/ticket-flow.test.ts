@@ -107,9 +107,12 @@ describe('ticket issuance over MQTT', () => {
     const r = await k.request('c', { procedureId: 'cu-tru-01' });
     const data = (r as { data: IssuedTicket }).data;
     expect(data.ahead).toBe(2);
-    // Default 300 s per citizen; "Cư trú" is served at counters 3 and 8.
+    // Default 300 s per citizen; "Cư trú" is served at counters 3 and 8: one
+    // takes the priority ticket, the other the first, then c after 300 s;
+    // priority citizens took a sixth of the two counters' time lately: 360 s.
     expect(data.counters.map((c) => c.id)).toEqual([3, 8]);
-    expect(data.estimatedWaitSeconds).toBe(300);
+    expect(data.estimatedWaitSeconds).toBe(360);
+    expect(data.estimatedWait).toEqual({ fromMinutes: 5, toMinutes: 10 });
     expect(data.fieldName).toBe('Cư trú');
     expect(data.lookupPath).toBe(`/t/${data.ticketId}`);
   });

@@ -1,4 +1,7 @@
-// A speaker reports a call it played (or skipped, with the reason).
+// A speaker reports a call it played (or skipped, with the reason). A call
+// said together with another of the same ticket (a recall joining a call still
+// waiting) counts as played. The consoles follow: a call nobody heard is shown
+// to its officer with a recall button.
 
 import { announcementPlayed } from '../../../shared/protocol/messages.js';
 import { defineHandler } from './handler.js';
@@ -15,12 +18,16 @@ export const announcementPlayedHandler = defineHandler({
       report.endedAt,
       report.skipped ?? null,
     );
-    ctx.log.info(report.skipped ? 'announcement skipped' : 'announcement played', {
+    const log = report.skipped ? ctx.log.warn.bind(ctx.log) : ctx.log.info.bind(ctx.log);
+    log(report.skipped ? 'announcement not said' : 'announcement played', {
       device: ctx.device.id,
       callId: report.callId,
       ms: report.endedAt - report.startedAt,
       reason: report.skipped,
+      ...(report.foldedInto ? { with: report.foldedInto } : {}),
+      ...(report.form ? { form: report.form } : {}),
     });
     ctx.reply(null);
+    ctx.service.emit('announced', report.callId);
   },
 });

@@ -213,6 +213,7 @@ let fIdTouched = false;
 async function loadCatalogue() {
   data.catalogue = await api('GET', '/api/admin/catalogue');
   renderCatalogue();
+  renderMissingDefaults().catch(() => {}); // a hint only: the catalogue works without it
   renderProcedureFormOptions();
   if (!editingField) resetFieldForm();
   if (!editingProcedure) resetProcedureForm(pForm.fieldId.value || undefined);
@@ -304,6 +305,47 @@ function renderCatalogue() {
     );
   });
   fill($('catalogue-list'), cards);
+}
+
+/**
+ * What the default catalogue of this version has and this office's lacks
+ * (POST /api/admin/catalogue/defaults without "apply" is a preview). Shown
+ * only when there is something; added switched off, on request.
+ */
+async function renderMissingDefaults() {
+  const box = $('catalogue-defaults');
+  const preview = await api('POST', '/api/admin/catalogue/defaults', {});
+  const D = A.catalogue.defaults;
+  const { fieldsAdded, proceduresAdded, renamed } = preview;
+  if (fieldsAdded.length + proceduresAdded.length + renamed.length === 0) {
+    box.classList.add('hidden');
+    return;
+  }
+  const text = fmt(D.missing, {
+    fields: fieldsAdded.length ? fmt(D.fields, { names: fieldsAdded.map((f) => f.name).join(', ') }) : '',
+    procedures: proceduresAdded.length ? fmt(D.procedures, { count: proceduresAdded.length }) : '',
+    renamed: renamed.length ? fmt(D.renamed, { count: renamed.length }) : '',
+  });
+  const apply = small(D.apply, async () => {
+    apply.disabled = true;
+    try {
+      const r = await api('POST', '/api/admin/catalogue/defaults', { apply: true });
+      notify(
+        fmt(D.applied, {
+          fields: r.fieldsAdded.length,
+          procedures: r.proceduresAdded.length,
+          renamed: r.renamed.length,
+        }),
+        'ok',
+      );
+      await loadCatalogue();
+    } catch (error) {
+      failed(error);
+      apply.disabled = false;
+    }
+  });
+  fill(box, [h('p', {}, text), apply]);
+  box.classList.remove('hidden');
 }
 
 function renderProcedureFormOptions() {
@@ -1252,6 +1294,22 @@ dForm.addEventListener('submit', (event) => {
 
 let auditNext = null;
 
+/** An audit entry's detail as "tên: giá trị; …" in Vietnamese, not JSON. */
+function detailText(value) {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? A.audit.yes : A.audit.no;
+  if (Array.isArray(value)) return value.map(detailText).join(', ');
+  if (typeof value === 'object') {
+    return Object.entries(value)
+      .map(([key, v]) => {
+        const inner = detailText(v);
+        return `${A.audit.detailKeys[key] ?? key}: ${v && typeof v === 'object' && !Array.isArray(v) ? `(${inner})` : inner}`;
+      })
+      .join('; ');
+  }
+  return String(value);
+}
+
 async function loadAudit(fresh) {
   const page = await api(
     'GET',
@@ -1290,7 +1348,7 @@ async function loadAudit(fresh) {
           h('td', { class: 'mono' }, e.username),
           h('td', {}, A.audit.actions[e.action] ?? e.action),
           h('td', {}, e.counterId ?? ''),
-          h('td', { class: 'detail mono' }, e.detail === null ? '' : JSON.stringify(e.detail)),
+          h('td', { class: 'detail' }, e.detail === null ? '' : detailText(e.detail)),
         ),
       ),
     );

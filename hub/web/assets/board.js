@@ -125,9 +125,19 @@ function renderCounters(counters, fresh) {
     t.number.textContent = display;
     // Longer numbers (a letter prefix) get smaller digits to stay inside the tile.
     t.number.dataset.len = String(Math.min(Math.max(display.length, 4), 7));
+    // Open but nobody at the desk (a store from before officers opened counters): not serving.
+    const unstaffed = c.officer === null && !current;
     t.note.textContent =
-      c.state === 'paused' ? B.paused : !current ? B.idle : current.status === 'serving' ? serving : '';
-    t.el.classList.toggle('paused', c.state === 'paused');
+      c.state === 'paused'
+        ? B.paused
+        : unstaffed
+          ? B.noOfficer
+          : !current
+            ? B.idle
+            : current.status === 'serving'
+              ? serving
+              : '';
+    t.el.classList.toggle('paused', c.state === 'paused' || unstaffed);
     t.el.classList.toggle('idle', !current);
     t.el.classList.toggle('serving', current?.status === 'serving');
     const call = fresh.get(c.counterId);
@@ -205,6 +215,8 @@ function renderWaiting(fields) {
     r.el.classList.toggle('none', f.waiting === 0);
     return r.el;
   });
+  // Ten fields (the default catalogue) need smaller rows to fit the panel.
+  waitingList.classList.toggle('many', fields.length > 8);
   reconcile(waitingList, wanted);
 }
 

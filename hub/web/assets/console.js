@@ -51,6 +51,8 @@ const page = {
   priorities: new Map(),
   online: true,
   busy: false,
+  /** The number just finished or marked absent here, for the title until the next call. */
+  lastDone: null,
 };
 
 const hubNow = () => Date.now() + page.offset;
@@ -132,6 +134,8 @@ const ACTIONS = {
   },
 };
 const BY_KEY = new Map(Object.entries(ACTIONS).map(([name, a]) => [a.key, name]));
+/** A call the speaker has not reported after this long is worth a word to the officer. */
+const UNHEARD_AFTER_MS = 30_000;
 const buttons = [...document.querySelectorAll('[data-action]')];
 
 for (const button of buttons) {
@@ -181,6 +185,9 @@ function post(path, body) {
     const result = await api('POST', `/api/counters/${id}/${path}`, body);
     const display = result.ticket ? result.ticket.display : result.display;
     if (C.done[path] && display) notify(fillText(C.done[path], { display }), 'ok');
+    // The counter is empty now: its title says which number was just done with.
+    if (C.lastDone[path] && display)
+      page.lastDone = { counterId: id, text: fillText(C.lastDone[path], { display }) };
   });
 }
 
@@ -487,7 +494,8 @@ function render() {
   const display = $('current-display');
   display.textContent = cur ? cur.display : '—';
   display.className = `current-display ${cur ? cur.status : 'idle'}`;
-  $('current-title').textContent = cur ? C.status[cur.status] : C.nothingCurrent;
+  if (cur || page.lastDone?.counterId !== page.counterId) page.lastDone = null;
+  $('current-title').textContent = cur ? C.status[cur.status] : (page.lastDone?.text ?? C.nothingCurrent);
   if (cur) {
     const procedure = page.procedures.get(cur.procedureId);
     fill(
@@ -506,6 +514,7 @@ function render() {
     $('elapsed-label').textContent = '';
   }
   $('current-elapsed').classList.toggle('hidden', !cur);
+  renderUnheard();
 
   // Buttons: on only when the action makes sense now.
   for (const button of buttons) {
@@ -572,10 +581,36 @@ function render() {
   tick();
 }
 
+/**
+ * The speaker did not say the current call (an outage, an audio fault), has
+ * not reported it for a while, or there is no speaker: the officer may recall.
+ */
+function renderUnheard() {
+  const cur = current(page.counter);
+  const a = cur?.announcement;
+  const U = C.unheard;
+  let text = null;
+  if (a?.state === 'not_said')
+    text = fillText(U.notSaid, { display: cur.display, reason: U.problem[a.problem] ?? U.problem.other });
+  else if (a?.state === 'no_speaker') text = fillText(U.noSpeaker, { display: cur.display });
+  else if (a?.state === 'pending' && hubNow() - a.at > UNHEARD_AFTER_MS)
+    text = fillText(U.pending, { display: cur.display });
+  const box = $('unheard');
+  box.classList.toggle('hidden', text === null);
+  if (text === null) return;
+  box.title = a.detail ?? '';
+  if ($('unheard-text').textContent !== text) $('unheard-text').textContent = text;
+  const button = $('unheard-recall');
+  button.textContent = U.recall;
+  button.disabled = page.busy || !page.online || !mine(page.counter) || !ACTIONS.recall.can(page.counter);
+}
+$('unheard-recall').addEventListener('click', () => trigger('recall'));
+
 /** Once a second: the clocks on screen. */
 function tick() {
   const c = page.counter;
   if (!c) return;
+  renderUnheard();
   const cur = current(c);
   if (cur) {
     const since = cur.status === 'serving' && cur.serviceStartedAt ? cur.serviceStartedAt : cur.calledAt;

@@ -51,11 +51,24 @@ function row(label, value) {
   return h('div', { class: 'row' }, h('dt', {}, label), h('dd', {}, value));
 }
 
+/** Hours as people say them: 2, 2,5. */
+const hours = (m) => String(Math.round((m / 60) * 10) / 10).replace('.', ',');
+
+/** The hub's likely range, as on the printed ticket: "khoảng 15–20 phút", "dưới 5 phút". */
 function waitText(estimate) {
   if (!estimate) return '—';
   if (estimate.waitSeconds === null) return K.noOpenCounter;
-  if (estimate.ahead === 0 || estimate.waitSeconds < 60) return K.soon;
-  return fillIn(K.about, { minutes: minutes(estimate.waitSeconds) });
+  const range = estimate.range;
+  if (range === undefined) {
+    // A hub from before the range: the single figure.
+    if (estimate.ahead === 0 || estimate.waitSeconds < 60) return K.soon;
+    return fillIn(K.about, { minutes: minutes(estimate.waitSeconds) });
+  }
+  if (range === null) return K.soon;
+  if (range.fromMinutes === 0) return fillIn(K.under, { to: range.toMinutes });
+  if (range.toMinutes > 120)
+    return fillIn(K.rangeHours, { from: hours(range.fromMinutes), to: hours(range.toMinutes) });
+  return fillIn(K.rangeMinutes, { from: range.fromMinutes, to: range.toMinutes });
 }
 
 function render(ticket) {

@@ -8,6 +8,8 @@ export const boardText = {
   noCounters: 'Chưa có quầy nào mở',
   idle: 'Sẵn sàng',
   paused: 'Tạm dừng',
+  /** An open counter nobody sits at: it does not serve. */
+  noOfficer: 'Chưa có cán bộ',
   recall: 'gọi lại',
   /** The latest call, shown in large letters under the counters. */
   invite: 'Xin mời công dân có số {display} đến {counterName}',

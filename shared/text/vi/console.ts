@@ -21,6 +21,11 @@ export const consoleText = {
   },
   current: 'Số đang phục vụ',
   nothingCurrent: 'Chưa gọi số nào',
+  /** Title once the ticket at the counter is done with, until the next is called. */
+  lastDone: {
+    finish: 'Đã xong số {display}',
+    'no-show': 'Số {display} vắng mặt',
+  } as Record<string, string>,
   nothingHint: 'Bấm "Gọi số tiếp theo" để mời công dân kế tiếp.',
   status: {
     called: 'Đang mời lên quầy',
@@ -74,6 +79,19 @@ export const consoleText = {
     start: 'Bắt đầu phục vụ số {display}.',
     finish: 'Đã kết thúc số {display}.',
     'no-show': 'Số {display} được đánh dấu vắng mặt.',
+  },
+  /** The speaker did not say the call (or has not said so): the citizen may not have heard it. */
+  unheard: {
+    notSaid: 'Loa chưa đọc số {display}: {reason}. Công dân có thể chưa nghe thấy.',
+    pending: 'Loa chưa báo đã đọc số {display}.',
+    noSpeaker: 'Không có loa nào đang kết nối: số {display} chỉ hiện trên bảng.',
+    recall: 'Gọi lại',
+    problem: {
+      late: 'loa bị chậm hoặc mất kết nối, lượt gọi đã quá cũ',
+      audio: 'lỗi âm thanh ở loa',
+      stopped: 'chương trình loa đã dừng',
+      other: 'loa không đọc được',
+    },
   },
   offline: 'Mất kết nối tới máy chủ. Trang sẽ tự cập nhật khi kết nối lại.',
   live: 'Trực tuyến',

@@ -11,6 +11,10 @@ export const kioskText = {
   wait: 'Thời gian chờ dự kiến',
   aboutMinutes: 'khoảng {minutes} phút',
   aboutHours: 'khoảng {hours} giờ {minutes} phút',
+  /** The estimate's likely range (hub/queue/estimate.ts waitRange). */
+  rangeMinutes: 'khoảng {from}–{to} phút',
+  rangeHours: 'khoảng {from}–{to} giờ',
+  under: 'dưới {to} phút',
   soon: 'sắp đến lượt',
   noOpenCounter: 'chưa có quầy mở',
   unknown: 'đang cập nhật',
@@ -21,6 +25,34 @@ export const kioskText = {
   documentsTitle: 'GIẤY TỜ CẦN MANG THEO',
   documentsMore: '… và {count} giấy tờ khác: xem trên màn hình tra cứu.',
   documentsFooter: 'Theo hướng dẫn trên màn hình tra cứu thủ tục; cán bộ sẽ kiểm tra khi nhận hồ sơ.',
+  /**
+   * Two-syllable words a ticket line never splits (Vietnamese writes a word's
+   * syllables apart, so the wrap cannot tell them from two words). Lower case.
+   */
+  keepTogether: [
+    'bộ phận',
+    'một cửa',
+    'hiển thị',
+    'giá trị',
+    'căn cước',
+    'cao tuổi',
+    'lĩnh vực',
+    'thủ tục',
+    'phục vụ',
+    'dự kiến',
+    'cư trú',
+    'công dân',
+    'thông tin',
+    'hộ chiếu',
+    'xuất nhập',
+    'nhập cảnh',
+    'xuất cảnh',
+    'giấy phép',
+    'đăng ký',
+    'lái xe',
+    'thường trú',
+    'tạm trú',
+  ] as readonly string[],
 } as const;
 
 /** Faults the kiosk reports in its retained status (shown to staff on the hub). */

@@ -13,7 +13,7 @@ import { CentralRecorder } from '../../../hub/central/recorder.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from '../../../hub/defaults/catalogue.js';
 import { createDeviceRequestHandler } from '../../../hub/flows/device-requests.js';
 import { Metrics } from '../../../hub/metrics.js';
-import { callNext, issueTicket, setCounterOfficer, setCounterState } from '../../../hub/queue/index.js';
+import { callNext, issueTicket, takeCounter } from '../../../hub/queue/index.js';
 import { QueueService } from '../../../hub/service/queue-service.js';
 import { type Db, openDb, STORE_FILE } from '../../../hub/store/db.js';
 import { DeviceStore } from '../../../hub/store/device-store.js';
@@ -151,8 +151,7 @@ describe('group commit of ticket requests', () => {
   });
 
   it('a synchronous command (an officer calling) commits the waiting batch before deciding', async () => {
-    service.run((s, c) => setCounterOfficer(s, { counterId: 1, officer: 'canbo1' }, c));
-    service.run((s, c) => setCounterState(s, { counterId: 1, state: 'open' }, c));
+    service.run((s, c) => takeCounter(s, { counterId: 1, officer: 'canbo1' }, c));
     const procedureId = service.state.counters.get(1)!.serves[0]!.procedureId;
     const commitsBefore = commits;
     press('r-0', procedureId);

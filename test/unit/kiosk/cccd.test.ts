@@ -5,7 +5,7 @@ import { ageOn, localDate, maskIdNumber, parseCccdQr, parseDdmmyyyy } from '../.
 const EXAMPLE = '038090012345|173456789|Lê Thị Mai|05031990|Nữ|Phường Hạc Thành, Thanh Hóa|15042021';
 
 describe('parseCccdQr', () => {
-  it('reads the example from the domain notes', () => {
+  it('reads the example from the domain reference (docs/domain.md)', () => {
     expect(parseCccdQr(EXAMPLE)).toEqual({
       ok: true,
       card: {

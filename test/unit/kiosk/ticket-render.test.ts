@@ -172,6 +172,17 @@ describe('formatting', () => {
     expect(formatWait(null, true)).toBe('đang cập nhật');
   });
 
+  it('prints the hub’s range when it sends one: minutes, under five, hours', () => {
+    expect(formatWait(1050, false, { fromMinutes: 15, toMinutes: 20 })).toBe('khoảng 15–20 phút');
+    expect(formatWait(150, false, { fromMinutes: 0, toMinutes: 5 })).toBe('dưới 5 phút');
+    expect(formatWait(4200, false, { fromMinutes: 60, toMinutes: 80 })).toBe('khoảng 60–80 phút');
+    expect(formatWait(9000, false, { fromMinutes: 120, toMinutes: 180 })).toBe('khoảng 2–3 giờ');
+    expect(formatWait(9000, false, { fromMinutes: 150, toMinutes: 180 })).toBe('khoảng 2,5–3 giờ');
+    // Next in line: no range.
+    expect(formatWait(40, false, null)).toBe('sắp đến lượt');
+    expect(formatWait(null, false, null)).toBe('chưa có quầy mở');
+  });
+
   it('shortens plain counter names', () => {
     expect(
       formatCounters([

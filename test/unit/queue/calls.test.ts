@@ -150,11 +150,13 @@ describe('markNoShow', () => {
     ctx.advance(2 * 60 * SECOND);
     const { result, changes } = acceptWithChanges(state, markNoShow(state, { counterId: 1 }, ctx));
     expect(result).toMatchObject({ id: a.id, status: 'no_show', finishedAt: ctx.now, counterId: 1 });
-    expect(changes.map((c) => c.kind)).toEqual(['ticket', 'counter', 'event']);
-    expect(changes[2]).toMatchObject({ event: { type: 'no_show', counterId: 1, officer: 'officer-1' } });
-    expect(counterOf(state, 1).currentTicketId).toBeNull();
-    // No service time is recorded for an absent citizen.
-    expect(state.recentServiceMs.size).toBe(0);
+    expect(changes.map((c) => c.kind)).toEqual(['ticket', 'counter', 'serviceTime', 'event']);
+    expect(changes[3]).toMatchObject({
+      event: { type: 'no_show', counterId: 1, officer: 'officer-1', detail: { counterMs: 2 * 60 * SECOND } },
+    });
+    expect(counterOf(state, 1)).toMatchObject({ currentTicketId: null, freeSince: ctx.now });
+    // The two minutes the officer waited for nobody are what this ticket cost the counter.
+    expect(state.recentServiceMs.get('cc-cap')).toEqual([2 * 60 * SECOND]);
     expect(next(state, ctx, 1)).toBe('1002');
   });
 

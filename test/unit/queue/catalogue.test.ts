@@ -316,6 +316,7 @@ describe('counters', () => {
       serves: [{ procedureId: 'ct-tt', weight: 2 }],
       currentTicketId: null,
       consecutivePriority: 0,
+      freeSince: null,
     });
     expect(state.counters.get(9)).toEqual(c);
   });

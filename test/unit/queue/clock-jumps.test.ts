@@ -295,6 +295,7 @@ describe('shiftTimes', () => {
       queuedAt: called.queuedAt + step,
       firstCalledAt: called.firstCalledAt! + step,
       calledAt: called.calledAt! + step,
+      counterCalledAt: called.counterCalledAt! + step,
     });
     expect(state.tickets.get(b.id)).toEqual(b);
     expect(shiftTimes(state, { ticketIds: [b.id], byMs: 0 }, ctx)).toEqual({

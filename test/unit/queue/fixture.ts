@@ -66,6 +66,7 @@ export function counter(id: number, state: Counter['state'], serves: (string | C
     serves: serves.map((s) => (typeof s === 'string' ? { procedureId: s, weight: 1 } : s)),
     currentTicketId: null,
     consecutivePriority: 0,
+    freeSince: null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueTicket, setCounterState } from '../../../hub/queue/index.js';
+import { issueTicket, setCounterState, takeCounter } from '../../../hub/queue/index.js';
 import { accept, acceptWithChanges, DAY, expectRefusal, issue, office, SECOND, T0, text } from './fixture.js';
 
 describe('issueTicket', () => {
@@ -28,6 +28,7 @@ describe('issueTicket', () => {
       clockUntrusted: false,
       firstCalledAt: null,
       calledAt: null,
+      counterCalledAt: null,
       serviceStartedAt: null,
       finishedAt: null,
       callCount: 0,
@@ -94,7 +95,7 @@ describe('issueTicket', () => {
     accept(state, setCounterState(state, { counterId: 2, state: 'paused' }, ctx));
     r = accept(state, issueTicket(state, { procedureId: 'cc-cap' }, ctx));
     expect(r.counters.map((c) => c.id)).toEqual([1, 2]);
-    accept(state, setCounterState(state, { counterId: 4, state: 'open' }, ctx));
+    accept(state, takeCounter(state, { counterId: 4, officer: 'officer-4' }, ctx));
     r = accept(state, issueTicket(state, { procedureId: 'cc-cap' }, ctx));
     expect(r.counters.map((c) => c.id)).toEqual([1, 2, 4]);
     r = accept(state, issueTicket(state, { procedureId: 'ct-lt' }, ctx));
@@ -104,12 +105,19 @@ describe('issueTicket', () => {
   it('prints the estimate: people ahead, open counters, wait', () => {
     const { state, ctx } = office();
     const first = accept(state, issueTicket(state, { procedureId: 'cc-cap' }, ctx));
-    expect(first.estimate).toEqual({ ahead: 0, openCounters: 2, serviceSeconds: 300, waitSeconds: 0 });
+    const estimate = { openCounters: 2, serviceSeconds: 300, lowSeconds: 0 };
+    expect(first.estimate).toEqual({ ...estimate, ahead: 0, waitSeconds: 0, highSeconds: 78 });
+    // Two counters are free: the second citizen is called at once too, by the other one.
     const second = accept(state, issueTicket(state, { procedureId: 'cc-cap' }, ctx));
-    expect(second.estimate).toEqual({ ahead: 1, openCounters: 2, serviceSeconds: 300, waitSeconds: 150 });
+    expect(second.estimate).toEqual({ ...estimate, ahead: 1, waitSeconds: 0, highSeconds: 141 });
     const third = accept(state, issueTicket(state, { procedureId: 'cc-cap' }, ctx));
-    expect(third.estimate.ahead).toBe(2);
-    expect(third.estimate.waitSeconds).toBe(300);
+    expect(third.estimate).toEqual({
+      ...estimate,
+      ahead: 2,
+      waitSeconds: 300,
+      lowSeconds: 155,
+      highSeconds: 489,
+    });
   });
 
   it('does not change the state by itself: only applyChanges does', () => {

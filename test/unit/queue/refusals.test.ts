@@ -9,12 +9,13 @@ import {
   type Decision,
   finishService,
   issueTicket,
+  leaveCounter,
   markNoShow,
   type QueueState,
   recall,
-  setCounterOfficer,
   setCounterState,
   startService,
+  takeCounter,
   transfer,
 } from '../../../hub/queue/index.js';
 import { refusalText } from '../../../shared/text/vi.js';
@@ -137,8 +138,8 @@ const cases: Case[] = [
   },
   {
     code: 'unknown_counter',
-    how: 'set officer',
-    run: (s, c) => setCounterOfficer(s, { counterId: 99, officer: 'a' }, c),
+    how: 'take',
+    run: (s, c) => takeCounter(s, { counterId: 99, officer: 'a' }, c),
   },
   {
     code: 'counter_not_open',
@@ -273,6 +274,22 @@ const cases: Case[] = [
     how: 'closed target',
     setup: busy,
     run: (s, c) => transfer(s, { counterId: 1, toCounterId: 4 }, c),
+  },
+  {
+    code: 'counter_no_officer',
+    how: 'open a counter nobody took',
+    run: (s, c) => setCounterState(s, { counterId: 4, state: 'open' }, c),
+  },
+  {
+    code: 'counter_not_yours',
+    how: "leave a colleague's counter",
+    run: (s, c) => leaveCounter(s, { counterId: 3, officer: 'officer-1' }, c),
+  },
+  {
+    code: 'officer_busy_elsewhere',
+    how: 'move with a citizen called',
+    setup: busy,
+    run: (s, c) => takeCounter(s, { counterId: 4, officer: 'officer-1' }, c),
   },
   {
     code: 'transfer_nothing',

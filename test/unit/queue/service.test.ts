@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  callNext,
-  finishService,
-  recall,
-  setCounterOfficer,
-  startService,
-} from '../../../hub/queue/index.js';
+import { callNext, finishService, recall, startService, takeCounter } from '../../../hub/queue/index.js';
 import {
   accept,
   acceptWithChanges,
@@ -60,15 +54,18 @@ describe('a ticket through its whole life', () => {
       queuedAt: T0,
       firstCalledAt: calledAt,
       calledAt: recalledAt,
+      // The counter's time runs from its first call (the recall keeps it).
+      counterCalledAt: calledAt,
       serviceStartedAt: startedAt,
       finishedAt,
       callCount: 2,
     });
     const serviceMs = 7 * MINUTE + 30 * SECOND;
+    const counterMs = 8 * MINUTE;
     expect(finished.changes).toEqual([
       { kind: 'ticket', ticket: finished.result },
-      { kind: 'counter', counter: { ...counterOf(state, 1), currentTicketId: null } },
-      { kind: 'serviceTime', procedureId: 'cc-doi', ms: serviceMs },
+      { kind: 'counter', counter: { ...counterOf(state, 1), currentTicketId: null, freeSince: finishedAt } },
+      { kind: 'serviceTime', procedureId: 'cc-doi', ms: counterMs },
       {
         kind: 'event',
         event: {
@@ -77,12 +74,12 @@ describe('a ticket through its whole life', () => {
           at: finishedAt,
           counterId: 1,
           officer: 'officer-1',
-          detail: { serviceMs },
+          detail: { serviceMs, counterMs },
         },
       },
     ]);
     expect(counterOf(state, 1).currentTicketId).toBeNull();
-    expect(state.recentServiceMs.get('cc-doi')).toEqual([serviceMs]);
+    expect(state.recentServiceMs.get('cc-doi')).toEqual([counterMs]);
     expect(state.tickets.get(t.id)?.status).toBe('done');
   });
 
@@ -101,7 +98,7 @@ describe('a ticket through its whole life', () => {
     const t = issue(state, ctx, 'cc-cap');
     next(state, ctx, 1);
     expect(state.tickets.get(t.id)?.officer).toBe('officer-1');
-    accept(state, setCounterOfficer(state, { counterId: 1, officer: 'nguyen-van-an' }, ctx));
+    accept(state, takeCounter(state, { counterId: 1, officer: 'nguyen-van-an' }, ctx));
     const started = accept(state, startService(state, { counterId: 1 }, ctx));
     expect(started.officer).toBe('nguyen-van-an');
     const d = finishService(state, { counterId: 1 }, ctx);

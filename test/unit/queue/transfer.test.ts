@@ -118,14 +118,15 @@ describe('transfer to another counter', () => {
     expect(ticketByDisplay(state, '1001')).toMatchObject({ status: 'done', transferCount: 1, counterId: 2 });
   });
 
-  it('a pinned ticket is left out of the shared line for the estimate', () => {
+  it('a pinned ticket takes its counter’s time first in the estimate', () => {
     const { state, ctx } = office();
     issue(state, ctx, 'cc-cap'); // 1001
     issue(state, ctx, 'cc-cap'); // 1002
     next(state, ctx, 1);
     accept(state, transfer(state, { counterId: 1, toCounterId: 2 }, ctx));
     const later = issue(state, ctx, 'cc-cap');
-    expect(estimateWait(state, later).ahead).toBe(1); // only 1002
+    // Counter 1 takes 1002 and counter 2 its pinned 1001, both before `later`.
+    expect(estimateWait(state, later, ctx.now).ahead).toBe(2);
   });
 });
 

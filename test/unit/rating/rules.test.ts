@@ -40,6 +40,7 @@ function ticket(id: string, over: Partial<Ticket>): Ticket {
     clockUntrusted: false,
     firstCalledAt: T0 - 10 * MIN,
     calledAt: T0 - 10 * MIN,
+    counterCalledAt: T0 - 10 * MIN,
     serviceStartedAt: T0 - 9 * MIN,
     finishedAt: T0,
     callCount: 1,

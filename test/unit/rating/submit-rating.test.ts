@@ -7,13 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from '../../../hub/defaults/catalogue.js';
 import { createDeviceRequestHandler } from '../../../hub/flows/device-requests.js';
 import { Metrics } from '../../../hub/metrics.js';
-import {
-  callNext,
-  finishService,
-  issueTicket,
-  setCounterOfficer,
-  startService,
-} from '../../../hub/queue/index.js';
+import { callNext, finishService, issueTicket, startService, takeCounter } from '../../../hub/queue/index.js';
 import { SETTING_KEYS } from '../../../hub/service/admin-settings.js';
 import { QueueService } from '../../../hub/service/queue-service.js';
 import { type Db, openDb } from '../../../hub/store/db.js';
@@ -73,7 +67,7 @@ describe('submit-rating handler', () => {
   /** canbo1 serves one ticket at counter 1 from T0 to T0 + 5 min; returns its display. */
   function serveOne(): string {
     const procedureId = service.state.counters.get(1)!.serves[0]!.procedureId;
-    service.run((s, c) => setCounterOfficer(s, { counterId: 1, officer: 'canbo1' }, c));
+    service.run((s, c) => takeCounter(s, { counterId: 1, officer: 'canbo1' }, c));
     const issued = service.run((s, c) => issueTicket(s, { procedureId }, c));
     if (!issued.ok) throw new Error(issued.message);
     service.run((s, c) => callNext(s, { counterId: 1 }, c));

@@ -9,6 +9,7 @@ import {
   DEFAULT_ANNOUNCEMENT_SETTINGS,
   MissingClipError,
   planAnnouncement,
+  planDurationMs,
 } from '../../../edge/speaker/composer.js';
 import { parseWav, wavDurationSeconds } from '../../../edge/speaker/wav.js';
 import { createLogger, memorySink } from '../../../shared/log/logger.js';
@@ -209,13 +210,99 @@ describe('announcement queue', () => {
     expect(t.logs.lines.filter((l) => l.startsWith('ERROR'))).toHaveLength(2);
   });
 
-  it('stop lets the call being played finish and starts no other', async () => {
+  it('stop lets the call being played finish, starts no other, and reports the waiting ones as not said', async () => {
     const t = setup();
+    const second = call(2, 1);
     t.queue.push(call(1, 1));
-    t.queue.push(call(2, 1));
+    t.queue.push(second);
     await sleep(5);
     await t.queue.stop();
     expect(t.played.map((p) => p.name)).toEqual(['1-q1']);
-    expect(t.reports).toHaveLength(1);
+    expect(t.reports).toHaveLength(2);
+    expect(t.reports[1]).toMatchObject({
+      callId: second.callId,
+      skipped: 'the speaker program stopped before saying it',
+    });
+  });
+
+  it('a recall of a ticket whose call is still waiting is said once, at the call’s place, and both are reported', async () => {
+    const t = setup();
+    const first = call(1, 1);
+    const waiting = call(2, 2);
+    const other = call(3, 3);
+    t.queue.push(first);
+    await sleep(5); // 1 is playing
+    t.queue.push(waiting);
+    t.queue.push(other);
+    const again = { ...call(2, 2), ticketId: waiting.ticketId, recall: true };
+    expect(t.queue.push(again)).toBe('folded');
+    await t.queue.idle();
+    // Said once, as the first call (no "Nhắc lại": the citizen never heard it), before 3.
+    expect(t.played.map((p) => p.name)).toEqual(['1-q1', '2-q2', '3-q3']);
+    const said = t.reports.find((r) => r.callId === waiting.callId)!;
+    expect(said.skipped).toBeUndefined();
+    expect(t.reports.find((r) => r.callId === again.callId)).toEqual({
+      callId: again.callId,
+      startedAt: said.startedAt,
+      endedAt: said.endedAt,
+      foldedInto: waiting.callId,
+    });
+    expect(t.reports).toHaveLength(4);
+    expect(t.logs.lines.some((l) => l.includes('call joined the waiting call of its ticket'))).toBe(true);
+  });
+
+  it('a ticket called again at another counter before its call was said is said once, with the new counter', async () => {
+    const t = setup();
+    t.queue.push(call(1, 1));
+    await sleep(5);
+    const there = call(2, 2);
+    const here = { ...call(2, 5), ticketId: there.ticketId };
+    t.queue.push(there);
+    t.queue.push(here);
+    await t.queue.idle();
+    expect(t.played.map((p) => p.name)).toEqual(['1-q1', '2-q5']);
+    expect(t.reports.find((r) => r.callId === there.callId)).toMatchObject({ foldedInto: here.callId });
+  });
+
+  it('calls coming faster than they can be said: later ones are shortened, every one is said, in order', async () => {
+    const source = pack();
+    const settings = DEFAULT_ANNOUNCEMENT_SETTINGS;
+    // The fake loudspeaker plays at ten times the speed: so do the durations it is paced by.
+    const durations = (a: Announcement) => ({
+      full: planDurationMs(planAnnouncement(a, settings, 'full'), source) / 10,
+      brief: planDurationMs(planAnnouncement(a, settings, 'brief'), source) / 10,
+      short: planDurationMs(planAnnouncement(a, settings, 'short'), source) / 10,
+    });
+    const fake = fakePlayer();
+    const reports: PlaybackReport[] = [];
+    const forms: string[] = [];
+    const queue = new AnnouncementQueue({
+      announce: (a, form) => {
+        forms.push(form);
+        return fake.player.play(
+          composeWav(planAnnouncement(a, settings, form), source),
+          `${a.display}-q${a.counterId}`,
+        );
+      },
+      durations,
+      maxLagMs: 250,
+      report: (r) => reports.push(r),
+      zone: [],
+      maxAgeMs: 120_000,
+      log: createLogger('speaker', { sink: memorySink(), timestamps: false }),
+    });
+    const burst = Array.from({ length: 8 }, (_, i) => call(1001 + i, 1 + i));
+    queue.push(burst[0]!);
+    await sleep(5); // the first one starts alone: in full
+    for (const c of burst.slice(1)) queue.push(c);
+    await queue.idle();
+    expect(fake.played.map((p) => p.name)).toEqual(burst.map((c) => `${c.display}-q${c.counterId}`));
+    expect(fake.overlaps()).toBe(0);
+    expect(forms[0]).toBe('full');
+    expect(forms.slice(1).every((f) => f !== 'full')).toBe(true);
+    expect(forms).toContain('short');
+    expect(reports.map((r) => r.callId)).toEqual(burst.map((c) => c.callId));
+    expect(reports.every((r) => r.skipped === undefined)).toBe(true);
+    expect(reports.filter((r) => r.form === 'short').length).toBe(forms.filter((f) => f === 'short').length);
   });
 });

@@ -155,6 +155,16 @@ describe('clip pack', () => {
     ]);
   });
 
+  it('a pack without the short-form clips still serves every call: a warning, not a problem', async () => {
+    writeSyntheticPack(dir.path, { omit: ['moi-so', 'quay'] });
+    const { problems, warnings } = await loadClipPack(dir.path, settings);
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([
+      'clip moi-so ("Mời số") is not in manifest.json: when behind, calls are shortened only to the sentence without the chime (npm run clips builds it)',
+      'clip quay ("quầy") is not in manifest.json: when behind, calls are shortened only to the sentence without the chime (npm run clips builds it)',
+    ]);
+  });
+
   it('chime and recall clips are needed only when those settings are on', async () => {
     writeSyntheticPack(dir.path, { omit: ['chime', 'nhac-lai'] });
     expect((await loadClipPack(dir.path, settings)).problems).toHaveLength(2);

@@ -8,6 +8,7 @@ import {
   DEFAULT_ANNOUNCEMENT_SETTINGS,
   MissingClipError,
   planAnnouncement,
+  planDurationMs,
   type Segment,
 } from '../../../edge/speaker/composer.js';
 import { parseWav } from '../../../edge/speaker/wav.js';
@@ -74,6 +75,45 @@ describe('the plan', () => {
     expect(clips.filter((c) => c === 'xin-moi')).toHaveLength(2);
     const second = plan.findIndex((s, i) => i > 3 && 'clip' in s && s.clip === 'xin-moi');
     expect(plan[second - 1]).toEqual({ silenceMs: 50 });
+  });
+});
+
+describe('the shorter forms, when the speaker is behind', () => {
+  const full = { ...plain, leadInMs: 100, chime: true, repeat: 2 };
+
+  it('brief: the sentence once, no chime', () => {
+    const clips = clipsOf(planAnnouncement(call, full, 'brief'));
+    expect(clips).not.toContain('chime');
+    expect(clips.filter((c) => c === 'xin-moi')).toHaveLength(1);
+    expect(announcementSentence(call, full, 'brief')).toBe(announcementSentence(call, full));
+  });
+
+  it('short: "Mời số 1023, quầy 3", with half the pauses', () => {
+    expect(announcementSentence(call, full, 'short')).toBe(
+      'Mời số một nghìn không trăm hai mươi ba, quầy ba',
+    );
+    const plan = planAnnouncement({ ...call, recall: true }, full, 'short');
+    expect(plan).toEqual([
+      { silenceMs: 100 },
+      { clip: 'moi-so' },
+      { silenceMs: 10 },
+      ...planAnnouncement(call, plain).slice(2, 15),
+      { silenceMs: 10 },
+      { clip: 'quay' },
+      { silenceMs: 10 },
+      { clip: 'ba' },
+    ]);
+  });
+
+  it('each is shorter than the one before', () => {
+    const source: ClipSource = { sampleRate: 8000, samples: () => Buffer.alloc(8000) }; // every clip 0.5 s
+    const ms = (form: 'full' | 'brief' | 'short') =>
+      planDurationMs(planAnnouncement(call, full, form), source);
+    expect(ms('full')).toBeGreaterThan(ms('brief'));
+    expect(ms('brief')).toBeGreaterThan(ms('short'));
+    // Lead-in, ten clips ("mời số", seven words of 1023, "quầy", "ba"), the pauses between them.
+    expect(ms('short')).toBe(100 + 10 * 500 + 10 + 6 * 10 + 10 + 10);
+    expect(composeSamples(planAnnouncement(call, full, 'short'), source).length / 2 / 8).toBe(ms('short'));
   });
 });
 

@@ -14,8 +14,8 @@ import { tempDir } from '../../helpers/hub.js';
 
 const say = (n: number, r: Partial<NumberReading> = {}) => readNumber(n, r).join(' ');
 
-describe('the table of the domain notes', () => {
-  // shared/domain/vietnam.md, "Reading numbers in Vietnamese", word for word.
+describe('the table of the domain reference', () => {
+  // docs/domain.md, "Reading numbers in Vietnamese", word for word.
   it.each([
     [0, 'không'],
     [10, 'mười'],

@@ -1,0 +1,7 @@
+import { fillText, type RefusalCode, refusalText } from '../../shared/text/vi.js';
+import type { Refusal } from './types.js';
+
+/** A refusal with its Vietnamese message, placeholders filled. */
+export function refuse(code: RefusalCode, params: Record<string, string | number> = {}): Refusal {
+  return { ok: false, code, message: fillText(refusalText[code], params) };
+}

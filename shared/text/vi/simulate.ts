@@ -1,0 +1,31 @@
+// Words of the day simulator's chart (simulate/chart.ts), read by office staff planning counters.
+export const simulateText = {
+  title: 'Mô phỏng một ngày: {name}',
+  subtitle:
+    'Ngày {date} · hạt giống {seed} · {tickets} công dân · {counters} quầy · mục tiêu chờ ≤ {target} phút',
+  line: 'Số người đang chờ và số quầy sẵn sàng',
+  waiting: 'đang chờ',
+  ready: 'quầy sẵn sàng',
+  rightAxis: 'trục phải',
+  arrivals: 'lấy số mỗi giờ',
+  waits: 'Thời gian chờ của từng người (phút)',
+  withinTarget: 'đạt mục tiêu',
+  overTarget: 'quá mục tiêu',
+  target: 'mục tiêu {minutes} phút',
+  p90: 'phân vị 90 theo giờ',
+  serviceLevel: 'Tỷ lệ chờ ≤ mục tiêu: {share}',
+  use: 'Mức bận của quầy theo giờ (thời gian phục vụ / thời gian có cán bộ)',
+  counter: 'Quầy {id}',
+  estimate: 'Thời gian chờ dự kiến so với thực tế (phút)',
+  estimateNew: 'ước tính mới: sai số trung vị {error}',
+  estimateOld: 'ước tính cũ: sai số trung vị {error}',
+  estimated: 'dự kiến',
+  actual: 'thực tế',
+  lag: 'Độ trễ đọc loa sau khi gọi (giây)',
+  lagFull: 'câu đầy đủ',
+  lagShort: 'câu rút gọn (khi loa bị chậm)',
+  lagFigures:
+    'trung vị {median} giây · lớn nhất {max} giây · {folded} lần gọi lại gộp · không bỏ lần gọi nào',
+  hour: 'giờ',
+  minutes: '{n} phút',
+} as const;
