@@ -14,7 +14,12 @@ const LAST_CALLS = 10;
 
 export type { BoardSnapshot } from '../../shared/api/board.js';
 
-export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
+/**
+ * `update` hands listeners a getter, not the snapshot: building one walks the
+ * whole live state, and with no page open nobody needs it (the getter builds
+ * it once, on the first call).
+ */
+export class BoardFeed extends EventEmitter<{ update: [snapshot: () => BoardSnapshot] }> {
   private lastCalls: BoardSnapshot['lastCalls'];
   private revision = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -34,7 +39,11 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
     // Many changes in a burst become one update: the board needs the state, not each step.
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      this.emit('update', this.snapshot());
+      let built: BoardSnapshot | undefined;
+      this.emit('update', () => {
+        built ??= this.snapshot();
+        return built;
+      });
     }, this.delayMs);
   };
 
