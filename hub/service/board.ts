@@ -4,24 +4,15 @@
 // that reconnects simply takes the next snapshot.
 
 import { EventEmitter } from 'node:events';
+import type { BoardSnapshot } from '../../shared/api/board.js';
 import type { TrustedClock } from '../clock/clock.js';
-import type { CallEvent, Change } from '../queue/types.js';
+import type { Change } from '../queue/types.js';
 import type { QueueService } from './queue-service.js';
 import { counterStateMessage, queueSummary } from './views.js';
 
 const LAST_CALLS = 10;
 
-export interface BoardSnapshot {
-  serviceDate: string;
-  at: number;
-  counters: ReturnType<typeof counterStateMessage>[];
-  lastCalls: Pick<CallEvent, 'callId' | 'display' | 'counterId' | 'counterName' | 'recall' | 'at'>[];
-  summary: ReturnType<typeof queueSummary>;
-  /** Bumped on every change, so a client can tell a fresh snapshot. */
-  revision: number;
-  /** Is the hub's time trusted? The consoles ask a person to confirm it when not. */
-  clock: { source: string; trusted: boolean };
-}
+export type { BoardSnapshot } from '../../shared/api/board.js';
 
 /**
  * `update` hands listeners a getter, not the snapshot: building one walks the
