@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { generatePassword, hashPassword } from '../hub/auth/passwords.js';
 import { createLogger, type Logger } from '../shared/log/logger.js';
+import { pageUrls } from '../shared/net/page-urls.js';
 import type { CentralConfig } from './config.js';
 import { Consumer } from './consumer.js';
 import { buildCentralHttp } from './http.js';
@@ -74,8 +75,9 @@ export async function startCentral(
   const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
   log.info('ready', { httpPort, broker: config.mqtt.url });
   if (initialAdminPassword) {
+    const [first, ...others] = pageUrls(config.http.host, httpPort).map((url) => `${url}/login`);
     process.stdout.write(
-      `\n  First start: province administrator "admin" created.\n  Password (shown only now): ${initialAdminPassword}\n  Sign in at http://<centre>:${httpPort}/login\n\n`,
+      `\n  First start: province administrator "admin" created.\n  Password (shown only now): ${initialAdminPassword}\n  Sign in at ${first}${others.length ? `\n  (also: ${others.join(', ')})` : ''}\n\n`,
     );
   }
   return {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { timeOrderedId } from '../shared/ids/time-ordered-id.js';
 import { createLogger, type Logger } from '../shared/log/logger.js';
+import { pageUrls } from '../shared/net/page-urls.js';
 import { lockDataDir } from '../shared/storage/data-lock.js';
 import { appVersion } from '../shared/version.js';
-import { hubUrls } from './addresses.js';
 import { AccountStore } from './auth/account-store.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { type HubBroker, startBroker } from './broker/broker.js';
@@ -267,7 +267,7 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   if (initialAdminPassword) {
     // Shown once, on the console, never a fixed default; the log itself never
     // carries it. The administrator should change it after signing in.
-    const [first, ...others] = hubUrls(options.http.host, httpPort).map((url) => `${url}/admin`);
+    const [first, ...others] = pageUrls(options.http.host, httpPort).map((url) => `${url}/admin`);
     process.stdout.write(
       `\n  First start: administrator account "admin" created.\n  Password (shown only now): ${initialAdminPassword}\n  Sign in at ${first} and change it.${others.length ? `\n  (also: ${others.join(', ')})` : ''}\n\n`,
     );

@@ -3,7 +3,7 @@
 
 import type { NetworkInterfaceInfo } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hubUrls } from '../../hub/addresses.js';
+import { pageUrls } from '../../shared/net/page-urls.js';
 import { freePort, spawnHub, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
 
 const nic = (address: string, internal = false, family: 'IPv4' | 'IPv6' = 'IPv4') =>
@@ -15,16 +15,16 @@ describe('hub addresses for people', () => {
       lo: [nic('127.0.0.1', true)],
       eth0: [nic('192.168.1.10'), nic('fe80::1', false, 'IPv6')],
     };
-    expect(hubUrls('0.0.0.0', 8080, interfaces)).toEqual([
+    expect(pageUrls('0.0.0.0', 8080, interfaces)).toEqual([
       'http://192.168.1.10:8080',
       'http://127.0.0.1:8080',
     ]);
-    expect(hubUrls('::', 8080, { lo: [nic('127.0.0.1', true)] })).toEqual(['http://127.0.0.1:8080']);
+    expect(pageUrls('::', 8080, { lo: [nic('127.0.0.1', true)] })).toEqual(['http://127.0.0.1:8080']);
   });
 
   it('a hub bound to one address is shown at that address', () => {
-    expect(hubUrls('192.168.1.10', 8080, {})).toEqual(['http://192.168.1.10:8080']);
-    expect(hubUrls('::1', 80, {})).toEqual(['http://[::1]:80']);
+    expect(pageUrls('192.168.1.10', 8080, {})).toEqual(['http://192.168.1.10:8080']);
+    expect(pageUrls('::1', 80, {})).toEqual(['http://[::1]:80']);
   });
 
   it('the first-start banner prints a real address, never a placeholder', { timeout: 60_000 }, async () => {
