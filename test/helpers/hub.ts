@@ -197,7 +197,11 @@ export interface SpawnOptions {
    * on (Debian's libfaketime, package faketime; monotonic time untouched).
    */
   clockAt?: number;
-  /** How long to wait for "ready" (default 15 s). */
+  /**
+   * How long to wait for "ready" (default 60 s): a deadline against a hang,
+   * not a start-up target; under tsx on a loaded two-core machine a start has
+   * taken over 15 s.
+   */
   readyMs?: number;
 }
 
@@ -248,7 +252,7 @@ export async function spawnHub(
     output += d;
   });
   await new Promise<void>((resolve, reject) => {
-    const readyMs = options.readyMs ?? 15_000;
+    const readyMs = options.readyMs ?? 60_000;
     const timer = setTimeout(() => reject(new Error(`hub not ready in ${readyMs} ms:\n${output}`)), readyMs);
     const check = () => {
       if (/ready /.test(output)) {
