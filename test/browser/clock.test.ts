@@ -14,7 +14,7 @@ const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent()) ?? '').trim();
 
 /** Poll a condition on the page (the pages' CSP forbids eval). */
-async function until(page: Page, ok: () => Promise<boolean>, why: () => Promise<string>, timeout = 5000) {
+async function until(page: Page, ok: () => Promise<boolean>, why: () => Promise<string>, timeout = 15_000) {
   const deadline = Date.now() + timeout;
   for (;;) {
     if (await ok()) return;
