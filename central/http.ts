@@ -14,6 +14,7 @@ import { requireJsonBodies } from '../hub/http/json-only.js';
 import { asset, loadDir, sendAsset, TYPES } from '../hub/http/pages.js';
 import { errorBody } from '../hub/http/route-helpers.js';
 import { csvCell } from '../hub/reports/csv.js';
+import type { OfficerRatingsAnswer, OfficesAnswer, ServiceLevelAnswer } from '../shared/api/central.js';
 import type { Logger } from '../shared/log/logger.js';
 import { centralText } from '../shared/text/vi/central.js';
 import { uiText } from '../shared/text/vi.js';
@@ -138,7 +139,7 @@ export async function buildCentralHttp(
     return reply.code(database ? 200 : 503).send(body);
   });
 
-  app.get('/api/offices', { preHandler: requireOfficer }, async () => {
+  app.get('/api/offices', { preHandler: requireOfficer }, async (): Promise<OfficesAnswer> => {
     const now = Date.now();
     const offices = await officesLive(pool);
     return {
@@ -200,8 +201,15 @@ export async function buildCentralHttp(
       const range = dates(request.query);
       if (range.error !== null) return reply.code(400).send(errorBody('bad_request', range.error));
       const rows = await serviceLevels(pool, range.from, range.to, deps.targetMinutes);
-      if (request.query.format !== 'csv')
-        return { from: range.from, to: range.to, targetMinutes: deps.targetMinutes, rows };
+      if (request.query.format !== 'csv') {
+        const answer: ServiceLevelAnswer = {
+          from: range.from,
+          to: range.to,
+          targetMinutes: deps.targetMinutes,
+          rows,
+        };
+        return answer;
+      }
       const table = [
         [
           T.office,
@@ -244,7 +252,10 @@ export async function buildCentralHttp(
       const range = dates(request.query);
       if (range.error !== null) return reply.code(400).send(errorBody('bad_request', range.error));
       const rows = await officerRatings(pool, range.from, range.to);
-      if (request.query.format !== 'csv') return { from: range.from, to: range.to, rows };
+      if (request.query.format !== 'csv') {
+        const answer: OfficerRatingsAnswer = { from: range.from, to: range.to, rows };
+        return answer;
+      }
       const levels = [...new Set(rows.flatMap((r) => Object.keys(r.levels)))].sort();
       const table = [
         [T.office, T.officeId, T.officer, T.ratings, T.score, T.avgScore, ...levels],

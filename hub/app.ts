@@ -2,9 +2,9 @@
 // broker → MQTT flows → HTTP API. Everything with I/O lives here or below
 // in store/, broker/, http/; the queue logic in queue/ stays pure.
 
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { timeOrderedId } from '../shared/ids/time-ordered-id.js';
 import { createLogger, type Logger } from '../shared/log/logger.js';
 import { lockDataDir } from '../shared/storage/data-lock.js';
 import { appVersion } from '../shared/version.js';
@@ -150,7 +150,11 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
   }
   const settings = { ...defaultQueueSettings, ...store.getSetting<Partial<QueueSettings>>('queue') };
   const state = store.loadState(settings, today());
-  const service = new QueueService(store, state, { now, newId: randomUUID, trusted: () => clock.trusted });
+  const service = new QueueService(store, state, {
+    now,
+    newId: () => timeOrderedId(),
+    trusted: () => clock.trusted,
+  });
   // Every change from here on is recorded for the province centre in its own transaction (when enabled).
   const central = startCentralLink(options.central, {
     db,
@@ -297,7 +301,9 @@ async function startLockedHub(options: HubOptions, log: Logger, releaseLock: () 
         await http.close();
         await broker?.close();
       } finally {
-        // Whatever failed above, the store is closed and the folder free for the next hub.
+        // Whatever failed above, the store is closed and the folder free for the next hub
+        // (tickets still in their group commit are committed and told first).
+        service.flush();
         db.close();
         releaseLock();
       }

@@ -332,6 +332,7 @@ async function main() {
 Hub is running (embedded MQTT broker and SQLite store in ${resolve(config.dataDir)}).
   Officer console:     ${httpUrl}/console  (canbo1..canbo4 are the simulated officers)
   Display board:       ${httpUrl}/board
+  Procedure guide:     ${httpUrl}/guide  (the touch screen's page; "Lấy số" needs a kiosk with a touch screen, docs/guide.md)
   Administration:      ${httpUrl}/admin    Reports: ${httpUrl}/reports
   Queue (JSON):        ${httpUrl}/api/queue
   Counters:            ${httpUrl}/api/counters

@@ -72,6 +72,7 @@ fi
 
 echo "== type check"
 npx tsc -p tsconfig.json
+npx tsc -p tsconfig.web.json
 echo "== lint"
 npx biome check .
 echo "== tests"

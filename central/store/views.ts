@@ -4,48 +4,13 @@
 
 import type { Pool } from 'pg';
 
-export interface OfficeLive {
-  id: string;
-  name: string;
-  serviceDate: string | null;
-  waiting: number;
-  /** Queue time of the ticket waiting longest (office clock), null when nobody waits. */
-  oldestWaitingAt: number | null;
-  serving: number;
-  countersOpen: number;
-  counters: number;
-  devices: number;
-  devicesOffline: number;
-  paperLow: number;
-  ackedSeq: number;
-  lostEvents: number;
-  lastEventAt: number | null;
-  lastReceivedAt: number | null;
-  lastCall: {
-    display: string;
-    counterId: number | null;
-    counterName: string | null;
-    officer: string | null;
-    procedureName: string;
-    at: number;
-    recall: boolean;
-  } | null;
-}
-
-export type AlarmKind =
-  | 'long_wait'
-  | 'devices_offline'
-  | 'paper_low'
-  | 'no_counter_open'
-  | 'silent'
-  | 'lost_events';
-
-export interface Alarm {
-  officeId: string;
-  kind: AlarmKind;
-  /** The figure behind it (minutes, devices, events). */
-  value: number;
-}
+import type {
+  Alarm,
+  AlarmKind,
+  OfficeLive,
+  OfficerRatingRow,
+  ServiceLevelRow,
+} from '../../shared/api/central.js';
 
 const ms = (v: Date | null) => (v ? v.getTime() : null);
 
@@ -137,31 +102,6 @@ export function alarmsOf(
 }
 
 // ---------------------------------------------------------------- reports
-
-export interface ServiceLevelRow {
-  officeId: string;
-  officeName: string;
-  serviceDate: string;
-  issued: number;
-  called: number;
-  served: number;
-  noShows: number;
-  withinTarget: number;
-  /** Share of called tickets called within the target, 0..1 (null: none called). */
-  serviceLevel: number | null;
-  avgWaitSeconds: number | null;
-  maxWaitSeconds: number | null;
-}
-
-export interface OfficerRatingRow {
-  officeId: string;
-  officeName: string;
-  officer: string;
-  ratings: number;
-  score: number;
-  avgScore: number | null;
-  levels: Record<string, number>;
-}
 
 /**
  * Events of service dates `from`..`to` (YYYY-MM-DD) lie within a day either

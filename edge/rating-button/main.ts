@@ -10,7 +10,6 @@
 // simulated GPIO lines and a display without a serial path writes to
 // <dataDir>/display.txt.
 
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +18,7 @@ import { DeviceConnection } from '../../shared/device/connection.js';
 import { joinFaults, stateFaultOf, stateFaultText } from '../../shared/device/fault.js';
 import { mainIfEntry } from '../../shared/device/program.js';
 import { type GpioBackend, OnoffBackend, SimulatedGpio } from '../../shared/hardware/gpio.js';
+import { timeOrderedId } from '../../shared/ids/time-ordered-id.js';
 import { createLogger, type Logger } from '../../shared/log/logger.js';
 import { counterStateMessage, decodePayload, type RatingResult } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
@@ -173,7 +173,7 @@ export async function startRating(config: RatingConfig, options: RatingOptions =
   });
 
   keys.on('press', (level) => {
-    const event: RatingEvent = { id: randomUUID(), level, pressedAt: Date.now() };
+    const event: RatingEvent = { id: timeOrderedId(), level, pressedAt: Date.now() };
     outbox.add(event).then(
       () => {
         log.info(`key pressed: ${RATING_NAMES[level]}`, { id: event.id, waiting: outbox.events.length });

@@ -105,8 +105,20 @@ export class CentralRecorder {
   ) {}
 
   changes(changes: readonly Change[], before: QueueState): void {
+    this.prepare(changes, before)();
+  }
+
+  /**
+   * The events of changes decided now on `before`, to record later inside the
+   * transaction that commits them (a group commit decides several commands,
+   * each on the state the earlier ones changed, before its one transaction).
+   */
+  prepare(changes: readonly Change[], before: QueueState): () => void {
     const at = this.now();
-    for (const data of eventsOfChanges(changes, before)) this.outbox.record(data, at);
+    const events = eventsOfChanges(changes, before);
+    return () => {
+      for (const data of events) this.outbox.record(data, at);
+    };
   }
 
   /**

@@ -87,6 +87,9 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
     send(device, reply);
   };
 
+  /** Requests in a group commit, by device and requestId. */
+  const inFlight = new Map<string, Promise<void>>();
+
   return function onDevicePublish({ device, topic, payload }: DevicePublish): void {
     if (topic.kind === 'deviceStatus') {
       if (deps.storeHealth?.refusingChanges) return;
@@ -143,15 +146,32 @@ export function createDeviceRequestHandler(deps: DeviceRequestDeps) {
       fail: (code, message) => fail(device, action, requestId, code, message),
       send: (reply) => send(device, reply),
     };
-    try {
-      handler.handle(ctx, decoded.value);
-    } catch (error) {
+    // The same request again while the first is still in its group commit
+    // (not yet in the store, where the repeat would find its reply): it
+    // waits for the first, then is handled as any repeat.
+    const key = `${device.id}\u0000${requestId}`;
+    const earlier = inFlight.get(key);
+    if (earlier) {
+      void earlier.then(() => onDevicePublish({ device, topic, payload }));
+      return;
+    }
+    const failed = (error: unknown) => {
       // The store could not commit (disk full, I/O error): nothing was
       // applied; the device keeps its request and tries again.
       metrics.inc('request_failed');
       deps.storeHealth?.observe(error);
       log.error('request failed', { device: device.id, action, error });
       fail(device, action, requestId, 'hub_error', 'the hub could not save the request; try again');
+    };
+    try {
+      if (!handler.grouped) service.flush();
+      const done = handler.handle(ctx, decoded.value);
+      if (done) {
+        const settled = done.catch(failed).finally(() => inFlight.delete(key));
+        inFlight.set(key, settled);
+      }
+    } catch (error) {
+      failed(error);
     }
   };
 }

@@ -56,7 +56,7 @@ import {
 } from '../service/admin-settings.js';
 import type { Device } from '../store/device-store.js';
 import { validationMessage } from './admin-validation.js';
-import { errorBody, errorSchema } from './route-helpers.js';
+import { adminRouteOptions, errorBody } from './route-helpers.js';
 import type { RouteDeps } from './server.js';
 
 const PASSWORD_MIN = 8;
@@ -231,17 +231,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
   const inTransaction = <T>(work: () => T): T => store.db.transaction(work)();
   const who = (request: FastifyRequest) => request.account!.username;
 
-  /** Options of every admin route: the guard first, then our own input check (in Vietnamese). */
-  const options = (summary: string, schema: Record<string, unknown> = {}) => ({
-    preHandler: requireAdmin,
-    attachValidation: true,
-    schema: {
-      summary,
-      tags: ['administration'],
-      ...schema,
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
-    },
-  });
+  const options = (summary: string, schema: Record<string, unknown> = {}) =>
+    adminRouteOptions(requireAdmin, summary, schema);
 
   /** Answer a request that failed its schema; true when it did. */
   const refusedInput = (request: FastifyRequest, reply: FastifyReply, deviceIds = false): boolean => {
@@ -307,148 +298,119 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     },
   );
 
-  type FieldBody = {
-    id: string;
-    name: string;
-    numbering: { prefix: string; start: number; end: number; wrap: boolean };
-    active?: boolean;
-    position?: number;
-  };
-  app.post<{ Body: FieldBody }>(
-    '/api/admin/fields',
-    options('Add a field (lĩnh vực) with its number series', {
-      body: object(
-        {
-          id: idSchema,
-          name: nameSchema,
-          numbering: numberingSchema,
-          active: { type: 'boolean' },
-          position: positionSchema,
-        },
-        ['id', 'name', 'numbering'],
+  /**
+   * A route that changes the queue's configuration (fields, procedures,
+   * counters), declared as data: the schema checks the input, then the
+   * queue command decides with its audit entry committed beside it. A PUT's
+   * input is its body with the id from the path.
+   */
+  const configRoute = <I, R>(route: {
+    method: 'POST' | 'PUT';
+    url: string;
+    summary: string;
+    params?: object;
+    body: object;
+    action: string;
+    command: (s: QueueState, input: I, ctx: Context) => Decision<R>;
+    view: (result: R) => unknown;
+    /** The audit entry records the request body alone, not the id from the path. */
+    auditBody?: boolean;
+    /** The audit entry names this counter. */
+    counter?: boolean;
+  }) =>
+    app.route<{ Params: { id?: string | number }; Body: Record<string, unknown> }>({
+      method: route.method,
+      url: route.url,
+      ...options(
+        route.summary,
+        route.params ? { params: route.params, body: route.body } : { body: route.body },
       ),
-    }),
-    async (request, reply) => {
-      if (refusedInput(request, reply)) return reply;
-      return decide(
-        request,
-        reply,
-        'field-add',
-        (s, ctx) => addField(s, request.body, ctx),
-        request.body,
-        (f) => f,
-        {
-          created: true,
-        },
-      );
-    },
-  );
-
-  app.put<{ Params: { id: string }; Body: Partial<Omit<FieldBody, 'id'>> }>(
-    '/api/admin/fields/:id',
-    options('Edit or (de)activate a field', {
-      params: catalogueIdParams,
-      body: object(
-        {
-          name: nameSchema,
-          numbering: numberingSchema,
-          active: { type: 'boolean' },
-          position: positionSchema,
-        },
-        [],
-        { minProperties: 1 },
-      ),
-    }),
-    async (request, reply) => {
-      if (refusedInput(request, reply)) return reply;
-      const input = { ...request.body, id: request.params.id };
-      return decide(
-        request,
-        reply,
-        'field-edit',
-        (s, ctx) => updateField(s, input, ctx),
-        input,
-        (f) => f,
-      );
-    },
-  );
-
-  type ProcedureBody = {
-    id: string;
-    fieldId: string;
-    name: string;
-    numbering?: FieldBody['numbering'] | null;
-    active?: boolean;
-    position?: number;
-    counterIds?: number[];
-  };
-  app.post<{ Body: ProcedureBody }>(
-    '/api/admin/procedures',
-    options('Add a procedure (thủ tục), optionally with its own series and the counters serving it', {
-      body: object(
-        {
-          id: idSchema,
-          fieldId: idSchema,
-          name: nameSchema,
-          numbering: numberingOrNull,
-          active: { type: 'boolean' },
-          position: positionSchema,
-          counterIds: {
-            type: 'array',
-            maxItems: COUNTER_ID_MAX,
-            items: { type: 'integer', minimum: 1, maximum: COUNTER_ID_MAX },
+      handler: async (request, reply) => {
+        if (refusedInput(request, reply)) return reply;
+        const { id } = request.params;
+        const input = (id === undefined ? request.body : { ...request.body, id }) as I;
+        return decide(
+          request,
+          reply,
+          route.action,
+          (s, ctx) => route.command(s, input, ctx),
+          route.auditBody ? request.body : input,
+          route.view,
+          {
+            created: route.method === 'POST',
+            ...(route.counter ? { counterId: (input as { id: number }).id } : {}),
           },
-        },
-        ['id', 'fieldId', 'name'],
-      ),
-    }),
-    async (request, reply) => {
-      if (refusedInput(request, reply)) return reply;
-      return decide(
-        request,
-        reply,
-        'procedure-add',
-        (s, ctx) => addProcedure(s, request.body, ctx),
-        request.body,
-        (r) => ({
-          ...r.procedure,
-          numbering: r.procedure.numbering ?? null,
-          servedBy: r.counters.map((c) => c.id),
-        }),
-        { created: true },
-      );
-    },
-  );
+        );
+      },
+    });
 
-  app.put<{ Params: { id: string }; Body: Partial<Omit<ProcedureBody, 'id' | 'counterIds'>> }>(
-    '/api/admin/procedures/:id',
-    options('Edit or (de)activate a procedure; numbering null returns it to its field series', {
-      params: catalogueIdParams,
-      body: object(
-        {
-          fieldId: idSchema,
-          name: nameSchema,
-          numbering: numberingOrNull,
-          active: { type: 'boolean' },
-          position: positionSchema,
+  const fieldProperties = {
+    name: nameSchema,
+    numbering: numberingSchema,
+    active: { type: 'boolean' },
+    position: positionSchema,
+  };
+  configRoute({
+    method: 'POST',
+    url: '/api/admin/fields',
+    summary: 'Add a field (lĩnh vực) with its number series',
+    body: object({ id: idSchema, ...fieldProperties }, ['id', 'name', 'numbering']),
+    action: 'field-add',
+    command: addField,
+    view: (f) => f,
+  });
+  configRoute({
+    method: 'PUT',
+    url: '/api/admin/fields/:id',
+    summary: 'Edit or (de)activate a field',
+    params: catalogueIdParams,
+    body: object(fieldProperties, [], { minProperties: 1 }),
+    action: 'field-edit',
+    command: updateField,
+    view: (f) => f,
+  });
+
+  const procedureProperties = {
+    fieldId: idSchema,
+    name: nameSchema,
+    numbering: numberingOrNull,
+    active: { type: 'boolean' },
+    position: positionSchema,
+  };
+  configRoute({
+    method: 'POST',
+    url: '/api/admin/procedures',
+    summary: 'Add a procedure (thủ tục), optionally with its own series and the counters serving it',
+    body: object(
+      {
+        id: idSchema,
+        ...procedureProperties,
+        counterIds: {
+          type: 'array',
+          maxItems: COUNTER_ID_MAX,
+          items: { type: 'integer', minimum: 1, maximum: COUNTER_ID_MAX },
         },
-        [],
-        { minProperties: 1 },
-      ),
+      },
+      ['id', 'fieldId', 'name'],
+    ),
+    action: 'procedure-add',
+    command: addProcedure,
+    view: (r) => ({
+      ...r.procedure,
+      numbering: r.procedure.numbering ?? null,
+      servedBy: r.counters.map((c) => c.id),
     }),
-    async (request, reply) => {
-      if (refusedInput(request, reply)) return reply;
-      const input = { ...request.body, id: request.params.id };
-      return decide(
-        request,
-        reply,
-        'procedure-edit',
-        (s, ctx) => updateProcedure(s, input, ctx),
-        input,
-        (p) => ({ ...p, numbering: p.numbering ?? null }),
-      );
-    },
-  );
+  });
+  configRoute({
+    method: 'PUT',
+    url: '/api/admin/procedures/:id',
+    summary: 'Edit or (de)activate a procedure; numbering null returns it to its field series',
+    params: catalogueIdParams,
+    body: object(procedureProperties, [], { minProperties: 1 }),
+    action: 'procedure-edit',
+    command: updateProcedure,
+    view: (p) => ({ ...p, numbering: p.numbering ?? null }),
+  });
 
   // ------------------------------------------------------------ counters
 
@@ -456,53 +418,35 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     [...service.state.counters.values()].map((c) => counterAdminView(service.state, c)),
   );
 
-  type CounterBody = { id: number; name: string; serves: { procedureId: string; weight: number }[] };
-  app.post<{ Body: CounterBody }>(
-    '/api/admin/counters',
-    options('Add a counter (starts closed)', {
-      body: object(
-        {
-          id: { type: 'integer', minimum: 1, maximum: COUNTER_ID_MAX },
-          name: nameSchema,
-          serves: servesSchema,
-        },
-        ['id', 'name', 'serves'],
-      ),
-    }),
-    async (request, reply) => {
-      if (refusedInput(request, reply)) return reply;
-      return decide(
-        request,
-        reply,
-        'counter-add',
-        (s, ctx) => addCounter(s, request.body, ctx),
-        request.body,
-        (c) => counterAdminView(service.state, c),
-        { counterId: request.body.id, created: true },
-      );
-    },
-  );
-
-  app.put<{ Params: { id: number }; Body: Partial<Omit<CounterBody, 'id'>> }>(
-    '/api/admin/counters/:id',
-    options('Rename a counter or change what it serves', {
-      params: counterIdParams,
-      body: object({ name: nameSchema, serves: servesSchema }, [], { minProperties: 1 }),
-    }),
-    async (request, reply) => {
-      if (refusedInput(request, reply)) return reply;
-      const input = { ...request.body, id: request.params.id };
-      return decide(
-        request,
-        reply,
-        'counter-edit',
-        (s, ctx) => updateCounter(s, input, ctx),
-        request.body,
-        (c) => counterAdminView(service.state, c),
-        { counterId: request.params.id },
-      );
-    },
-  );
+  configRoute({
+    method: 'POST',
+    url: '/api/admin/counters',
+    summary: 'Add a counter (starts closed)',
+    body: object(
+      {
+        id: { type: 'integer', minimum: 1, maximum: COUNTER_ID_MAX },
+        name: nameSchema,
+        serves: servesSchema,
+      },
+      ['id', 'name', 'serves'],
+    ),
+    action: 'counter-add',
+    command: addCounter,
+    view: (c) => counterAdminView(service.state, c),
+    counter: true,
+  });
+  configRoute({
+    method: 'PUT',
+    url: '/api/admin/counters/:id',
+    summary: 'Rename a counter or change what it serves',
+    params: counterIdParams,
+    body: object({ name: nameSchema, serves: servesSchema }, [], { minProperties: 1 }),
+    action: 'counter-edit',
+    command: updateCounter,
+    view: (c) => counterAdminView(service.state, c),
+    auditBody: true,
+    counter: true,
+  });
 
   app.delete<{ Params: { id: number } }>(
     '/api/admin/counters/:id',

@@ -17,9 +17,9 @@ const frame = (snapshot: BoardSnapshot) => `event: board\ndata: ${JSON.stringify
 const HEARTBEAT = Buffer.from(': ping\n\n');
 
 export function registerEvents(app: FastifyInstance, feed: BoardFeed, streams: EventStreams): void {
-  const onUpdate = (snapshot: BoardSnapshot) => {
-    if (streams.size === 0) return;
-    streams.broadcast(Buffer.from(frame(snapshot)));
+  const onUpdate = (snapshot: () => BoardSnapshot) => {
+    if (streams.size === 0) return; // nobody follows: not even built
+    streams.broadcast(Buffer.from(frame(snapshot())));
   };
   feed.on('update', onUpdate);
   const heartbeat = setInterval(() => streams.tick(HEARTBEAT), EVENT_HEARTBEAT_MS);

@@ -7,7 +7,7 @@ import { GUIDE_LIMITS, refuseGuide } from '../guide/card.js';
 import { CATALOGUE_ID_PATTERN } from '../queue/catalogue.js';
 import type { GuideSaved, GuideService } from '../service/guide.js';
 import { validationMessage } from './admin-validation.js';
-import { errorBody, errorSchema } from './route-helpers.js';
+import { adminRouteOptions, errorBody, errorSchema } from './route-helpers.js';
 import type { RouteDeps } from './server.js';
 
 const procedureParams = {
@@ -100,16 +100,8 @@ export function registerGuideRoutes(app: FastifyInstance, deps: RouteDeps & { gu
 
   // ------------------------------------------------------------ administration
 
-  const options = (summary: string, schema: Record<string, unknown> = {}) => ({
-    preHandler: requireAdmin,
-    attachValidation: true,
-    schema: {
-      summary,
-      tags: ['administration'],
-      ...schema,
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
-    },
-  });
+  const options = (summary: string, schema: Record<string, unknown> = {}) =>
+    adminRouteOptions(requireAdmin, summary, schema, [400, 401, 403, 404]);
   const refusedInput = (request: FastifyRequest, reply: FastifyReply): boolean => {
     const error = request.validationError;
     if (!error) return false;

@@ -45,3 +45,26 @@ export function normalAddress(address: string | undefined): string {
 export function clientAddress(request: FastifyRequest): string {
   return normalAddress(request.ip);
 }
+
+/**
+ * Options of an administration route: the guard first, then the route's own
+ * input check (attachValidation: the refusal is worded in Vietnamese there),
+ * with the error answers it may give.
+ */
+export function adminRouteOptions(
+  guard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  summary: string,
+  schema: Record<string, unknown> = {},
+  errorStatuses: readonly number[] = [400, 401, 403, 404, 409],
+) {
+  return {
+    preHandler: guard,
+    attachValidation: true,
+    schema: {
+      summary,
+      tags: ['administration'],
+      ...schema,
+      response: Object.fromEntries(errorStatuses.map((status) => [status, errorSchema])),
+    },
+  };
+}

@@ -4,6 +4,7 @@
 import { counterStateText, ticketStatusText } from '../../shared/text/vi.js';
 import { counterReady, findCounter, liveTicketAt } from './counters.js';
 import { estimateWait, type WaitEstimate } from './estimate.js';
+import { waitingTicket } from './new-ticket.js';
 import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
 import { lineOrder, pickNext } from './ordering.js';
 import { refuse } from './refusals.js';
@@ -74,7 +75,7 @@ export function issueTicket(state: QueueState, input: IssueInput, ctx: Context):
     const { prefix, start, end } = series.numbering;
     return refuse('range_exhausted', { prefix, start, end });
   }
-  const ticket: Ticket = {
+  const ticket = waitingTicket({
     id: ctx.newId(),
     serviceDate: state.serviceDate,
     seriesKey: series.seriesKey,
@@ -83,23 +84,12 @@ export function issueTicket(state: QueueState, input: IssueInput, ctx: Context):
     fieldId: procedure.fieldId,
     procedureId: procedure.id,
     priority,
-    status: 'waiting',
-    assignedCounterId: null,
-    counterId: null,
-    officer: null,
     issuedAt: ctx.now,
     seq: state.lastSeq + 1,
     queuedAt: ctx.now,
     clockUntrusted: ctx.clockTrusted === false,
-    firstCalledAt: null,
-    calledAt: null,
-    counterCalledAt: null,
-    serviceStartedAt: null,
-    finishedAt: null,
-    callCount: 0,
-    transferCount: 0,
     source: input.source ?? null,
-  };
+  });
   const counters = [...state.counters.values()]
     .filter((c) => c.state !== 'closed' && c.serves.some((s) => s.procedureId === procedure.id))
     .map((c) => ({ id: c.id, name: c.name }));

@@ -29,6 +29,7 @@
 // - unused numbers expire with the day (applyChanges drops them on a new
 //   service date).
 
+import { waitingTicket } from './new-ticket.js';
 import { formatDisplay, seriesFor } from './numbering.js';
 import { refuse } from './refusals.js';
 import { serviceDateOf } from './service-date.js';
@@ -304,7 +305,7 @@ export function acceptLeasedTicket(
       : null;
 
   const at = Math.min(Math.max(input.issuedAt, lease.leasedAt), ctx.now);
-  const ticket: Ticket = {
+  const ticket = waitingTicket({
     id: input.ticketId,
     serviceDate: state.serviceDate,
     seriesKey: lease.seriesKey,
@@ -313,23 +314,12 @@ export function acceptLeasedTicket(
     fieldId: procedure.fieldId,
     procedureId: procedure.id,
     priority,
-    status: 'waiting',
-    assignedCounterId: null,
-    counterId: null,
-    officer: null,
     issuedAt: at,
     seq: leasedPlace(state, at),
     queuedAt: at,
     clockUntrusted: ctx.clockTrusted === false,
-    firstCalledAt: null,
-    calledAt: null,
-    counterCalledAt: null,
-    serviceStartedAt: null,
-    finishedAt: null,
-    callCount: 0,
-    transferCount: 0,
     source: { deviceId: input.deviceId, requestId: input.requestId },
-  };
+  });
   const detail: Record<string, unknown> = { leased: true, kioskIssuedAt: input.issuedAt };
   if (priority) detail.priority = priority;
   if (input.priority !== null && priority === null) detail.unknownPriority = input.priority;

@@ -4,26 +4,22 @@
 // that reconnects simply takes the next snapshot.
 
 import { EventEmitter } from 'node:events';
+import type { BoardSnapshot } from '../../shared/api/board.js';
 import type { TrustedClock } from '../clock/clock.js';
-import type { CallEvent, Change } from '../queue/types.js';
+import type { Change } from '../queue/types.js';
 import type { QueueService } from './queue-service.js';
 import { counterStateMessage, queueSummary } from './views.js';
 
 const LAST_CALLS = 10;
 
-export interface BoardSnapshot {
-  serviceDate: string;
-  at: number;
-  counters: ReturnType<typeof counterStateMessage>[];
-  lastCalls: Pick<CallEvent, 'callId' | 'display' | 'counterId' | 'counterName' | 'recall' | 'at'>[];
-  summary: ReturnType<typeof queueSummary>;
-  /** Bumped on every change, so a client can tell a fresh snapshot. */
-  revision: number;
-  /** Is the hub's time trusted? The consoles ask a person to confirm it when not. */
-  clock: { source: string; trusted: boolean };
-}
+export type { BoardSnapshot } from '../../shared/api/board.js';
 
-export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
+/**
+ * `update` hands listeners a getter, not the snapshot: building one walks the
+ * whole live state, and with no page open nobody needs it (the getter builds
+ * it once, on the first call).
+ */
+export class BoardFeed extends EventEmitter<{ update: [snapshot: () => BoardSnapshot] }> {
   private lastCalls: BoardSnapshot['lastCalls'];
   private revision = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -43,7 +39,11 @@ export class BoardFeed extends EventEmitter<{ update: [BoardSnapshot] }> {
     // Many changes in a burst become one update: the board needs the state, not each step.
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      this.emit('update', this.snapshot());
+      let built: BoardSnapshot | undefined;
+      this.emit('update', () => {
+        built ??= this.snapshot();
+        return built;
+      });
     }, this.delayMs);
   };
 

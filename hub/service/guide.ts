@@ -13,9 +13,11 @@ import type { AccountStore } from '../auth/account-store.js';
 import { sampleGuideCards } from '../defaults/guide-cards.js';
 import { checkGuide, copiesText, type GuideInput, refuseGuide, type StoredGuide } from '../guide/card.js';
 import { estimateWait } from '../queue/estimate.js';
+import { waitingTicket } from '../queue/new-ticket.js';
 import type { Catalogue, QueueState, Ticket } from '../queue/types.js';
 import type { GuideStore } from '../store/guide-store.js';
 import type { QueueService } from './queue-service.js';
+import { activeFields } from './views.js';
 
 /** The setting that records that the sample cards were loaded once (so a removed one does not come back). */
 const SAMPLES_LOADED = 'guideSamplesLoaded';
@@ -126,27 +128,16 @@ export class GuideService {
       .join('|');
     const key = `${this.cardsRevision}/${this.catalogueRevision}/${countersKey}`;
     if (this.cached?.key === key) return this.cached.content;
-    const { fields, procedures } = state.catalogue;
     const body = {
-      fields: fields
-        .filter((f) => f.active)
-        .map((f) => ({
-          id: f.id,
-          name: f.name,
-          procedures: procedures
-            .filter((p) => p.fieldId === f.id && p.active)
-            .map((p) => {
-              const card = this.cards.get(p.id);
-              return {
-                id: p.id,
-                name: p.name,
-                card: card ? cardView(card) : null,
-                counters: counters
-                  .filter((c) => c.serves.some((s) => s.procedureId === p.id))
-                  .map((c) => c.id),
-              };
-            }),
-        })),
+      fields: activeFields(state.catalogue, (p) => {
+        const card = this.cards.get(p.id);
+        return {
+          id: p.id,
+          name: p.name,
+          card: card ? cardView(card) : null,
+          counters: counters.filter((c) => c.serves.some((s) => s.procedureId === p.id)).map((c) => c.id),
+        };
+      }),
       counters: counters.map((c) => ({ id: c.id, name: c.name })),
     };
     const contentTag = createHash('sha1').update(JSON.stringify(body)).digest('base64url').slice(0, 16);
@@ -186,7 +177,7 @@ export class GuideService {
   /** A ticket that would join the line now, for the estimate only (never stored). */
   private newTicket(state: QueueState, procedureId: string, fieldId: string): Ticket {
     const now = this.options.now();
-    return {
+    return waitingTicket({
       id: `guide:${procedureId}`,
       serviceDate: state.serviceDate,
       seriesKey: '',
@@ -195,23 +186,12 @@ export class GuideService {
       fieldId,
       procedureId,
       priority: null,
-      status: 'waiting',
-      assignedCounterId: null,
-      counterId: null,
-      officer: null,
       issuedAt: now,
       seq: state.lastSeq + 1,
       queuedAt: now,
       clockUntrusted: false,
-      firstCalledAt: null,
-      calledAt: null,
-      counterCalledAt: null,
-      serviceStartedAt: null,
-      finishedAt: null,
-      callCount: 0,
-      transferCount: 0,
       source: null,
-    };
+    });
   }
 
   /** The QR code of a procedure's online address, as SVG; null when it has none. */

@@ -10,7 +10,7 @@ import {
 } from '../../shared/protocol/messages.js';
 import type { IssueResult } from '../queue/commands.js';
 import { waitRange } from '../queue/estimate.js';
-import type { Counter, QueueState, Ticket } from '../queue/types.js';
+import type { Catalogue, Counter, Procedure, QueueState, Ticket } from '../queue/types.js';
 
 export function counterStateMessage(state: QueueState, counter: Counter, at: number): CounterStateMessage {
   const ticket = counter.currentTicketId ? state.tickets.get(counter.currentTicketId) : undefined;
@@ -48,21 +48,23 @@ export function queueSummary(state: QueueState, at: number): QueueSummary {
   };
 }
 
+/** What a citizen may choose: the active fields, each with its active procedures as `procedure` shows them. */
+export function activeFields<P>(catalogue: Catalogue, procedure: (p: Procedure) => P) {
+  return catalogue.fields
+    .filter((f) => f.active)
+    .map((f) => ({
+      id: f.id,
+      name: f.name,
+      procedures: catalogue.procedures.filter((p) => p.fieldId === f.id && p.active).map(procedure),
+    }));
+}
+
 export function catalogueMessage(state: QueueState, at: number): CatalogueMessage {
-  const { fields, procedures, priorityCategories } = state.catalogue;
   return {
     v: PROTOCOL_VERSION,
     at,
-    fields: fields
-      .filter((f) => f.active)
-      .map((f) => ({
-        id: f.id,
-        name: f.name,
-        procedures: procedures
-          .filter((p) => p.fieldId === f.id && p.active)
-          .map((p) => ({ id: p.id, name: p.name })),
-      })),
-    priorityCategories: priorityCategories.map((c) => ({ id: c.id, name: c.name })),
+    fields: activeFields(state.catalogue, (p) => ({ id: p.id, name: p.name })),
+    priorityCategories: state.catalogue.priorityCategories.map((c) => ({ id: c.id, name: c.name })),
   };
 }
 

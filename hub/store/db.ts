@@ -36,6 +36,13 @@ export function configure(db: Db): void {
   db.pragma('page_size = 1024');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // A checkpoint writes every page changed since the last one back into the
+  // store file, each in its own 4 KiB block of the SD card; the pages a
+  // ticket's steps change are mostly the same few hot ones, so checkpointing
+  // every 4,000 frames (~4 MiB of WAL) instead of 1,000 writes them back a
+  // quarter as often (bench: 81 → 75 KiB per ticket life). Durability is
+  // unchanged: a frame is on disk when its commit returns.
+  db.pragma('wal_autocheckpoint = 4000');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
 }

@@ -135,6 +135,8 @@ export interface StoredReply {
  */
 export class QueueStore {
   private readonly upsertTicket;
+  private readonly updateTicket;
+  private readonly updateTicketKeys;
   private readonly upsertCounter;
   private readonly upsertSequence;
   private readonly insertEvent;
@@ -144,6 +146,7 @@ export class QueueStore {
   private readonly insertRequest;
   private readonly clearSequences;
   private readonly upsertLease;
+  private readonly selectBySource;
 
   constructor(readonly db: Db) {
     const cols = Object.keys(ticketParams({ source: null } as Ticket));
@@ -153,6 +156,21 @@ export class QueueStore {
          .filter((c) => c !== 'id')
          .map((c) => `${c} = excluded.${c}`)
          .join(', ')}`,
+    );
+    // A ticket changes at every step of its life, its indexed columns almost
+    // never: SQLite rewrites an index's page for every indexed column an
+    // UPDATE sets, changed or not, so they are set only when they changed.
+    const indexed = ['id', 'service_date', 'source_device', 'source_request'];
+    this.updateTicket = db.prepare(
+      `UPDATE tickets SET ${cols
+        .filter((c) => !indexed.includes(c))
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE id = @id`,
+    );
+    this.updateTicketKeys = db.prepare(
+      `UPDATE tickets SET service_date = @service_date, source_device = @source_device, source_request = @source_request
+       WHERE id = @id AND (service_date IS NOT @service_date OR source_device IS NOT @source_device
+         OR source_request IS NOT @source_request)`,
     );
     this.upsertCounter = db.prepare(
       `INSERT INTO counters (id, name, state, officer, serves, current_ticket_id, consecutive_priority, free_since)
@@ -182,6 +200,9 @@ export class QueueStore {
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
     );
     this.getRequest = db.prepare('SELECT action, reply FROM requests WHERE device_id = ? AND request_id = ?');
+    this.selectBySource = db.prepare(
+      'SELECT * FROM tickets WHERE source_device = ? AND source_request = ? ORDER BY seq',
+    );
     this.insertRequest = db.prepare(
       'INSERT INTO requests (device_id, request_id, action, at, reply) VALUES (?, ?, ?, ?, ?)',
     );
@@ -386,11 +407,28 @@ export class QueueStore {
     this.onCommitted?.();
   }
 
+  /**
+   * Several commands' changes in one transaction (a group commit), each
+   * command's rows followed by its `extra`, in order: all or none.
+   */
+  persistMany(commands: readonly { changes: readonly Change[]; extra?: (() => void) | undefined }[]): void {
+    this.db.transaction(() => {
+      for (const { changes, extra } of commands) {
+        for (const change of changes) this.write(change);
+        extra?.();
+      }
+    })();
+    this.onCommitted?.();
+  }
+
   private write(change: Change): void {
     switch (change.kind) {
-      case 'ticket':
-        this.upsertTicket.run(ticketParams(change.ticket));
+      case 'ticket': {
+        const params = ticketParams(change.ticket);
+        if (this.updateTicket.run(params).changes === 0) this.upsertTicket.run(params);
+        else this.updateTicketKeys.run(params);
         break;
+      }
       case 'counter':
         this.upsertCounter.run(counterRow(change.counter));
         break;
@@ -471,9 +509,8 @@ export class QueueStore {
 
   /** Tickets a device's request (or press) produced, on any day, oldest first. */
   ticketsBySource(deviceId: string, requestId: string): Ticket[] {
-    const rows = this.db
-      .prepare('SELECT * FROM tickets WHERE source_device = ? AND source_request = ? ORDER BY seq')
-      .all(deviceId, requestId) as TicketRow[];
+    // Asked before every ticket: prepared once (preparing costs more than the lookup).
+    const rows = this.selectBySource.all(deviceId, requestId) as TicketRow[];
     return rows.map(ticketFromRow);
   }
 

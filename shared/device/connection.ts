@@ -2,9 +2,9 @@
 // credential, a retained presence with a last will, and request/reply by
 // requestId on the device's reply topic.
 
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
+import { timeOrderedId } from '../ids/time-ordered-id.js';
 import type { Logger } from '../log/logger.js';
 import { connectMqtt } from '../mqtt/connect.js';
 import {
@@ -133,7 +133,7 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
     action: RequestAction,
     body: Record<string, unknown>,
     timeoutMs: number,
-    requestId: string = randomUUID(),
+    requestId: string = timeOrderedId(),
     options: { qos?: 0 | 1 } = {},
   ) {
     return new Promise<Reply>((resolve, reject) => {

@@ -155,13 +155,19 @@ export async function runDeviceProgram<R extends Role, D extends { stop(): Promi
     log.error(error.message);
     process.exit(1);
   }
-  const device = await program.start(own, log);
-  if (own.simulate && program.input) readSimulatedInput(log, device, program.input);
+  // The signal handlers come before the start: a SIGTERM that arrives while
+  // it runs (systemd stopping a unit that just started, after its "ready"
+  // line but before start returns) waits for the start, then stops cleanly,
+  // instead of killing the program with its state files half written.
+  let device: D | undefined;
+  const started = program.start(own, log);
   stopOnSignals(
     log,
-    () => device.stop().finally(() => lock.release()),
+    () => started.then((d) => d.stop()).finally(() => lock.release()),
     () => program.describe?.(own, device) ?? {},
   );
+  device = await started;
+  if (own.simulate && program.input) readSimulatedInput(log, device, program.input);
 }
 
 /** Run `program` if its module is the entry point; a crash at start is logged and exits 1. */

@@ -111,7 +111,7 @@ describe('broker restarted under connected devices', () => {
     };
     const accounts = new AccountStore(db);
     const officerPassword = 'mat-khau-can-bo-1';
-    for (const username of ['canbo1', 'canbo2']) {
+    for (const username of ['canbo1', 'canbo2', 'canbo3']) {
       accounts.create(
         {
           username,
@@ -164,6 +164,7 @@ describe('broker restarted under connected devices', () => {
     };
     const officer1 = await signIn('canbo1');
     const officer2 = await signIn('canbo2');
+    const officer3 = await signIn('canbo3');
 
     // Some state worth keeping: tickets waiting, one called, one being served, counters paused and closed.
     for (let i = 0; i < 8; i++) {
@@ -178,7 +179,9 @@ describe('broker restarted under connected devices', () => {
     ] as const) {
       expect((await officer(path)).status, path).toBe(200);
     }
-    expect((await officer1('/api/counters/3/state', { state: 'paused' })).status).toBe(200);
+    // A counter is paused by the officer at it (an empty counter cannot be open or paused).
+    expect((await officer3('/api/counters/3/take')).status).toBe(200);
+    expect((await officer3('/api/counters/3/state', { state: 'paused' })).status).toBe(200);
     expect((await officer1('/api/counters/4/state', { state: 'closed' })).status).toBe(200);
 
     /** Wait until each device holds the store's state on its retained topics. */

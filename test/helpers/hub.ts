@@ -197,11 +197,7 @@ export interface SpawnOptions {
    * on (Debian's libfaketime, package faketime; monotonic time untouched).
    */
   clockAt?: number;
-  /**
-   * How long to wait for "ready" (default 60 s): a deadline against a hang,
-   * not a start-up target; under tsx on a loaded two-core machine a start has
-   * taken over 15 s.
-   */
+  /** How long to wait for "ready" (default 60 s: a deadline for a machine under load, not a start-time figure, which the benchmark measures). */
   readyMs?: number;
 }
 

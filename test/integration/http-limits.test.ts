@@ -78,11 +78,36 @@ async function hubProcess(limits?: Record<string, number>) {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<Record<string, unknown>>;
   };
+  /** An officer of its own takes the counter (a counter is open only with an officer at it). */
+  const staff = async (counterId: number) => {
+    const username = `canbo${counterId}`;
+    const password = `mat-khau-${counterId}-dai-du`;
+    await api('POST', '/api/admin/accounts', {
+      username,
+      displayName: `Cán bộ ${counterId}`,
+      role: 'officer',
+      password,
+    });
+    const session = await fetch(`${base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!session.ok) throw new Error(`sign-in of ${username}: ${session.status} ${await session.text()}`);
+    const officerCookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const taken = await fetch(`${base}/api/counters/${counterId}/take`, {
+      method: 'POST',
+      headers: { cookie: officerCookie, origin: base, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (!taken.ok) throw new Error(`take of counter ${counterId}: ${taken.status} ${await taken.text()}`);
+  };
   return {
     hub,
     httpPort,
     base,
     api,
+    staff,
     pid: hub.child.pid!,
     stats: async () => ((await (await fetch(`${base}/api/health`)).json()) as { http: HttpStats }).http,
     async stop() {
@@ -107,6 +132,7 @@ describe('event streams that never read (real hub process, default limits)', () 
       fields: { procedures: { id: string }[] }[];
     };
     const procedures = catalogue.fields.flatMap((f) => f.procedures);
+    await h.staff(1); // the counter whose state the tests switch
     for (let i = 0; i < 40; i++) {
       const id = 100 + i;
       await h.api('POST', '/api/admin/counters', {
@@ -114,15 +140,16 @@ describe('event streams that never read (real hub process, default limits)', () 
         name: `Quầy tiếp nhận hồ sơ số ${id} (tầng 1, dãy A)`,
         serves: [{ procedureId: procedures[i % procedures.length]!.id, weight: 1 }],
       });
-      await h.api('POST', `/api/counters/${id}/state`, { state: 'open' });
+      await h.staff(id);
     }
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => h?.stop());
 
   let open = false;
   const change = () => {
     open = !open;
-    return h.api('POST', '/api/counters/1/state', { state: open ? 'open' : 'closed' });
+    // Open ↔ paused: the officer stays at the counter (closing would send them away).
+    return h.api('POST', '/api/counters/1/state', { state: open ? 'open' : 'paused' });
   };
 
   it('refuses a burst of streams from one address over its cap with 429, JSON and a Vietnamese message', async () => {
@@ -336,6 +363,7 @@ describe('time-outs and connection caps (real hub process, short limits)', () =>
       async () => performance.now() - t0 > limits.requestTimeoutMs + 2000,
     );
     expect(stream.open()).toBe(true);
+    await h.staff(3);
     await h.api('POST', '/api/counters/3/state', { state: 'paused' });
     const { revision } = (await (await fetch(`${h.base}/api/board`)).json()) as { revision: number };
     await eventually('the change on the stream', async () => stream.revision() === revision);

@@ -2,18 +2,15 @@
 // alarms above. Redrawn when the centre stores an office's change (server-
 // sent events from the centre, fed by PostgreSQL notifications) and every
 // 15 s for the waiting times.
-import { api, clock, currentAccount, fill, h, site, T, toSignIn } from '/assets/common.js';
+import { $, ApiError, api, clock, fill, h, toSignIn } from '/assets/common.js';
+import { C, fmt, provincePage } from '/assets/province-page.js';
 
-const C = T.central;
-const $ = (id) => document.getElementById(id);
-const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+/** @typedef {import('../../../shared/api/central.js').OfficesAnswer} OfficesAnswer */
+
+/** @param {number} n */
 const num = (n) => n.toLocaleString('vi-VN');
 
-document.title = `${C.dashboard} · ${C.appName}`;
-$('province').textContent = site.name;
-$('page-title').textContent = C.dashboard;
 $('nav-reports').textContent = C.reports;
-$('sign-out').textContent = C.signOut;
 $('alarms-title').textContent = C.alarms;
 $('offices-title').textContent = C.offices;
 const H = C.headings;
@@ -24,8 +21,10 @@ fill(
   ),
 );
 
+/** @type {OfficesAnswer | null} */
 let latest = null;
 
+/** @param {OfficesAnswer} data */
 function draw(data) {
   latest = data;
   const names = new Map(data.offices.map((o) => [o.id, o.name]));
@@ -99,7 +98,7 @@ async function load() {
   loading = api('GET', '/api/offices')
     .then(draw)
     .catch((e) => {
-      if (e.status === 401) toSignIn();
+      if (e instanceof ApiError && e.status === 401) toSignIn();
     })
     .finally(() => {
       loading = null;
@@ -124,19 +123,8 @@ function follow() {
   };
 }
 
-$('sign-out').addEventListener('click', async () => {
-  try {
-    await api('DELETE', '/api/session');
-  } finally {
-    toSignIn();
-  }
-});
-
-const me = await currentAccount().catch(() => null);
-if (!me) toSignIn();
-else {
-  $('who').textContent = fmt(C.signedInAs, { name: me.displayName });
+await provincePage(C.dashboard, async () => {
   await load();
   follow();
   setInterval(() => (latest ? load() : undefined), 15_000);
-}
+});

@@ -1,18 +1,15 @@
 // Cross-office reports: service level per office and day, ratings per
 // officer; each table also as CSV (the same query, format=csv).
-import { api, currentAccount, fill, h, site, T, toSignIn } from '/assets/common.js';
+import { $, ApiError, api, fill, h, site, toSignIn } from '/assets/common.js';
+import { C, fmt, provincePage } from '/assets/province-page.js';
 
-const C = T.central;
+/** @typedef {import('../../../shared/api/central.js').ServiceLevelAnswer} ServiceLevelAnswer */
+/** @typedef {import('../../../shared/api/central.js').OfficerRatingsAnswer} OfficerRatingsAnswer */
+
 const K = C.columns;
-const $ = (id) => document.getElementById(id);
-const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
 const today = new Intl.DateTimeFormat('en-CA', { timeZone: site.timeZone }).format(Date.now());
 
-document.title = `${C.reports} · ${C.appName}`;
-$('province').textContent = site.name;
-$('page-title').textContent = C.reports;
 $('nav-dashboard').textContent = C.dashboard;
-$('sign-out').textContent = C.signOut;
 $('from-label').textContent = C.from;
 $('to-label').textContent = C.to;
 $('show').textContent = C.show;
@@ -27,6 +24,7 @@ async function show() {
   const q = `from=${$('from').value}&to=${$('to').value}`;
   $('level-csv').href = `/api/reports/service-level?${q}&format=csv`;
   $('ratings-csv').href = `/api/reports/ratings?${q}&format=csv`;
+  /** @type {[ServiceLevelAnswer, OfficerRatingsAnswer]} */
   const [level, ratings] = await Promise.all([
     api('GET', `/api/reports/service-level?${q}`),
     api('GET', `/api/reports/ratings?${q}`),
@@ -88,19 +86,10 @@ async function show() {
 
 $('range').addEventListener('submit', (event) => {
   event.preventDefault();
-  show().catch((e) => (e.status === 401 ? toSignIn() : alert(e.message)));
+  show().catch((e) =>
+    e instanceof ApiError && e.status === 401
+      ? toSignIn()
+      : alert(e instanceof Error ? e.message : String(e)),
+  );
 });
-$('sign-out').addEventListener('click', async () => {
-  try {
-    await api('DELETE', '/api/session');
-  } finally {
-    toSignIn();
-  }
-});
-
-const me = await currentAccount().catch(() => null);
-if (!me) toSignIn();
-else {
-  $('who').textContent = fmt(C.signedInAs, { name: me.displayName });
-  await show();
-}
+await provincePage(C.reports, show);

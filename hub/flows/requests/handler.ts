@@ -28,7 +28,14 @@ export interface RequestContext {
 /** One request action: its payload schema and what the hub does with it. */
 export interface RequestHandler<T extends { requestId: string }> {
   schema: z.ZodType<T>;
-  handle(ctx: RequestContext, request: T): void;
+  /**
+   * Does it commit through the service's group commit (runGrouped)? Other
+   * handlers read and write the store at once, so a waiting batch is
+   * committed before they start.
+   */
+  grouped?: boolean;
+  /** Answers through ctx; a throw or a rejection means the store failed and nothing was kept. */
+  handle(ctx: RequestContext, request: T): void | Promise<void>;
 }
 
 export function defineHandler<T extends { requestId: string }>(h: RequestHandler<T>): RequestHandler<T> {

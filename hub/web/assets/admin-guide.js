@@ -4,21 +4,30 @@
 // the day it was checked. The hub checks and cleans every part again
 // (hub/guide/card.ts); everything is shown with textContent, here and on the
 // screen, so nothing typed is ever taken as markup.
-import { ApiError, api, fill, h, notify, toSignIn } from '/assets/common.js';
+import {
+  $,
+  $$,
+  $1,
+  ApiError,
+  api,
+  fill,
+  fillText as fmt,
+  h,
+  notify,
+  tableParts,
+  toSignIn,
+} from '/assets/common.js';
 import pageText from '/assets/text-admin.js';
 
 const GA = pageText.guideAdmin;
 const A = pageText.admin;
-const $ = (id) => document.getElementById(id);
-const fmt = (template, params) =>
-  template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 const form = $('guide-form');
 
 let data = null;
 let editing = null;
 
 function formError(message) {
-  const p = form.querySelector('.form-error');
+  const p = $1('.form-error', form);
   p.textContent = message ?? '';
   p.classList.toggle('hidden', !message);
 }
@@ -77,19 +86,7 @@ function renderList() {
       h(
         'table',
         { class: 'admin-table guide-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, GA.columns.name),
-            h('th', {}, GA.columns.state),
-            h('th', {}, GA.columns.checked),
-            h('th'),
-          ),
-        ),
-        h('tbody', {}, rows),
+        tableParts([GA.columns.name, GA.columns.state, GA.columns.checked, null], rows),
       ),
     );
   });
@@ -191,7 +188,7 @@ function closeForm() {
 $('g-add-document').addEventListener('click', () => {
   const row = documentRow();
   $('g-documents').append(row);
-  row.querySelector('.g-doc-name').focus();
+  $1('.g-doc-name', row).focus();
 });
 $('g-today').addEventListener('click', () => {
   $('g-checked').value = data.today;
@@ -210,12 +207,12 @@ form.addEventListener('submit', async (event) => {
   formError(null);
   const body = {
     documents: [...$('g-documents').children].map((row) => {
-      const [originals, copies] = row.querySelectorAll('input[type=number]');
+      const [originals, copies] = $$('input[type=number]', row);
       return {
-        name: row.querySelector('.g-doc-name').value,
+        name: $1('.g-doc-name', row).value,
         originals: Number(originals.value || 0),
         copies: Number(copies.value || 0),
-        note: row.querySelector('.g-doc-note').value,
+        note: $1('.g-doc-note', row).value,
       };
     }),
     fee: $('g-fee').value,

@@ -5,35 +5,37 @@
 
 import { loadGuide } from '/assets/admin-guide.js';
 import {
+  $,
+  $$,
+  $1,
   ApiError,
   api,
+  applyTexts,
   clockBanner,
   clockSeconds,
   currentAccount,
   dayText,
   fill,
+  fillText as fmt,
+  formById,
   h,
   notify,
   officeDate,
   officeParts,
   T,
+  tableParts,
   toSignIn,
 } from '/assets/common.js';
 import pageText from '/assets/text-admin.js';
 
+/** @typedef {import('/assets/common.js').PageElement} PageElement */
+
 // This page's own words (T.admin, T.guideAdmin) come in their own module, not in every page's text.js.
 Object.assign(T, pageText);
 const A = T.admin;
-const fmt = (template, params = {}) =>
-  template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
-const $ = (id) => document.getElementById(id);
 const show = (el, on) => el.classList.toggle('hidden', !on);
 
-// Fixed texts of the page: data-text="admin.tabs.catalogue" → T.admin.tabs.catalogue.
-for (const el of document.querySelectorAll('[data-text]')) {
-  const value = el.dataset.text.split('.').reduce((o, k) => (o ? o[k] : undefined), T);
-  if (typeof value === 'string') el.textContent = value;
-}
+applyTexts();
 document.title = `${A.title} · ${T.common.appName}`;
 
 const data = { me: null, catalogue: null, counters: [], accounts: [], settings: null, devices: [] };
@@ -55,7 +57,7 @@ function failed(error, form) {
 }
 
 function formError(form, message) {
-  const p = form.querySelector('.form-error');
+  const p = $1('.form-error', form);
   p.textContent = message ?? '';
   show(p, Boolean(message));
 }
@@ -63,7 +65,7 @@ function formError(form, message) {
 /** Run a form's request with its button disabled; errors show in the form. */
 async function submitting(form, work) {
   formError(form, null);
-  const buttons = [...form.querySelectorAll('button[type=submit]')];
+  const buttons = [...$$('button[type=submit]', form)];
   for (const b of buttons) b.disabled = true;
   try {
     await work();
@@ -73,6 +75,47 @@ async function submitting(form, work) {
     for (const b of buttons) b.disabled = false;
   }
 }
+
+/**
+ * Every form of the page: the browser does not send it; `work` runs with
+ * the form's buttons disabled, its errors shown in the form.
+ * @param {HTMLElement | import('/assets/common.js').NamedForm} form
+ * @param {(form: PageElement) => Promise<void>} work
+ */
+function onSubmit(form, work) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitting(form, () => work(/** @type {PageElement} */ (form)));
+  });
+}
+
+/**
+ * Save what a form edits: PUT to `path/<id>` when an item is being edited,
+ * else POST to `path` with what only a new one has; then say which.
+ * @param {string} path
+ * @param {{ id: string | number } | null} editing
+ * @param {object} body
+ * @param {{ updated: string, added: string }} said
+ * @param {() => object} newOnly
+ */
+async function saveItem(path, editing, body, said, newOnly) {
+  const saved = editing
+    ? await api('PUT', `${path}/${encodeURIComponent(editing.id)}`, body)
+    : await api('POST', path, { ...body, ...newOnly() });
+  notify(fmt(editing ? said.updated : said.added, { name: saved.name }), 'ok');
+}
+
+/**
+ * The number series typed in a form, from the inputs `<p>-prefix`,
+ * `<p>-start`, `<p>-end` and `<p>-wrap`.
+ * @param {string} p
+ */
+const numberingFrom = (p) => ({
+  prefix: $(`${p}-prefix`).value.trim().toUpperCase(),
+  start: numberOf($(`${p}-start`)),
+  end: numberOf($(`${p}-end`)),
+  wrap: $(`${p}-wrap`).checked,
+});
 
 /** A destructive button asks for a second click instead of a dialog. */
 function confirmButton(label, confirmLabel, onConfirm, extra = {}) {
@@ -105,6 +148,7 @@ function confirmButton(label, confirmLabel, onConfirm, extra = {}) {
 
 const small = (label, onclick, extra = {}) =>
   h('button', { type: 'button', class: 'small', onclick, ...extra }, label);
+/** @type {(on: boolean, yes?: string, no?: string) => HTMLElement} */
 const badge = (on, yes = A.active, no = A.inactive) =>
   h('span', { class: `badge ${on ? 'on' : 'off'}` }, on ? yes : no);
 const rangeText = (n) => `${n.prefix}${n.start}–${n.prefix}${n.end}`;
@@ -171,7 +215,7 @@ function showSecret(box, title, value, hint) {
 
 function selectTab(name) {
   if (!TABS.includes(name)) name = 'catalogue';
-  for (const b of document.querySelectorAll('#tabs [data-tab]')) {
+  for (const b of $$('#tabs [data-tab]')) {
     b.setAttribute('aria-selected', String(b.dataset.tab === name));
     b.classList.toggle('selected', b.dataset.tab === name);
   }
@@ -192,7 +236,7 @@ async function loadTab(name) {
   if (name === 'audit') return loadAudit(true);
 }
 
-for (const b of document.querySelectorAll('#tabs [data-tab]')) {
+for (const b of $$('#tabs [data-tab]')) {
   b.id = b.dataset.tab;
   b.addEventListener('click', () => {
     history.replaceState(null, '', `#${b.dataset.tab}`);
@@ -203,8 +247,8 @@ window.addEventListener('hashchange', () => selectTab(location.hash.slice(1)));
 
 // ---------------------------------------------------------------- catalogue
 
-const pForm = $('procedure-form');
-const fForm = $('field-form');
+const pForm = formById('procedure-form');
+const fForm = formById('field-form');
 let editingProcedure = null;
 let editingField = null;
 let pIdTouched = false;
@@ -250,7 +294,7 @@ function renderCatalogue() {
             'td',
             { class: 'row-actions' },
             small(A.edit, () => editProcedure(p)),
-            small(p.active ? A.deactivate : A.reactivate, () => toggleProcedure(p)),
+            small(p.active ? A.deactivate : A.reactivate, () => toggleActive('/api/admin/procedures', p)),
           ),
         ),
       );
@@ -278,28 +322,14 @@ function renderCatalogue() {
             pForm.name.focus();
           }),
           small(A.edit, () => editField(f)),
-          small(f.active ? A.deactivate : A.reactivate, () => toggleField(f)),
+          small(f.active ? A.deactivate : A.reactivate, () => toggleActive('/api/admin/fields', f)),
         ),
       ),
       rows.length
         ? h(
             'table',
             { class: 'admin-table procs' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', {}, c.id),
-                h('th', {}, c.name),
-                h('th', {}, c.numbering),
-                h('th', {}, c.counters),
-                h('th', {}, c.state),
-                h('th'),
-              ),
-            ),
-            h('tbody', {}, rows),
+            tableParts([c.id, c.name, c.numbering, c.counters, c.state, null], rows),
           )
         : h('p', { class: 'muted' }, fmt(A.catalogue.procedureCount, { count: 0 })),
     );
@@ -433,45 +463,26 @@ $('p-cancel').addEventListener('click', () => resetProcedureForm());
 /** A number input as a number; empty stays undefined so the hub says what is missing. */
 const numberOf = (input) => (input.value.trim() === '' ? undefined : Number(input.value));
 
-pForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(pForm, async () => {
-    const numbering = $('p-own').checked
-      ? {
-          prefix: $('p-prefix').value.trim().toUpperCase(),
-          start: numberOf($('p-start')),
-          end: numberOf($('p-end')),
-          wrap: $('p-wrap').checked,
-        }
-      : null;
-    const body = { fieldId: pForm.fieldId.value, name: pForm.name.value.trim(), numbering };
-    if (editingProcedure) {
-      const saved = await api(
-        'PUT',
-        `/api/admin/procedures/${encodeURIComponent(editingProcedure.id)}`,
-        body,
-      );
-      notify(fmt(A.catalogue.procedureForm.updated, { name: saved.name }), 'ok');
-    } else {
-      const counterIds = [...pForm.querySelectorAll('input[name=counter]:checked')].map((i) =>
-        Number(i.value),
-      );
-      const saved = await api('POST', '/api/admin/procedures', {
-        ...body,
-        id: pForm.id.value.trim(),
-        counterIds,
-      });
-      notify(fmt(A.catalogue.procedureForm.added, { name: saved.name }), 'ok');
-    }
-    editingProcedure = null;
-    await loadCatalogue();
-  });
+onSubmit(pForm, async () => {
+  const numbering = $('p-own').checked ? numberingFrom('p') : null;
+  const body = { fieldId: pForm.fieldId.value, name: pForm.name.value.trim(), numbering };
+  await saveItem('/api/admin/procedures', editingProcedure, body, A.catalogue.procedureForm, () => ({
+    id: pForm.id.value.trim(),
+    counterIds: $$('input[name=counter]:checked', pForm).map((i) => Number(i.value)),
+  }));
+  editingProcedure = null;
+  await loadCatalogue();
 });
 
-async function toggleProcedure(p) {
+/**
+ * Switch a field or procedure off or back on.
+ * @param {string} path
+ * @param {{ id: string, name: string, active: boolean }} item
+ */
+async function toggleActive(path, item) {
   try {
-    await api('PUT', `/api/admin/procedures/${encodeURIComponent(p.id)}`, { active: !p.active });
-    notify(fmt(p.active ? A.catalogue.deactivated : A.catalogue.reactivated, { name: p.name }), 'ok');
+    await api('PUT', `${path}/${encodeURIComponent(item.id)}`, { active: !item.active });
+    notify(fmt(item.active ? A.catalogue.deactivated : A.catalogue.reactivated, { name: item.name }), 'ok');
     await loadCatalogue();
   } catch (error) {
     failed(error);
@@ -503,8 +514,8 @@ function resetFieldForm() {
   show($('f-cancel'), false);
   fForm.id.disabled = false;
   const range = suggestRange();
-  $('f-start').value = range.start;
-  $('f-end').value = range.end;
+  $('f-start').value = String(range.start);
+  $('f-end').value = String(range.end);
   $('f-wrap').checked = true;
 }
 
@@ -534,40 +545,18 @@ fForm.id.addEventListener('input', () => {
 });
 $('f-cancel').addEventListener('click', () => resetFieldForm());
 
-fForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(fForm, async () => {
-    const body = {
-      name: fForm.name.value.trim(),
-      numbering: {
-        prefix: $('f-prefix').value.trim().toUpperCase(),
-        start: numberOf($('f-start')),
-        end: numberOf($('f-end')),
-        wrap: $('f-wrap').checked,
-      },
-      position: numberOf($('f-position')),
-    };
-    if (editingField) {
-      const saved = await api('PUT', `/api/admin/fields/${encodeURIComponent(editingField.id)}`, body);
-      notify(fmt(A.catalogue.fieldForm.updated, { name: saved.name }), 'ok');
-    } else {
-      const saved = await api('POST', '/api/admin/fields', { id: fForm.id.value.trim(), ...body });
-      notify(fmt(A.catalogue.fieldForm.added, { name: saved.name }), 'ok');
-    }
-    editingField = null;
-    await loadCatalogue();
-  });
+onSubmit(fForm, async () => {
+  const body = {
+    name: fForm.name.value.trim(),
+    numbering: numberingFrom('f'),
+    position: numberOf($('f-position')),
+  };
+  await saveItem('/api/admin/fields', editingField, body, A.catalogue.fieldForm, () => ({
+    id: fForm.id.value.trim(),
+  }));
+  editingField = null;
+  await loadCatalogue();
 });
-
-async function toggleField(f) {
-  try {
-    await api('PUT', `/api/admin/fields/${encodeURIComponent(f.id)}`, { active: !f.active });
-    notify(fmt(f.active ? A.catalogue.deactivated : A.catalogue.reactivated, { name: f.name }), 'ok');
-    await loadCatalogue();
-  } catch (error) {
-    failed(error);
-  }
-}
 
 // ---------------------------------------------------------------- counters
 
@@ -590,23 +579,8 @@ function renderCounters() {
   const c = A.counters.columns;
   fill(
     $('counter-table'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, c.id),
-        h('th', {}, c.name),
-        h('th', {}, c.state),
-        h('th', {}, c.officer),
-        h('th', {}, c.serves),
-        h('th'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
+    tableParts(
+      [c.id, c.name, c.state, c.officer, c.serves, null],
       data.counters.map((counter) =>
         h(
           'tr',
@@ -690,7 +664,7 @@ function renderServes(serves = []) {
     const whole = h('input', { type: 'checkbox', 'aria-label': `${f.name}: ${A.counters.form.wholeField}` });
     whole.checked = procedures.length > 0 && procedures.every((p) => weight.has(p.id));
     whole.addEventListener('change', () => {
-      for (const box of fieldset.querySelectorAll('input[name=serve]')) box.checked = whole.checked;
+      for (const box of $$('input[name=serve]', fieldset)) box.checked = whole.checked;
     });
     const fieldset = h(
       'fieldset',
@@ -722,7 +696,7 @@ function resetCounterForm() {
   show($('c-cancel'), false);
   $('c-id').disabled = false;
   const next = Math.max(0, ...data.counters.map((c) => c.id)) + 1;
-  $('c-id').value = next;
+  $('c-id').value = String(next);
   $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: next });
   renderServes([]);
 }
@@ -745,24 +719,17 @@ $('c-id').addEventListener('input', () => {
   if (!editingCounter) $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: $('c-id').value });
 });
 
-cForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(cForm, async () => {
-    const serves = [...cForm.querySelectorAll('input[name=serve]:checked')].map((box) => ({
-      procedureId: box.value,
-      weight: Number(cForm.querySelector(`[data-weight-for="${box.value}"]`).value),
-    }));
-    const body = { name: $('c-name').value.trim(), serves };
-    if (editingCounter) {
-      const saved = await api('PUT', `/api/admin/counters/${editingCounter.id}`, body);
-      notify(fmt(A.counters.form.updated, { name: saved.name }), 'ok');
-    } else {
-      const saved = await api('POST', '/api/admin/counters', { id: numberOf($('c-id')), ...body });
-      notify(fmt(A.counters.form.added, { name: saved.name }), 'ok');
-    }
-    editingCounter = null;
-    await loadCounters();
-  });
+onSubmit(cForm, async () => {
+  const serves = [...$$('input[name=serve]:checked', cForm)].map((box) => ({
+    procedureId: box.value,
+    weight: Number($1(`[data-weight-for="${box.value}"]`, cForm).value),
+  }));
+  const body = { name: $('c-name').value.trim(), serves };
+  await saveItem('/api/admin/counters', editingCounter, body, A.counters.form, () => ({
+    id: numberOf($('c-id')),
+  }));
+  editingCounter = null;
+  await loadCounters();
 });
 
 // ---------------------------------------------------------------- accounts
@@ -787,23 +754,8 @@ function renderAccounts() {
   const c = A.accounts.columns;
   fill(
     $('account-table'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, c.username),
-        h('th', {}, c.displayName),
-        h('th', {}, c.role),
-        h('th', {}, c.state),
-        h('th', {}, c.created),
-        h('th'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
+    tableParts(
+      [c.username, c.displayName, c.role, c.state, c.created, null],
       data.accounts.map((a) =>
         h(
           'tr',
@@ -869,39 +821,36 @@ async function afterOwnChange(username) {
   }
 }
 
-aForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(aForm, async () => {
-    show($('account-secret'), false);
-    const displayName = $('a-display').value.trim();
-    const role = $('a-role').value;
-    if (editingAccount) {
-      const { username } = editingAccount;
-      await api('PUT', `/api/admin/accounts/${encodeURIComponent(username)}`, { displayName, role });
-      notify(fmt(A.accounts.form.updated, { username }), 'ok');
-      editingAccount = null;
-      await afterOwnChange(username);
-    } else {
-      const username = $('a-username').value.trim();
-      const password = $('a-password').value;
-      const result = await api('POST', '/api/admin/accounts', {
-        username,
-        displayName,
-        role,
-        ...(password ? { password } : {}),
-      });
-      notify(fmt(A.accounts.form.added, { username }), 'ok');
-      if (result.password) {
-        showSecret(
-          $('account-secret'),
-          fmt(A.accounts.secretTitle, { username }),
-          result.password,
-          A.accounts.secretHint,
-        );
-      }
+onSubmit(aForm, async () => {
+  show($('account-secret'), false);
+  const displayName = $('a-display').value.trim();
+  const role = $('a-role').value;
+  if (editingAccount) {
+    const { username } = editingAccount;
+    await api('PUT', `/api/admin/accounts/${encodeURIComponent(username)}`, { displayName, role });
+    notify(fmt(A.accounts.form.updated, { username }), 'ok');
+    editingAccount = null;
+    await afterOwnChange(username);
+  } else {
+    const username = $('a-username').value.trim();
+    const password = $('a-password').value;
+    const result = await api('POST', '/api/admin/accounts', {
+      username,
+      displayName,
+      role,
+      ...(password ? { password } : {}),
+    });
+    notify(fmt(A.accounts.form.added, { username }), 'ok');
+    if (result.password) {
+      showSecret(
+        $('account-secret'),
+        fmt(A.accounts.secretTitle, { username }),
+        result.password,
+        A.accounts.secretHint,
+      );
     }
-    await loadAccounts();
-  });
+  }
+  await loadAccounts();
 });
 
 async function toggleAccount(a) {
@@ -933,29 +882,26 @@ $('r-cancel').addEventListener('click', () => {
   show(rForm, false);
 });
 
-rForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(rForm, async () => {
-    const { username } = resetting;
-    const password = $('r-password').value;
-    const result = await api(
-      'POST',
-      `/api/admin/accounts/${encodeURIComponent(username)}/password`,
-      password ? { password } : {},
+onSubmit(rForm, async () => {
+  const { username } = resetting;
+  const password = $('r-password').value;
+  const result = await api(
+    'POST',
+    `/api/admin/accounts/${encodeURIComponent(username)}/password`,
+    password ? { password } : {},
+  );
+  notify(fmt(A.accounts.reset.done, { username }), 'ok');
+  show(rForm, false);
+  if (result.password) {
+    showSecret(
+      $('account-secret'),
+      fmt(A.accounts.secretTitle, { username }),
+      result.password,
+      A.accounts.secretHint,
     );
-    notify(fmt(A.accounts.reset.done, { username }), 'ok');
-    show(rForm, false);
-    if (result.password) {
-      showSecret(
-        $('account-secret'),
-        fmt(A.accounts.secretTitle, { username }),
-        result.password,
-        A.accounts.secretHint,
-      );
-    }
-    resetting = null;
-    await afterOwnChange(username);
-  });
+  }
+  resetting = null;
+  await afterOwnChange(username);
 });
 
 // ---------------------------------------------------------------- settings
@@ -968,7 +914,7 @@ async function loadSettings() {
 function renderSettings() {
   const s = data.settings;
   // rating scale
-  for (const r of $('rating-form').querySelectorAll('input[name=levels]'))
+  for (const r of $$('input[name=levels]', $('rating-form')))
     r.checked = Number(r.value) === s.ratingScale.levels;
   $('rating-scores').textContent = fmt(A.settings.ratings.scores, {
     scores: s.ratingScale.scale.map((l) => `${l.name} ${l.score}`).join(' · '),
@@ -1016,8 +962,7 @@ function renderSettings() {
   $('an-repeat').value = String(an.repeat);
   $('an-recall').checked = an.recallPrefix;
   for (const name of ['zeroTens', 'four', 'thousand']) {
-    for (const r of $('announce-form').querySelectorAll(`input[name=${name}]`))
-      r.checked = r.value === an[name];
+    for (const r of $$(`input[name=${name}]`, $('announce-form'))) r.checked = r.value === an[name];
   }
   announceExample();
 }
@@ -1066,9 +1011,9 @@ function priorityRow(c = { id: '', name: '' }) {
       small(A.settings.priority.remove, () => row.remove()),
     ),
   );
-  const id = row.querySelector('[name=pid]');
-  row.querySelector('[name=pname]').addEventListener('input', (e) => {
-    if (!c.id && !id.dataset.touched) id.value = slug(e.target.value);
+  const id = $1('[name=pid]', row);
+  $1('[name=pname]', row).addEventListener('input', (e) => {
+    if (!c.id && !id.dataset.touched) id.value = slug(/** @type {HTMLInputElement} */ (e.target).value);
   });
   id.addEventListener('input', () => {
     id.dataset.touched = '1';
@@ -1079,7 +1024,7 @@ function priorityRow(c = { id: '', name: '' }) {
 $('priority-add').addEventListener('click', () => {
   const row = priorityRow();
   $('priority-rows').append(row);
-  row.querySelector('[name=pname]').focus();
+  $1('[name=pname]', row).focus();
 });
 
 const settingsSaved = (view) => {
@@ -1088,57 +1033,41 @@ const settingsSaved = (view) => {
   notify(A.saved, 'ok');
 };
 
-$('rating-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  submitting(form, async () => {
-    const levels = Number(form.querySelector('input[name=levels]:checked')?.value);
-    settingsSaved(await api('PUT', '/api/admin/settings/rating-scale', { levels }));
-  });
+onSubmit($('rating-form'), async (form) => {
+  const levels = Number($1('input[name=levels]:checked', form)?.value);
+  settingsSaved(await api('PUT', '/api/admin/settings/rating-scale', { levels }));
 });
 
-$('priority-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  submitting(form, async () => {
-    const categories = [...$('priority-rows').querySelectorAll('tr')].map((tr) => ({
-      id: tr.querySelector('[name=pid]').value.trim(),
-      name: tr.querySelector('[name=pname]').value.trim(),
-    }));
-    settingsSaved(
-      await api('PUT', '/api/admin/settings/priority', { categories, cap: numberOf($('priority-cap')) }),
-    );
-  });
+onSubmit($('priority-form'), async () => {
+  const categories = [...$$('tr', $('priority-rows'))].map((tr) => ({
+    id: $1('[name=pid]', tr).value.trim(),
+    name: $1('[name=pname]', tr).value.trim(),
+  }));
+  settingsSaved(
+    await api('PUT', '/api/admin/settings/priority', { categories, cap: numberOf($('priority-cap')) }),
+  );
 });
 
-$('hours-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  submitting(form, async () => {
-    const days = {};
-    for (const day of Object.keys(A.settings.hours.days)) {
-      days[day] = [];
-      for (const i of [0, 1]) {
-        const open = form.querySelector(`[data-day=${day}][data-i="${i}"][data-edge=open]`).value;
-        const close = form.querySelector(`[data-day=${day}][data-i="${i}"][data-edge=close]`).value;
-        if (open || close) days[day].push({ open, close });
-      }
+onSubmit($('hours-form'), async (form) => {
+  const days = {};
+  for (const day of Object.keys(A.settings.hours.days)) {
+    days[day] = [];
+    for (const i of [0, 1]) {
+      const open = $1(`[data-day=${day}][data-i="${i}"][data-edge=open]`, form).value;
+      const close = $1(`[data-day=${day}][data-i="${i}"][data-edge=close]`, form).value;
+      if (open || close) days[day].push({ open, close });
     }
-    settingsSaved(await api('PUT', '/api/admin/settings/opening-hours', { days }));
-  });
+  }
+  settingsSaved(await api('PUT', '/api/admin/settings/opening-hours', { days }));
 });
 
-$('reset-time-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  submitting(form, async () => {
-    settingsSaved(await api('PUT', '/api/admin/settings/daily-reset', { time: $('reset-time').value }));
-  });
+onSubmit($('reset-time-form'), async () => {
+  settingsSaved(await api('PUT', '/api/admin/settings/daily-reset', { time: $('reset-time').value }));
 });
 
 function announceValues() {
   const form = $('announce-form');
-  const pick = (name) => form.querySelector(`input[name=${name}]:checked`)?.value;
+  const pick = (name) => $1(`input[name=${name}]:checked`, form)?.value;
   return {
     repeat: Number($('an-repeat').value),
     recallPrefix: $('an-recall').checked,
@@ -1162,12 +1091,8 @@ function announceExample() {
 }
 $('announce-form').addEventListener('change', announceExample);
 
-$('announce-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  submitting(form, async () => {
-    settingsSaved(await api('PUT', '/api/admin/settings/announcements', announceValues()));
-  });
+onSubmit($('announce-form'), async () => {
+  settingsSaved(await api('PUT', '/api/admin/settings/announcements', announceValues()));
 });
 
 // ---------------------------------------------------------------- devices
@@ -1237,57 +1162,36 @@ function renderDevices() {
   });
   fill(
     $('device-table'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, c.online),
-        h('th', {}, c.id),
-        h('th', {}, c.role),
-        h('th', {}, c.counter),
-        h('th', {}, c.version),
-        h('th', {}, c.printer),
-        h('th', {}, c.fault),
-        h('th', {}, c.lastSeen),
-        h('th', {}, c.state),
-        h('th'),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.length ? rows : h('tr', {}, h('td', { colspan: '10', class: 'muted' }, A.devices.none)),
+    tableParts(
+      [c.online, c.id, c.role, c.counter, c.version, c.printer, c.fault, c.lastSeen, c.state, null],
+      rows,
+      h('tr', {}, h('td', { colspan: '10', class: 'muted' }, A.devices.none)),
     ),
   );
 }
 
 $('d-role').addEventListener('change', () => show($('d-counter-box'), $('d-role').value === 'rating'));
 
-dForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  submitting(dForm, async () => {
-    show($('device-secret'), false);
-    const role = $('d-role').value;
-    const counter = $('d-counter').value;
-    const id = $('d-id').value.trim();
-    const result = await api('POST', '/api/admin/devices', {
-      id,
-      role,
-      ...(role === 'rating' ? { counterId: counter ? Number(counter) : null } : {}),
-      ...($('d-replace').checked ? { replace: true } : {}),
-    });
-    showSecret(
-      $('device-secret'),
-      fmt(A.devices.secretTitle, { deviceId: id }),
-      result.token,
-      fmt(A.devices.secretHint, { deviceId: id }),
-    );
-    dForm.reset();
-    show($('d-counter-box'), false);
-    await loadDevices();
+onSubmit(dForm, async () => {
+  show($('device-secret'), false);
+  const role = $('d-role').value;
+  const counter = $('d-counter').value;
+  const id = $('d-id').value.trim();
+  const result = await api('POST', '/api/admin/devices', {
+    id,
+    role,
+    ...(role === 'rating' ? { counterId: counter ? Number(counter) : null } : {}),
+    ...($('d-replace').checked ? { replace: true } : {}),
   });
+  showSecret(
+    $('device-secret'),
+    fmt(A.devices.secretTitle, { deviceId: id }),
+    result.token,
+    fmt(A.devices.secretHint, { deviceId: id }),
+  );
+  dForm.reset();
+  show($('d-counter-box'), false);
+  await loadDevices();
 });
 
 // ---------------------------------------------------------------- audit
@@ -1413,7 +1317,7 @@ async function watchStoreHealth() {
   let banner = $('store-fault');
   if (!banner) {
     banner = h('div', { id: 'store-fault', class: 'store-fault hidden', role: 'alert' });
-    document.querySelector('header')?.after(banner);
+    $1('header', document)?.after(banner);
   }
   try {
     // 503 while something is wrong: the body says what.

@@ -5,14 +5,13 @@
 // dropped), there is one clock timer, and highlights are CSS animations that
 // end by themselves.
 // `?zone=1,2,3` shows only those counters (and their calls).
-import { clock, followBoard, h, site, T, weekdayDate } from '/assets/common.js';
+import { $, clock, followBoard, h, site, T, weekdayDate } from '/assets/common.js';
 
 const B = T.board;
 const serving = T.ticketStatus.serving.charAt(0).toUpperCase() + T.ticketStatus.serving.slice(1);
 /** Rows in the "last calls" list. */
 const LAST_SHOWN = 5;
 
-const $ = (id) => document.getElementById(id);
 const grid = $('counters');
 const lastList = $('last-calls');
 const waitingList = $('waiting');
@@ -64,7 +63,8 @@ function flash(el) {
 }
 for (const el of [grid, lastList, invite]) {
   el.addEventListener('animationend', (e) => {
-    if (e.animationName.startsWith('call-flash')) e.target.classList.remove('flash');
+    if (e.animationName.startsWith('call-flash') && e.target instanceof Element)
+      e.target.classList.remove('flash');
   });
 }
 
@@ -225,6 +225,7 @@ function renderWaiting(fields) {
 /** Call ids of the previous snapshot (the hub keeps only its last few); null before the first. */
 let seen = null;
 
+/** @param {import('../../../shared/api/board.js').BoardSnapshot} snapshot */
 function render(snapshot) {
   clockOffset = snapshot.at - Date.now();
   tick(); // the hub's time at once, not at the next second

@@ -5,6 +5,8 @@
 import SITE from '/assets/site.js';
 import T from '/assets/text.js';
 
+/** @typedef {import('../../../shared/api/board.js').BoardSnapshot} BoardSnapshot */
+
 export { T };
 
 /** The office (hub config `site`): its name, and the time zone every page shows times in. */
@@ -79,6 +81,11 @@ export function officeDate(ms) {
 
 /** Error from the API, with the hub's code and a message for people. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status (0: the hub did not answer)
+   * @param {string} code
+   * @param {string} message
+   */
   constructor(status, code, message) {
     super(message);
     this.status = status;
@@ -89,9 +96,15 @@ export class ApiError extends Error {
 /**
  * Call the hub's JSON API; throws ApiError with the hub's message on failure.
  * A state-changing call always sends a JSON body (`{}` when it has no data):
- * the hub refuses anything else.
+ * the hub refuses anything else. The answer is typed by the caller with the
+ * hub's own view types (shared/api/*.ts, imported in the page as typedefs).
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
  */
 export async function api(method, path, body) {
+  /** @type {RequestInit & { headers: Record<string, string> }} */
   const init = { method, headers: {}, credentials: 'same-origin' };
   if (body === undefined && method !== 'GET' && method !== 'HEAD') body = {};
   if (body !== undefined) {
@@ -123,7 +136,7 @@ export async function currentAccount() {
   try {
     return await api('GET', '/api/session');
   } catch (e) {
-    if (e.status === 401) return null;
+    if (e instanceof ApiError && e.status === 401) return null;
     throw e;
   }
 }
@@ -135,8 +148,14 @@ export async function currentAccount() {
  * EventSource; it is reopened by hand, waiting longer after each refusal
  * (2 s doubling to 60 s, with jitter so many pages do not return at once).
  */
+/**
+ * @param {(snapshot: BoardSnapshot) => void} onSnapshot
+ * @param {(live: boolean) => void} [onStatus]
+ */
 export function followBoard(onSnapshot, onStatus = () => {}) {
+  /** @type {EventSource} */
   let source;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let retry;
   let failures = 0;
   const open = () => {
@@ -163,6 +182,63 @@ export function followBoard(onSnapshot, onStatus = () => {}) {
   };
 }
 
+// An element of the page's own HTML: an input, select, dialog, form or link
+// as that HTML says (a select reads as an input: value, disabled). The checker cannot read the HTML, so the kind is taken
+// on trust (the browser tests open every page).
+/** @typedef {HTMLInputElement & HTMLDialogElement & HTMLFormElement & HTMLAnchorElement} PageElement */
+
+/**
+ * The page's element with this id.
+ * @param {string} id
+ * @returns {PageElement}
+ */
+export const $ = (id) => /** @type {PageElement} */ (document.getElementById(id));
+
+/**
+ * The elements matching a selector, in the document or under `root`, as an
+ * array; their kind is taken on trust as for `$`.
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {PageElement[]}
+ */
+export const $$ = (selector, root = document) =>
+  /** @type {PageElement[]} */ ([...root.querySelectorAll(selector)]);
+
+/**
+ * The first element matching a selector, in the document or under `root`
+ * (kind taken on trust as for `$`).
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {PageElement}
+ */
+export const $1 = (selector, root = document) => /** @type {PageElement} */ (root.querySelector(selector));
+
+/**
+ * A form whose controls are read by name: `form.id`, `form.name` are its
+ * inputs there, not the form's own attributes (as the browser does it).
+ * @typedef {Omit<HTMLElement, 'id'> & Pick<HTMLFormElement, 'reset' | 'elements'> & { [control: string]: HTMLInputElement }} NamedForm
+ */
+
+/**
+ * The page's form with this id, its controls read by name.
+ * @param {string} id
+ * @returns {NamedForm}
+ */
+export const formById = (id) =>
+  /** @type {NamedForm} */ (/** @type {unknown} */ (document.getElementById(id)));
+
+/**
+ * Fixed texts of a page: data-text="admin.tabs.catalogue" → T.admin.tabs.catalogue
+ * (a key that names no text leaves the element as it is).
+ */
+export function applyTexts() {
+  for (const el of $$('[data-text]')) {
+    /** @type {any} */
+    const value = el.dataset.text.split('.').reduce((/** @type {any} */ o, k) => (o ? o[k] : undefined), T);
+    if (typeof value === 'string') el.textContent = value;
+  }
+}
+
 /** Create an element: h('button', { class: 'x', onclick }, 'text', child). */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -179,6 +255,39 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * A table's head and body: one heading cell per text (null: an empty one,
+ * over the row's buttons), then the rows, or `empty` when there are none.
+ * @param {(string | null)[]} headings
+ * @param {Node[]} rows
+ * @param {Node} [empty]
+ * @returns {HTMLElement[]}
+ */
+export function tableParts(headings, rows, empty) {
+  return [
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((t) => h('th', {}, t)),
+      ),
+    ),
+    h('tbody', {}, rows.length || !empty ? rows : empty),
+  ];
+}
+
+/**
+ * Fills "{name}" placeholders, as shared/text/vi.ts fillText does on the hub;
+ * an unknown placeholder is left visible rather than hidden.
+ * @param {string} template
+ * @param {Record<string, unknown>} [params]
+ */
+export function fillText(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
+}
+
 /** Replace an element's children. */
 export function fill(el, ...children) {
   el.replaceChildren();
@@ -191,7 +300,14 @@ export function minutes(seconds) {
   return `${Math.max(0, Math.round(seconds / 60))} ${T.common.minutes}`;
 }
 
-/** A short message at the top of the page. */
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+
+/**
+ * A short message at the top of the page.
+ * @param {string} message
+ * @param {'error' | 'ok' | 'info'} [kind]
+ */
 export function notify(message, kind = 'error') {
   let bar = document.getElementById('notice');
   if (!bar) {
@@ -200,8 +316,8 @@ export function notify(message, kind = 'error') {
   }
   bar.className = `notice ${kind}`;
   bar.textContent = message;
-  clearTimeout(notify.timer);
-  notify.timer = setTimeout(() => {
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
     bar.className = 'notice hidden';
   }, 6000);
 }
@@ -266,8 +382,8 @@ export function clockBanner(anchor = document.querySelector('header')) {
       show(result);
       notify(result.message, 'ok');
     } catch (e) {
-      if (e.status === 401) toSignIn();
-      else notify(e.message, 'error');
+      if (e instanceof ApiError && e.status === 401) toSignIn();
+      else notify(e instanceof Error ? e.message : String(e), 'error');
       await check();
     } finally {
       button.disabled = false;

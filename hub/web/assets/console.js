@@ -2,11 +2,16 @@
 // follow the queue live. Every action goes to the hub, which decides; the page
 // shows the hub's answer and refetches the counter after each change anywhere.
 import {
+  $,
+  $$,
+  ApiError,
   api,
+  applyTexts,
   clock,
   clockBanner,
   currentAccount,
   fill,
+  fillText,
   followBoard,
   h,
   notify,
@@ -20,19 +25,10 @@ Object.assign(T, pageText);
 const C = T.console;
 const STORE_KEY = 'qms.console.counterId';
 const MAX_ROWS = 60;
-const $ = (id) => document.getElementById(id);
-
-/** "{name}" placeholders, as shared/text/vi.ts fillText does on the hub. */
-function fillText(template, params) {
-  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
-}
 
 // ------------------------------------------------------------------ texts
 
-for (const el of document.querySelectorAll('[data-text]')) {
-  const value = el.dataset.text.split('.').reduce((o, k) => (o ? o[k] : undefined), T);
-  if (typeof value === 'string') el.textContent = value;
-}
+applyTexts();
 $('call-number-input').placeholder = C.callNumberPlaceholder;
 document.title = `${C.title} · ${T.common.appName}`;
 
@@ -136,7 +132,7 @@ const ACTIONS = {
 const BY_KEY = new Map(Object.entries(ACTIONS).map(([name, a]) => [a.key, name]));
 /** A call the speaker has not reported after this long is worth a word to the officer. */
 const UNHEARD_AFTER_MS = 30_000;
-const buttons = [...document.querySelectorAll('[data-action]')];
+const buttons = [...$$('[data-action]')];
 
 for (const button of buttons) {
   const action = ACTIONS[button.dataset.action];
@@ -214,7 +210,7 @@ function setCounterState(state) {
 
 // Escape leaves the field, so that the shortcuts work again.
 $('call-number-input').addEventListener('keydown', (event) => {
-  if (event.key === 'Escape') event.target.blur();
+  if (event.key === 'Escape' && event.target instanceof HTMLElement) event.target.blur();
 });
 
 $('call-number-form').addEventListener('submit', (event) => {
@@ -301,8 +297,8 @@ $('transfer-form').addEventListener('submit', async (event) => {
     $('transfer-dialog').close();
     notify(fillText(C.transferred, { display: ticket.display }), 'ok');
   } catch (e) {
-    if (e.status === 401) return toSignIn();
-    $('transfer-error').textContent = e.message;
+    if (e instanceof ApiError && e.status === 401) return toSignIn();
+    $('transfer-error').textContent = e instanceof Error ? e.message : String(e);
     $('transfer-error').className = 'notice error';
   } finally {
     submit.disabled = false;
@@ -426,13 +422,13 @@ async function refresh() {
     render();
   } catch (e) {
     if (seq !== refreshSeq) return;
-    if (e.status === 404) {
+    if (e instanceof ApiError && e.status === 404) {
       localStorage.removeItem(STORE_KEY);
       page.counterId = null;
       page.counter = null;
       notify(C.counterGone);
       showPicker();
-    } else if (e.code !== 'network') {
+    } else if (!(e instanceof ApiError && e.code === 'network')) {
       failed(e);
     }
   }
@@ -619,7 +615,7 @@ function tick() {
   const sinceFetch = (Date.now() - page.fetchedAt) / 1000;
   $('waiting-longest').textContent =
     c.waiting.count > 0 ? waitText(c.waiting.longestWaitSeconds + sinceFetch) : '—';
-  for (const row of $('waiting-list').querySelectorAll('.waiting-row')) {
+  for (const row of $$('.waiting-row', $('waiting-list'))) {
     const waited = (hubNow() - Number(row.dataset.issued)) / 1000;
     row.querySelector('.row-wait').textContent = fillText(C.waitedFor, { time: waitText(waited) });
   }

@@ -8,16 +8,25 @@
 // page never does. Opened straight from the hub, there is no printer and the
 // button is not shown. Back to the start after a minute without a touch
 // (`?idle=SECONDS` changes it).
-import { api, fill, followBoard, h, officeParts, site, T } from '/assets/common.js';
+import {
+  $,
+  $$,
+  ApiError,
+  api,
+  fill,
+  fillText as fmt,
+  followBoard,
+  h,
+  officeParts,
+  site,
+  T,
+} from '/assets/common.js';
 import { mountKeyboard } from '/assets/guide-keyboard.js';
 import { buildIndex, search } from '/assets/guide-search.js';
 import pageText from '/assets/text-guide.js';
 
 Object.assign(T, pageText);
 const G = T.guide;
-const $ = (id) => document.getElementById(id);
-const fmt = (template, params) =>
-  template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 const clamp = (n, lo, hi) => Math.min(hi, Math.max(lo, n));
 
 const IDLE_MS = clamp(Number(new URLSearchParams(location.search).get('idle')) || 60, 3, 3600) * 1000;
@@ -337,14 +346,13 @@ function render() {
 /** The live figures, changed in place so a citizen reading a card keeps their place. */
 function updateLines() {
   if (!lines) return;
-  for (const el of view.querySelectorAll('[data-line]'))
-    el.textContent = lineShort(lines.procedures[el.dataset.line]);
+  for (const el of $$('[data-line]', view)) el.textContent = lineShort(lines.procedures[el.dataset.line]);
   if (route.view === 'card') {
     const line = lines.procedures[route.id];
     if ($('ahead')) $('ahead').textContent = line ? String(line.ahead) : '—';
     if ($('wait')) $('wait').textContent = waitText(line);
   }
-  for (const chip of view.querySelectorAll('[data-counter]')) {
+  for (const chip of $$('[data-counter]', view)) {
     const state = lines.counters[chip.dataset.counter] ?? 'closed';
     chip.className = `g-chip ${state}`;
     chip.title = G.counterStates[state] ?? state;
@@ -407,7 +415,7 @@ async function take(p) {
     showOverlay(
       'failed',
       h('h2', {}, G.notPrinted),
-      h('p', { id: 'failure' }, e.message),
+      h('p', { id: 'failure' }, e instanceof Error ? e.message : String(e)),
       h('p', {}, G.askStaff),
       h('button', { type: 'button', id: 'close', onclick: closeOverlay }, G.close),
     );
@@ -551,18 +559,21 @@ async function refreshLines() {
   }
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let kioskTimer;
+
 async function checkKiosk() {
   try {
     const status = await api('GET', '/api/kiosk');
     kiosk = status;
   } catch (e) {
     // 404: the hub's own page, no printer here; anything else: the kiosk program is away.
-    kiosk = e.status === 404 ? null : { away: true };
+    kiosk = e instanceof ApiError && e.status === 404 ? null : { away: true };
   }
   updateTake();
   if (kiosk === null) return;
-  clearTimeout(checkKiosk.timer);
-  checkKiosk.timer = setTimeout(checkKiosk, KIOSK_POLL_MS);
+  clearTimeout(kioskTimer);
+  kioskTimer = setTimeout(checkKiosk, KIOSK_POLL_MS);
 }
 
 function tick() {

@@ -7,7 +7,7 @@ document.getElementById('username-label').textContent = T.common.username;
 document.getElementById('password-label').textContent = T.common.password;
 document.getElementById('submit').textContent = T.common.signIn;
 
-const form = document.getElementById('sign-in');
+const form = /** @type {HTMLFormElement} */ (document.getElementById('sign-in'));
 const error = document.getElementById('error');
 
 form.addEventListener('submit', async (event) => {
@@ -28,7 +28,7 @@ form.addEventListener('submit', async (event) => {
           : '/console';
     location.href = target;
   } catch (e) {
-    error.textContent = e.message;
+    error.textContent = e instanceof Error ? e.message : String(e);
     error.className = 'notice error';
   }
 });

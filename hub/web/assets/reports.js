@@ -3,15 +3,27 @@
 // distribution) and the tables per procedure, counter and officer, each
 // with a CSV download of the same numbers. The hub computes every number
 // (GET /api/reports); this page only lays them out.
-import { ApiError, api, currentAccount, fill, h, officeDate, T, toSignIn } from '/assets/common.js';
+import {
+  $,
+  ApiError,
+  api,
+  currentAccount,
+  fill,
+  fillText as fill1,
+  h,
+  officeDate,
+  T,
+  toSignIn,
+} from '/assets/common.js';
 import pageText from '/assets/text-reports.js';
+
+/** @typedef {import('../../../shared/api/reports.js').Report} Report */
 
 // This page's own words come in their own module, not in every page's text.js.
 Object.assign(T, pageText);
 const R = T.reports;
 const C = R.columns;
 const SVG = 'http://www.w3.org/2000/svg';
-const $ = (id) => document.getElementById(id);
 
 const form = $('range');
 const errorBox = $('error');
@@ -43,9 +55,6 @@ const fmt = {
   /** 2026-11-30 → 30/11/2026 */
   date: (iso) => iso.split('-').reverse().join('/'),
 };
-
-const fill1 = (template, params) =>
-  template.replace(/\{(\w+)\}/g, (all, k) => (k in params ? String(params[k]) : all));
 
 // ------------------------------------------------------------------ dates
 
@@ -291,6 +300,7 @@ function tile(label, value, detail) {
   );
 }
 
+/** @param {Report} report */
 function render(report) {
   const p = report.procedures.total;
   $('heading').textContent =
@@ -351,25 +361,26 @@ async function load(params) {
   $('show').disabled = true;
   try {
     const query = q.toString();
+    /** @type {Report} */
     const report = await api('GET', query ? `/api/reports?${query}` : '/api/reports');
     if (mine !== loading) return;
     hubOffset = report.generatedAt - Date.now();
     showError('');
     form.from.value = report.from;
     form.to.value = report.to;
-    form.target.value = String(report.targetMinutes);
+    $('target').value = String(report.targetMinutes);
     render(report);
   } catch (e) {
     if (mine !== loading) return;
     if (e instanceof ApiError && e.status === 401) return toSignIn();
-    showError(e.message);
+    showError(e instanceof Error ? e.message : String(e));
   } finally {
     if (mine === loading) $('show').disabled = false;
   }
 }
 
 function submit(from, to) {
-  const params = { from, to, target: form.target.value.trim() };
+  const params = { from, to, target: $('target').value.trim() };
   history.replaceState(
     null,
     '',

@@ -2,13 +2,12 @@
 // read on a citizen's phone: number, procedure, status, people ahead and
 // estimated wait, and the counter once it is called. Follows the board's
 // live feed and fetches the ticket again (debounced) after each change.
-import { api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
+import { $, ApiError, api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
 
 const K = T.ticket;
 /** After a burst of changes, one fetch; spread a little so a room of phones does not ask at once. */
 const debounceMs = () => 150 + Math.round(Math.random() * 250);
 
-const $ = (id) => document.getElementById(id);
 const card = $('ticket');
 const ticketId = decodeURIComponent(location.pathname.slice(location.pathname.lastIndexOf('/') + 1));
 
@@ -179,7 +178,7 @@ async function refresh() {
     setUpdated();
   } catch (e) {
     // 404: no such ticket; 400: not even a ticket id.
-    if (e.status === 404 || e.status === 400) notFound();
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) notFound();
     // Otherwise the hub is unreachable: keep what is shown; the feed retries.
   } finally {
     busy = false;

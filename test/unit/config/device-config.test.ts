@@ -184,6 +184,7 @@ describe('defaults', () => {
       },
       zone: [],
       maxCallAgeSeconds: 120,
+      maxLagSeconds: 12,
       repeat: 1,
     });
   });
