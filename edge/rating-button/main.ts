@@ -42,6 +42,8 @@ export interface RatingOptions {
   displaySink?: DisplaySink;
   /** LED timings (tests shorten them). */
   ledTiming?: { okMs: number; refusedMs: number };
+  /** The clock the keys' debounce and press window read (tests drive it by hand). */
+  keyClock?: () => number;
 }
 
 export interface RatingDeviceEvents {
@@ -100,10 +102,15 @@ export async function startRating(config: RatingConfig, options: RatingOptions =
     deviceId: config.deviceId,
   });
   const gpio = options.gpio ?? (await gpioBackend(config, log));
-  const keys = new RatingKeys(gpio, hardware.keys, {
-    debounceMs: hardware.debounceMs,
-    pressWindowMs: hardware.pressWindowMs,
-  });
+  const keys = new RatingKeys(
+    gpio,
+    hardware.keys,
+    {
+      debounceMs: hardware.debounceMs,
+      pressWindowMs: hardware.pressWindowMs,
+    },
+    options.keyClock,
+  );
   const leds = new RatingLeds(gpio, hardware.leds, options.ledTiming);
   const display =
     sink && hardware.display

@@ -21,6 +21,7 @@ import type { BundleManifest } from '../../scripts/bundle.js';
 import { NODE_RUNTIME } from '../../scripts/bundle-lib/targets.js';
 import { BUILD_TIMEOUT_MS, type TestBundles, testBundles } from '../helpers/bundles.js';
 import { tempDir } from '../helpers/hub.js';
+import { skipping } from '../helpers/skip.js';
 import { bundleNode, type OfficeRun, runOffice } from './appliance.js';
 
 const execFile = promisify(execFileCb);
@@ -180,7 +181,7 @@ describe('one office from each bundle, with its own Node.js', () => {
     expectOffice(run);
   }, 120_000);
 
-  it.skipIf(noQemu)(
+  it.skipIf(skipping('the arm64 office under qemu-aarch64-static', noQemu))(
     'arm64, under qemu-aarch64-static: the same office',
     async () => {
       const work = join(dir.path, 'office-arm64');

@@ -186,7 +186,9 @@ describe('the administration page', () => {
 
     await page.click('#devices'); // reload the list
     const kioskRow = page.locator('[data-device="kiosk-sanh"]');
-    await expect.poll(async () => kioskRow.locator('.status-dot.online').count(), { timeout: 8000 }).toBe(1);
+    await expect
+      .poll(async () => kioskRow.locator('.status-dot.online').count(), { timeout: 15_000 })
+      .toBe(1);
     expect(await kioskRow.textContent()).toContain('Sắp hết giấy');
     expect(await kioskRow.textContent()).toContain('0.1.0');
     expect(await page.locator('[data-device="rating-3"] .status-dot.online').count()).toBe(0);

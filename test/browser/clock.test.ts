@@ -14,7 +14,7 @@ const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent()) ?? '').trim();
 
 /** Poll a condition on the page (the pages' CSP forbids eval). */
-async function until(page: Page, ok: () => Promise<boolean>, why: () => Promise<string>, timeout = 5000) {
+async function until(page: Page, ok: () => Promise<boolean>, why: () => Promise<string>, timeout = 15_000) {
   const deadline = Date.now() + timeout;
   for (;;) {
     if (await ok()) return;
@@ -106,7 +106,13 @@ describe('the hub clock on the pages', () => {
     await t.hub.clock.refresh();
     await page.reload();
     await page.locator('#tabs').waitFor({ state: 'visible' });
-    await page.waitForTimeout(300);
+    // The page has read the hub's clock once it fills in the reason (it does
+    // so whether or not the banner shows); only then does "hidden" mean trusted.
+    await until(
+      page,
+      async () => (await text(page, '#clock-why')) !== '',
+      async () => 'the page never read /api/clock',
+    );
     expect(await page.locator('#clock-banner').isVisible()).toBe(false);
     expect(pageErrors(page)).toEqual([]);
     await context.close();

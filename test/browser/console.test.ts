@@ -241,7 +241,13 @@ describe('officer counter console', () => {
       await page.keyboard.press('s');
       await shows(page, '#current-title', 'Đang phục vụ');
       expect(await page.locator('#waiting-list .priority-mark').count()).toBeGreaterThan(0);
-      await page.waitForTimeout(1100); // let the clocks tick once
+      // The screenshot shows the clocks once they have ticked (the elapsed time is filled in).
+      await until(
+        page,
+        async () => (await text(page, '#elapsed')) !== '',
+        DEADLINE_MS,
+        async () => 'the elapsed-time clock never ticked',
+      );
       await screenshot(page, 'console');
 
       // Out of turn from the list: finish, then call the last one in line with its own button.

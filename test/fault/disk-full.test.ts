@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reply } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
 import { connectDevice, nextMessage, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
+import { skipping } from '../helpers/skip.js';
 import { allTickets } from './support.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -227,7 +228,7 @@ async function runScenario(s: Scenario) {
 }
 
 describe('store disk full', () => {
-  it.skipIf(cannotMount !== null)(
+  it.skipIf(skipping('real ENOSPC on a full tmpfs', cannotMount))(
     `real ENOSPC: data folder on a full 16 MiB tmpfs${cannotMount ? ` (skipped: ${cannotMount})` : ''}`,
     async () => {
       const mounted = mountTmpfs('16m');

@@ -197,6 +197,8 @@ describe('kiosk program with a damaged state file', () => {
         debounceMs: 0,
         pressWindowMs: 0,
         leaseSize: LEASE,
+        // Presses happen only while the link is cut, so no reply can be late:
+        // this only shortens the wait before the lease is used, not a latency bound.
         requestTimeoutMs: 300,
       });
       const stateFile = join(dataDir, 'kiosk-state.json');
@@ -342,6 +344,7 @@ describe('rating program with a damaged outbox', () => {
           leds: { invite: 17, ok: 27, fault: 22 },
           debounceMs: 0,
           pressWindowMs: 0,
+          // Presses happen only while the link is cut (they go to the outbox): no reply can be late.
           requestTimeoutMs: 500,
         },
         `rating-1-${damage}`,

@@ -35,6 +35,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleNode } from '../arm64/appliance.js';
 import { BUILD_TIMEOUT_MS, type TestBundles, testBundles } from '../helpers/bundles.js';
 import { tempDir } from '../helpers/hub.js';
+import { skipping } from '../helpers/skip.js';
 import { buildPiImage, standInBundle } from './pi-image.js';
 import { makeRoot, inSandbox as runInSandbox, sandboxProblem } from './sandbox.js';
 
@@ -70,7 +71,8 @@ afterAll(() => {
   if (timings.length) console.log(`\noffline install (arm64 bundle):\n  ${timings.join('\n  ')}\n`);
 }, 120_000);
 
-describe.skipIf(noSandbox)('first boot with no network, from a card written with the arm64 bundle', () => {
+const skipBoot = skipping('first boot with no network (sandbox)', noSandbox);
+describe.skipIf(skipBoot)('first boot with no network, from a card written with the arm64 bundle', () => {
   it('installs the kiosk: no npm, no download; the unit runs the bundled Node.js', async () => {
     // A Raspberry Pi OS-like image with a bootfs large enough for the real bundle (Pi OS has 512 MiB).
     const image = await buildPiImage(dir.path, 'firstrun', { bootMiB: 160 });
@@ -292,7 +294,10 @@ describe.skipIf(noSandbox)('first boot with no network, from a card written with
 
   it('the installed runtime and its native modules load (under qemu-aarch64-static)', async (context) => {
     const launcher = bundleNode(inRoot('opt/qms'), 'arm64');
-    if (typeof launcher === 'string') return context.skip(launcher);
+    if (typeof launcher === 'string') {
+      skipping('the installed runtime under qemu-aarch64-static', launcher);
+      return context.skip(launcher);
+    }
     const probe = `
       const { default: Database } = await import('better-sqlite3');
       const { createCanvas } = await import('@napi-rs/canvas');

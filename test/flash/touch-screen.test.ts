@@ -22,6 +22,7 @@ import { screenLauncher } from '../../scripts/flash-lib/first-boot.js';
 import { parseDeviceConfig } from '../../shared/config/device-config.js';
 import { tempDir } from '../helpers/hub.js';
 import { waitFor } from '../helpers/pty.js';
+import { skipping } from '../helpers/skip.js';
 import {
   buildPiImage,
   DESKTOP_FILES,
@@ -143,7 +144,7 @@ describe('scripts/flash --touch', () => {
     expect(run.stderr).toMatch(/hardware\.touch\.port 0 \(any free port\) is for tests/);
   });
 
-  it.skipIf(noSandbox)(
+  it.skipIf(skipping('first boot of the touch screen (sandbox)', noSandbox))(
     'first boot sets up the screen: its user, autostart, no blanking, automatic login',
     async () => {
       const target = join(dir.path, 'guide-01.img');

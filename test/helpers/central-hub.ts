@@ -76,7 +76,7 @@ export async function centralHub(
   const mqttPort = await freePort();
   const httpPort = await freePort();
   const spawnIt = () =>
-    spawnHub(dataDir, mqttPort, httpPort, { env: { QMS_CONFIG: configPath }, readyMs: 30_000 });
+    spawnHub(dataDir, mqttPort, httpPort, { env: { QMS_CONFIG: configPath }, readyMs: 60_000 });
   const hub: CentralHub = {
     officeId,
     dataDir,

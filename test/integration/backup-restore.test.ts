@@ -30,6 +30,7 @@ import {
   startTestHub,
   tempDir,
 } from '../helpers/hub.js';
+import { NO_FAKETIME, NO_TMPFS, skipping } from '../helpers/skip.js';
 import {
   canMountTmpfs,
   cli,
@@ -79,7 +80,7 @@ try {
 }
 
 describe('daily backup and restore', () => {
-  it.skipIf(!faketime)(
+  it.skipIf(skipping("yesterday's backup restored", !faketime && NO_FAKETIME))(
     "a restore from yesterday's backup brings back exactly yesterday's store",
     async () => {
       const root = folder();
@@ -214,7 +215,7 @@ describe('daily backup and restore', () => {
 });
 
 describe('restore onto a full disk', () => {
-  it.skipIf(!canMountTmpfs)(
+  it.skipIf(skipping('restore onto a full disk', !canMountTmpfs && NO_TMPFS))(
     'a copy that does not fit changes nothing in the data folder',
     async () => {
       const disk = mountTmpfs('4m');
@@ -271,7 +272,7 @@ describe('backup before a migration', () => {
 });
 
 describe('a backup cut short', () => {
-  it.skipIf(!faketime)(
+  it.skipIf(skipping('a backup cut short', !faketime && NO_FAKETIME))(
     'a hub killed during a backup leaves no file that looks like a whole backup',
     async () => {
       const dataDir = folder();

@@ -17,6 +17,7 @@ import { topics } from '../../shared/protocol/topics.js';
 import { hanoi } from '../helpers/clock.js';
 import { FakeTime, LIBFAKETIME } from '../helpers/faketime.js';
 import { connectDevice, freePort, type HubProcess, spawnHub, tempDir } from '../helpers/hub.js';
+import { NO_FAKETIME, skipping } from '../helpers/skip.js';
 
 const TIMEOUT = 180_000;
 const YESTERDAY = '2026-11-26';
@@ -176,7 +177,8 @@ function tickets(o: Office) {
   }
 }
 
-describe.skipIf(!LIBFAKETIME)('a real hub under a faked clock', () => {
+const noFaketime = skipping('a real hub under a faked clock', !LIBFAKETIME && NO_FAKETIME);
+describe.skipIf(noFaketime)('a real hub under a faked clock', () => {
   it(
     'boots on yesterday evening without sync: untrusted; an officer confirms: the tickets carry today',
     async () => {

@@ -25,6 +25,7 @@ import {
   tempDir,
 } from '../helpers/hub.js';
 import { followEvents, loopbackAddresses, openStalledStreams, rssMb } from '../helpers/stalled-streams.js';
+import { until } from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -57,7 +58,9 @@ async function hubProcess(limits?: Record<string, number>) {
   const hub: HubProcess = await spawnHub(join(dir.path, 'data'), await freePort(), httpPort, { env });
   const base = `http://127.0.0.1:${httpPort}`;
   // The one-time administrator banner follows the "ready" line.
-  while (!/Password \(shown only now\): \S+\n/.test(hub.output())) await sleep(20);
+  await until('the administrator password banner', () =>
+    /Password \(shown only now\): \S+\n/.test(hub.output()),
+  );
   const password = /Password \(shown only now\): (\S+)/.exec(hub.output())![1];
   const signIn = await fetch(`${base}/api/session`, {
     method: 'POST',

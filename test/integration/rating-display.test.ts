@@ -87,7 +87,7 @@ describe('counter display on a serial line', () => {
     // its number meanwhile and is sent the right one again on reconnect.
     await t.stop();
     await until('device sees the hub gone', () => !device!.connection.connected);
-    await sleep(300);
+    await sleep(300); // an absence: time for a wrong frame to show while the hub is away, not a wait for something
     received = '';
     t = await startTestHub({ dataDir: hubDir, ...ports });
     await until(
@@ -136,7 +136,7 @@ describe('counter display on a serial line', () => {
     // The line goes away (socat stops: the pty is gone) and comes back under the same name.
     await new Promise<void>((resolve) => board.close(() => resolve()));
     await pair.stop();
-    await sleep(500);
+    await sleep(500); // the line stays away a while (the device meets writes that fail), not a wait for something
     pair = await socatPair(dir.path);
     board = new SerialPort({ path: pair.b, baudRate: 9600 });
     received = '';

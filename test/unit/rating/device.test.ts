@@ -1,7 +1,6 @@
 // The rating device's parts that need no hub: its config keys, the keys
 // (debounce, press window, level per line) and the LED patterns.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RatingKeys } from '../../../edge/rating-button/keys.js';
 import { RatingLeds } from '../../../edge/rating-button/leds.js';
@@ -12,6 +11,7 @@ import { createLogger, memorySink } from '../../../shared/log/logger.js';
 import type { RatingLevel } from '../../../shared/ratings.js';
 import { tempDir } from '../../helpers/hub.js';
 import { ratingConfig, THREE_KEYS } from '../../helpers/rating.js';
+import { until } from '../../helpers/wait.js';
 
 const base = {
   role: 'rating',
@@ -110,14 +110,12 @@ describe('rating keys and LEDs on simulated GPIO', () => {
     expect(leds.patterns()!.invite).toBe('blink-slow');
     leds.accepted();
     expect(gpio.levels.get(27)).toBe(1);
-    await sleep(80);
-    expect(leds.patterns()!.ok).toBe('off');
+    await until('ok LED off after its flash', () => leds.patterns()!.ok === 'off');
     leds.setUnreachable(true);
     expect(leds.patterns()!.fault).toBe('blink-slow');
     leds.refused();
     expect(leds.patterns()!.fault).toBe('blink-fast');
-    await sleep(80);
-    expect(leds.patterns()!.fault).toBe('blink-slow'); // back to "hub unreachable"
+    await until('fault LED back to "hub unreachable"', () => leds.patterns()!.fault === 'blink-slow');
     leds.setUnreachable(false);
     expect(leds.patterns()!.fault).toBe('off');
     leds.close();

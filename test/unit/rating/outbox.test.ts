@@ -154,7 +154,7 @@ describe('rating outbox', () => {
       await outbox.add(event(n));
       sender.kick();
     }
-    await sleep(30);
+    await sleep(30); // an absence: time for a wrong send to show, not a wait for something
     expect(link.sent).toEqual([]);
 
     // The link comes back, but the hub does not answer ev-1 at first.

@@ -15,6 +15,7 @@ import { parseWav, wavDurationSeconds } from '../../../edge/speaker/wav.js';
 import { createLogger, memorySink } from '../../../shared/log/logger.js';
 import type { Announcement } from '../../../shared/protocol/messages.js';
 import { syntheticSamples } from '../../helpers/clips.js';
+import { until } from '../../helpers/wait.js';
 
 const RATE = 8000;
 const clipSamples = new Map(CLIP_CATALOGUE.map((c, i) => [c.id, syntheticSamples(i, RATE)]));
@@ -45,8 +46,11 @@ function fakePlayer(fail?: (name: string) => string | null) {
       }
     },
   };
-  return { player, played, overlaps: () => overlaps };
+  return { player, played, overlaps: () => overlaps, playing: () => playing > 0 };
 }
+
+/** The first call is playing (its WAV is at the loudspeaker): a condition, not a few milliseconds. */
+const playingNow = (fake: { playing: () => boolean }) => until('a call playing', () => fake.playing());
 
 function setup(
   options: {
@@ -127,7 +131,7 @@ describe('announcement queue', () => {
     const second = call(2, 1, { at });
     const third = call(3, 1, { at: at + 5 });
     t.queue.push(first);
-    await sleep(5); // first is playing now
+    await playingNow(t);
     t.queue.push(third);
     t.queue.push(second);
     await t.queue.idle();
@@ -139,7 +143,7 @@ describe('announcement queue', () => {
     const a = call(7, 2);
     expect(t.queue.push(a)).toBe('queued');
     expect(t.queue.push({ ...a })).toBe('repeat'); // QoS 1 redelivery while waiting
-    await sleep(5);
+    await playingNow(t);
     expect(t.queue.push({ ...a })).toBe('repeat'); // while playing
     await t.queue.idle();
     expect(t.queue.push({ ...a })).toBe('repeat'); // after
@@ -215,7 +219,7 @@ describe('announcement queue', () => {
     const second = call(2, 1);
     t.queue.push(call(1, 1));
     t.queue.push(second);
-    await sleep(5);
+    await playingNow(t);
     await t.queue.stop();
     expect(t.played.map((p) => p.name)).toEqual(['1-q1']);
     expect(t.reports).toHaveLength(2);
@@ -231,7 +235,7 @@ describe('announcement queue', () => {
     const waiting = call(2, 2);
     const other = call(3, 3);
     t.queue.push(first);
-    await sleep(5); // 1 is playing
+    await playingNow(t);
     t.queue.push(waiting);
     t.queue.push(other);
     const again = { ...call(2, 2), ticketId: waiting.ticketId, recall: true };
@@ -254,7 +258,7 @@ describe('announcement queue', () => {
   it('a ticket called again at another counter before its call was said is said once, with the new counter', async () => {
     const t = setup();
     t.queue.push(call(1, 1));
-    await sleep(5);
+    await playingNow(t);
     const there = call(2, 2);
     const here = { ...call(2, 5), ticketId: there.ticketId };
     t.queue.push(there);
@@ -293,7 +297,7 @@ describe('announcement queue', () => {
     });
     const burst = Array.from({ length: 8 }, (_, i) => call(1001 + i, 1 + i));
     queue.push(burst[0]!);
-    await sleep(5); // the first one starts alone: in full
+    await playingNow(fake); // the first one starts alone: in full
     for (const c of burst.slice(1)) queue.push(c);
     await queue.idle();
     expect(fake.played.map((p) => p.name)).toEqual(burst.map((c) => `${c.display}-q${c.counterId}`));
