@@ -17,6 +17,9 @@ import {
 } from '../protocol/messages.js';
 import { type RequestAction, type Role, topics } from '../protocol/topics.js';
 
+/** How long a stopping device waits for the hub to acknowledge its goodbye. */
+const GOODBYE_MS = 3000;
+
 export interface ConnectionOptions {
   url: string;
   deviceId: string;
@@ -158,14 +161,29 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
     for (const { timer } of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     // A clean goodbye: say offline ourselves, since a normal disconnect sends no will.
+    // The goodbye waits for the hub's acknowledgement, but not for ever: a
+    // hub that went away at the same moment would keep it waiting for a
+    // reconnect that never comes, and a stop must not hang (systemd would
+    // kill the program, half stopped). Then the link is ended at once.
+    let acknowledged = false;
     if (this.client.connected) {
       const { deviceId, role } = this.options;
       const offline: DeviceStatus = { v: PROTOCOL_VERSION, deviceId, role, state: 'offline', at: Date.now() };
-      await this.client.publishAsync(topics.deviceStatus(deviceId), encode(offline), {
-        qos: 1,
-        retain: true,
-      });
+      let timer: NodeJS.Timeout | undefined;
+      acknowledged = await Promise.race([
+        this.client
+          .publishAsync(topics.deviceStatus(deviceId), encode(offline), { qos: 1, retain: true })
+          .then(
+            () => true,
+            () => false,
+          ),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), GOODBYE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     }
-    await this.client.endAsync();
+    // Forced when the goodbye was not acknowledged: nothing else is waited for.
+    await this.client.endAsync(!acknowledged);
   }
 }

@@ -24,7 +24,16 @@ const dir = tempDir('qms-kiosk-touch-');
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 // Three hubs and their kiosks stop one after the other: more than the default hook time on a busy machine.
 afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
+  // Each step has a deadline of its own, so a stop that hangs is named.
+  for (const c of cleanup.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.resolve(c()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`clean-up step hung for 30 s: ${String(c)}`)), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
   dir.remove();
 }, 90_000);
 
