@@ -68,8 +68,23 @@ export function catalogueMessage(state: QueueState, at: number): CatalogueMessag
   };
 }
 
-export function issuedTicketView(state: QueueState, issued: IssueResult): IssuedTicket {
-  const t = issued.ticket;
+/** What a ticket's reply says that only the moment of issue knew; the rest is rebuilt from the ticket. */
+export type IssueFigures = Pick<
+  IssuedTicket,
+  'ahead' | 'estimatedWaitSeconds' | 'estimatedWait' | 'counters'
+>;
+
+export function issueFigures(issued: IssueResult): IssueFigures {
+  return {
+    ahead: issued.estimate.ahead,
+    estimatedWaitSeconds: issued.estimate.waitSeconds,
+    estimatedWait: waitRange(issued.estimate),
+    counters: issued.counters,
+  };
+}
+
+/** A kiosk's ticket as its reply shows it: the ticket, named from the catalogue, with the figures of its issue. */
+export function issuedTicketView(state: QueueState, t: Ticket, figures: IssueFigures): IssuedTicket {
   const { catalogue } = state;
   return {
     ticketId: t.id,
@@ -85,10 +100,10 @@ export function issuedTicketView(state: QueueState, issued: IssueResult): Issued
       ? (catalogue.priorityCategories.find((c) => c.id === t.priority)?.name ?? null)
       : null,
     issuedAt: t.issuedAt,
-    ahead: issued.estimate.ahead,
-    estimatedWaitSeconds: issued.estimate.waitSeconds,
-    estimatedWait: waitRange(issued.estimate),
-    counters: issued.counters,
+    ahead: figures.ahead,
+    estimatedWaitSeconds: figures.estimatedWaitSeconds,
+    estimatedWait: figures.estimatedWait,
+    counters: figures.counters,
     lookupPath: `/t/${t.id}`,
   };
 }

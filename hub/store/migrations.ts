@@ -302,4 +302,21 @@ export const migrations: Migration[] = [
             (SELECT id FROM tickets WHERE status IN ('called', 'serving')));
     `,
   },
+  {
+    version: 10,
+    description: 'fewer pages written per ticket life: replies rebuilt from their rows, no unread index',
+    sql: `
+      -- A kiosk's ticket request keeps no reply row of its own any more: a
+      -- repeat finds its ticket by (source_device, source_request) and the
+      -- reply is rebuilt from it, with what only the moment of issue knew
+      -- (place in the line, wait estimate, counters) kept here as JSON
+      -- (hub/flows/requests/issue-ticket.ts). NULL for a ticket synced from a
+      -- number lease and for those issued before this version (their replies
+      -- stay in requests).
+      ALTER TABLE tickets ADD COLUMN issue_reply TEXT;
+      -- The audit log is read newest first by id; nothing reads it by time,
+      -- and the index cost a page at every officer action.
+      DROP INDEX audit_log_by_time;
+    `,
+  },
 ];

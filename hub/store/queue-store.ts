@@ -37,6 +37,8 @@ interface TicketRow {
   transfer_count: number;
   source_device: string | null;
   source_request: string | null;
+  /** JSON of what only the moment of issue knew (migration 10); set by saveIssueReply. */
+  issue_reply?: string | null;
 }
 
 export function ticketFromRow(r: TicketRow): Ticket {
@@ -147,6 +149,7 @@ export class QueueStore {
   private readonly clearSequences;
   private readonly upsertLease;
   private readonly selectBySource;
+  private readonly setIssueReply;
 
   constructor(readonly db: Db) {
     const cols = Object.keys(ticketParams({ source: null } as Ticket));
@@ -203,6 +206,7 @@ export class QueueStore {
     this.selectBySource = db.prepare(
       'SELECT * FROM tickets WHERE source_device = ? AND source_request = ? ORDER BY seq',
     );
+    this.setIssueReply = db.prepare('UPDATE tickets SET issue_reply = ? WHERE id = ?');
     this.insertRequest = db.prepare(
       'INSERT INTO requests (device_id, request_id, action, at, reply) VALUES (?, ?, ?, ?, ?)',
     );
@@ -505,13 +509,36 @@ export class QueueStore {
     this.insertRequest.run(deviceId, requestId, action, at, JSON.stringify(reply));
   }
 
+  /**
+   * Keep, with a ticket just issued for a device's request, what its reply
+   * said that the ticket row cannot say later (place in the line, wait
+   * estimate): a repeat of the request is answered from the ticket and this,
+   * with no reply row of its own (one b-tree fewer per ticket). Called in the
+   * ticket's own transaction, on the row it has just written.
+   */
+  saveIssueReply(ticketId: string, figures: unknown): void {
+    this.setIssueReply.run(JSON.stringify(figures), ticketId);
+  }
+
   // ------------------------------------------------------------ lookups
 
   /** Tickets a device's request (or press) produced, on any day, oldest first. */
   ticketsBySource(deviceId: string, requestId: string): Ticket[] {
+    return this.issuedBySource(deviceId, requestId).map((r) => r.ticket);
+  }
+
+  /**
+   * Tickets a device's request (or press) produced, oldest first, each with
+   * the figures saveIssueReply kept (null for a ticket synced from a number
+   * lease, or issued before they were kept).
+   */
+  issuedBySource(deviceId: string, requestId: string): { ticket: Ticket; issueReply: unknown }[] {
     // Asked before every ticket: prepared once (preparing costs more than the lookup).
     const rows = this.selectBySource.all(deviceId, requestId) as TicketRow[];
-    return rows.map(ticketFromRow);
+    return rows.map((r) => ({
+      ticket: ticketFromRow(r),
+      issueReply: r.issue_reply ? (JSON.parse(r.issue_reply) as unknown) : null,
+    }));
   }
 
   ticketById(id: string): Ticket | undefined {

@@ -58,11 +58,13 @@ const params = (r: StoredRating) => ({
 
 export class RatingStore {
   private readonly byTicket;
+  private readonly byId;
   private readonly insertRow;
   private readonly replaceRow;
 
   constructor(readonly db: Db) {
     this.byTicket = db.prepare('SELECT * FROM ratings WHERE ticket_id = ?');
+    this.byId = db.prepare('SELECT * FROM ratings WHERE id = ?');
     this.insertRow = db.prepare(
       `INSERT INTO ratings (id, ticket_id, counter_id, officer, level, score, device_id, pressed_at, at)
        VALUES (@id, @ticket_id, @counter_id, @officer, @level, @score, @device_id, @pressed_at, @at)`,
@@ -76,6 +78,12 @@ export class RatingStore {
 
   forTicket(ticketId: string): StoredRating | undefined {
     const row = this.byTicket.get(ticketId) as RatingRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** The rating that counts whose event id this is, if any. */
+  byEvent(eventId: string): StoredRating | undefined {
+    const row = this.byId.get(eventId) as RatingRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 

@@ -19,7 +19,7 @@ import { DeviceStore } from '../../hub/store/device-store.js';
 import { QueueStore } from '../../hub/store/queue-store.js';
 import { type DeviceProcess, spawnDevice } from '../helpers/device-process.js';
 import { freePort, type HubProcess, spawnHub, tempDir } from '../helpers/hub.js';
-import { getJson, signInAt, testKiosk, testOfficer, until } from '../helpers/rating.js';
+import { answeredRatingEvents, getJson, signInAt, testKiosk, testOfficer, until } from '../helpers/rating.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { allTickets, duplicates, readStore } from './support.js';
 
@@ -319,14 +319,7 @@ describe('rating program with a damaged outbox', () => {
     await officer.serve();
   }, 30_000);
 
-  const answered = () =>
-    readStore(hubDir, (db) =>
-      (
-        db.prepare("SELECT request_id FROM requests WHERE device_id = 'rating-1'").all() as {
-          request_id: string;
-        }[]
-      ).map((r) => r.request_id),
-    );
+  const answered = () => readStore(hubDir, (db) => answeredRatingEvents(db, 'rating-1'));
 
   for (const damage of DAMAGES) {
     it(`${damage}: starts, sends every salvaged press, shows the fault, keeps working`, async () => {

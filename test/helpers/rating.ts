@@ -159,3 +159,23 @@ export async function socatPair(dir: string): Promise<{ a: string; b: string; st
     },
   };
 }
+
+/**
+ * The rating events of a device the hub answered and keeps an answer for,
+ * oldest first: a first rating keeps its answer in its rating row (keyed by
+ * the event id), the others in a stored reply.
+ */
+export function answeredRatingEvents(
+  db: { prepare(sql: string): { all(...p: unknown[]): unknown[] } },
+  deviceId: string,
+) {
+  return (
+    db
+      .prepare(
+        `SELECT request_id FROM (SELECT request_id, at FROM requests WHERE device_id = ?
+           UNION ALL SELECT id, at FROM ratings WHERE device_id = ?)
+         GROUP BY request_id ORDER BY min(at), request_id`,
+      )
+      .all(deviceId, deviceId) as { request_id: string }[]
+  ).map((r) => r.request_id);
+}

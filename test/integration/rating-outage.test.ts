@@ -16,7 +16,14 @@ import { QueueStore } from '../../hub/store/queue-store.js';
 import { SimulatedGpio } from '../../shared/hardware/gpio.js';
 import { createLogger, memorySink } from '../../shared/log/logger.js';
 import { freePort, type HubProcess, spawnHub, tempDir } from '../helpers/hub.js';
-import { ratingConfig, signInAt, testKiosk, testOfficer, until } from '../helpers/rating.js';
+import {
+  answeredRatingEvents,
+  ratingConfig,
+  signInAt,
+  testKiosk,
+  testOfficer,
+  until,
+} from '../helpers/rating.js';
 
 // Long enough that the presses below land inside it even on a busy machine
 // (they follow the service by a second or two); the outage then outlasts it.
@@ -158,10 +165,7 @@ describe('rating device while the hub is down', () => {
       expect(store.prepare('SELECT * FROM ratings').all()).toMatchObject([
         { id: ids[1], ticket_id: ticket.ticketId, officer: 'canbo1', level: 'very_satisfied', score: 2 },
       ]);
-      const requests = store
-        .prepare("SELECT request_id FROM requests WHERE device_id = 'rating-1' ORDER BY at")
-        .all() as { request_id: string }[];
-      expect(requests.map((r) => r.request_id)).toEqual(ids);
+      expect(answeredRatingEvents(store, 'rating-1')).toEqual(ids);
     } finally {
       store.close();
     }

@@ -1,10 +1,11 @@
-// A kiosk's ticket request. Idempotent by requestId: the reply is stored in
-// the same transaction as the ticket, so a repeat after a lost reply or a
-// hub crash gets the same ticket, never a second one.
+// A kiosk's ticket request. Idempotent by requestId: the ticket keeps the
+// device's request id and what its reply said that only the moment of issue
+// knew, in the same transaction, so a repeat after a lost reply or a hub
+// crash gets the same ticket and reply, never a second one.
 
 import { issueTicketRequest } from '../../../shared/protocol/messages.js';
 import { issueTicket } from '../../queue/commands.js';
-import { issuedTicketView } from '../../service/views.js';
+import { type IssueFigures, issuedTicketView, issueFigures } from '../../service/views.js';
 import { defineHandler } from './handler.js';
 
 /** Press time and issue time further apart than this are worth a line in the log. */
@@ -17,12 +18,24 @@ export const issueTicketHandler = defineHandler({
   async handle(ctx, request) {
     const { service, device, metrics, log } = ctx;
     const store = service.store;
-    const previous = store.findReply(device.id, request.requestId);
+    // A repeat (a lost reply, a resend after a hub restart) is answered from
+    // its ticket, found by the device's request id, and the figures kept with
+    // it; tickets issued before those were kept have a stored reply instead.
+    const issued = store.issuedBySource(device.id, request.requestId);
+    const kept = issued.find((i) => i.issueReply !== null);
+    const previous = kept
+      ? {
+          reply: ctx.okReply(
+            issuedTicketView(service.state, kept.ticket, kept.issueReply as IssueFigures),
+          ) as unknown,
+          procedureId: kept.ticket.procedureId,
+          priority: kept.ticket.priority,
+        }
+      : storedReply(store.findReply(device.id, request.requestId)?.reply);
     if (previous) {
       // A repeat must be the same request; a device reusing an id for another
       // procedure has a bug, and handing it the old ticket would hide it.
-      const old = (previous.reply as { data?: { procedureId?: string; priority?: string | null } }).data;
-      if (old?.procedureId !== request.procedureId || (old.priority ?? null) !== (request.priority ?? null)) {
+      if (previous.procedureId !== request.procedureId || previous.priority !== (request.priority ?? null)) {
         return ctx.fail(
           'request_id_reused',
           `requestId ${request.requestId} was already used for another ticket request; use a new id`,
@@ -34,7 +47,7 @@ export const issueTicketHandler = defineHandler({
     }
     // The kiosk gave up waiting, printed this press from its number lease and
     // synced it before this (late, resent) request arrived: no second ticket.
-    if (store.ticketsBySource(device.id, request.requestId).length > 0) {
+    if (issued.length > 0) {
       return ctx.fail('superseded', `requestId ${request.requestId} was printed from the number lease`);
     }
     let reply: unknown;
@@ -50,8 +63,9 @@ export const issueTicketHandler = defineHandler({
           c,
         ),
       (result) => {
-        reply = ctx.okReply(issuedTicketView(service.state, result));
-        store.saveReply(device.id, request.requestId, ctx.action, result.ticket.issuedAt, reply);
+        const figures = issueFigures(result);
+        reply = ctx.okReply(issuedTicketView(service.state, result.ticket, figures));
+        store.saveIssueReply(result.ticket.id, figures);
       },
     );
     if (!decision.ok) return ctx.fail(decision.code, decision.message);
@@ -73,3 +87,10 @@ export const issueTicketHandler = defineHandler({
     ctx.send(reply);
   },
 });
+
+/** A reply stored by an older hub (before migration 10), with what its request asked. */
+function storedReply(reply: unknown) {
+  if (reply === undefined) return undefined;
+  const data = (reply as { data?: { procedureId?: string; priority?: string | null } }).data;
+  return { reply, procedureId: data?.procedureId, priority: data?.priority ?? null };
+}
