@@ -43,11 +43,12 @@ export function registerCounterRoutes(
     action: string,
     decide: (s: QueueState, ctx: Context) => Decision<R>,
     detail?: unknown | ((result: R) => unknown),
-  ): Decision<R> => {
-    // The audit row goes into the same transaction as the change: one commit
-    // per action (less written to the SD card), and never a change without
-    // its audit row or the other way round.
-    return service.run(decide, (result) =>
+  ): Promise<Decision<R>> => {
+    // The audit row goes into the same transaction as the change: never a
+    // change without its audit row or the other way round. Actions arriving
+    // together (and kiosks' tickets, ratings) share one durable commit; the
+    // answer leaves after it (QueueService.runGrouped).
+    return service.runGrouped(decide, (result) =>
       accounts.audit(
         {
           username: request.account!.username,
@@ -85,7 +86,7 @@ export function registerCounterRoutes(
       async (request, reply) =>
         sendDecision(
           reply,
-          act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
+          await act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
           (r) => r,
         ),
     );
@@ -103,7 +104,7 @@ export function registerCounterRoutes(
       const display = request.body.display.trim();
       return sendDecision(
         reply,
-        act(
+        await act(
           request,
           'call-number',
           (s, ctx) => callNumber(s, { counterId: request.params.id, display }, ctx),
@@ -129,7 +130,7 @@ export function registerCounterRoutes(
     async (request, reply) =>
       sendDecision(
         reply,
-        act(
+        await act(
           request,
           'transfer',
           (s, ctx) => transfer(s, { counterId: request.params.id, ...request.body }, ctx),
@@ -150,7 +151,7 @@ export function registerCounterRoutes(
     async (request, reply) =>
       sendDecision(
         reply,
-        act(request, `state-${request.body.state}`, (s, ctx) =>
+        await act(request, `state-${request.body.state}`, (s, ctx) =>
           setCounterState(s, { counterId: request.params.id, state: request.body.state }, ctx),
         ),
         (counter) => counterStateMessage(service.state, counter, now()),
@@ -167,7 +168,7 @@ export function registerCounterRoutes(
     async (request, reply) =>
       sendDecision(
         reply,
-        act(
+        await act(
           request,
           'take',
           (s, ctx) =>
@@ -184,7 +185,7 @@ export function registerCounterRoutes(
     async (request, reply) =>
       sendDecision(
         reply,
-        act(request, 'leave', (s, ctx) =>
+        await act(request, 'leave', (s, ctx) =>
           leaveCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
         ),
         (counter) => counterStateMessage(service.state, counter, now()),
