@@ -18,6 +18,7 @@ import {
   startService,
 } from '../hub/queue/commands.js';
 import { leaveCounter, takeCounter } from '../hub/queue/counters.js';
+import { DayTickets } from '../hub/queue/day-tickets.js';
 import type { Catalogue, Context, Counter, Decision, QueueState } from '../hub/queue/types.js';
 import { oldEstimateSeconds } from './old-estimate.js';
 import { minutesOf, type OfficeProfile, ProfileError, type Spread } from './profile.js';
@@ -281,7 +282,7 @@ export function simulateDay(options: DayOptions): DayResult {
     settings: { ...defaultQueueSettings },
     catalogue,
     counters,
-    tickets: new Map(),
+    tickets: new DayTickets(),
     sequences: new Map(),
     recentServiceMs: new Map(),
     leases: new Map(),

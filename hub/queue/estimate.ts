@@ -17,6 +17,7 @@
 // from the real wait over a whole day; the figures are in the README.
 
 import { counterReady, liveTicketAt } from './counters.js';
+import { firstIssuedAt, priorityTickets, waitingTickets } from './day-tickets.js';
 import { pickNext, servesTicket } from './ordering.js';
 import type { Counter, QueueState, Ticket } from './types.js';
 
@@ -135,8 +136,7 @@ export function estimateWait(state: QueueState, ticket: Ticket, now: number): Wa
   const ids = new Set(all.map((c) => c.id));
   const procedures = new Set(all.flatMap((c) => c.serves.map((s) => s.procedureId)));
   const waiting = new Map<string, Ticket>();
-  for (const t of state.tickets.values()) {
-    if (t.status !== 'waiting') continue;
+  for (const t of waitingTickets(state.tickets)) {
     if (t.assignedCounterId !== null ? ids.has(t.assignedCounterId) : procedures.has(t.procedureId)) {
       waiting.set(t.id, t);
     }
@@ -233,11 +233,10 @@ function priorityLoad(
   timeOf: (procedureId: string) => CounterTime,
 ): number {
   const served = new Set(own.flatMap((c) => c.serves.map((s) => s.procedureId)));
-  let first = now;
+  const first = Math.min(now, firstIssuedAt(state.tickets));
   let work = 0;
-  for (const t of state.tickets.values()) {
-    first = Math.min(first, t.issuedAt);
-    if (t.priority === null || t.issuedAt < now - PRIORITY_WINDOW_MS || t.issuedAt > now) continue;
+  for (const t of priorityTickets(state.tickets)) {
+    if (t.issuedAt < now - PRIORITY_WINDOW_MS || t.issuedAt > now) continue;
     if (served.has(t.procedureId)) work += timeOf(t.procedureId).mean;
   }
   const windowMs = Math.max(PRIORITY_WINDOW_MIN_MS, Math.min(PRIORITY_WINDOW_MS, now - first));

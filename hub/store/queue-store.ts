@@ -1,3 +1,4 @@
+import { DayTickets } from '../queue/day-tickets.js';
 import type {
   CallEvent,
   Catalogue,
@@ -362,7 +363,7 @@ export class QueueStore {
       settings,
       catalogue: this.loadCatalogue(),
       counters: this.loadCounters(),
-      tickets: new Map(tickets.map((r) => [r.id, ticketFromRow(r)])),
+      tickets: new DayTickets(tickets.map((r) => [r.id, ticketFromRow(r)])),
       sequences: new Map(sequences.map((s) => [s.series_key, s.last])),
       recentServiceMs,
       leases,

@@ -128,7 +128,8 @@ describe('group commit of ticket requests', () => {
     await untilReplies(6);
     expect(replies.map((r) => r.error?.code)).toEqual(Array(6).fill('hub_error'));
     expect(commits).toBe(0);
-    expect(service.state).toEqual(before);
+    // (The live tickets keep their waiting set: compared as the plain Map the copy is.)
+    expect({ ...service.state, tickets: new Map(service.state.tickets) }).toEqual(before);
     expect(reader.prepare('SELECT count(*) AS n FROM tickets').get()).toEqual({ n: 0 });
     expect(reader.prepare('SELECT count(*) AS n FROM requests').get()).toEqual({ n: 0 });
 

@@ -1,0 +1,89 @@
+// The day's tickets (QueueState.tickets) with the few sets the wait estimate
+// reads kept up to date as tickets are set: the waiting ones, the priority
+// ones, and the day's first issue time. The estimate then walks the waiting
+// line, not every ticket of the day (which grows to hundreds by the
+// afternoon and was read twice per ticket issued). A plain Map still works
+// everywhere: the helpers below walk it instead.
+
+import type { Ticket } from './types.js';
+
+export class DayTickets extends Map<string, Ticket> {
+  /** Waiting tickets by id. */
+  readonly waiting = new Map<string, Ticket>();
+  /** Tickets with a priority category by id, whatever their status. */
+  readonly priority = new Map<string, Ticket>();
+  #firstIssuedAt = Number.POSITIVE_INFINITY;
+  /** A ticket that held the first issue time changed or left: work it out again when asked. */
+  #firstStale = false;
+
+  constructor(entries?: Iterable<readonly [string, Ticket]>) {
+    // Map's constructor would call set() before the fields above exist.
+    super();
+    for (const [id, ticket] of entries ?? []) this.set(id, ticket);
+  }
+
+  override set(id: string, ticket: Ticket): this {
+    const before = this.get(id);
+    super.set(id, ticket);
+    if (before && before.issuedAt === this.#firstIssuedAt && ticket.issuedAt !== before.issuedAt)
+      this.#firstStale = true;
+    else if (ticket.issuedAt < this.#firstIssuedAt) this.#firstIssuedAt = ticket.issuedAt;
+    if (ticket.status === 'waiting') this.waiting.set(id, ticket);
+    else this.waiting.delete(id);
+    if (ticket.priority !== null) this.priority.set(id, ticket);
+    else this.priority.delete(id);
+    return this;
+  }
+
+  override delete(id: string): boolean {
+    const before = this.get(id);
+    if (before?.issuedAt === this.#firstIssuedAt) this.#firstStale = true;
+    this.waiting.delete(id);
+    this.priority.delete(id);
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.waiting.clear();
+    this.priority.clear();
+    this.#firstIssuedAt = Number.POSITIVE_INFINITY;
+    this.#firstStale = false;
+  }
+
+  /** The earliest issue time of the day's tickets (Infinity with none). */
+  get firstIssuedAt(): number {
+    if (this.#firstStale) {
+      this.#firstStale = false;
+      this.#firstIssuedAt = Number.POSITIVE_INFINITY;
+      for (const t of this.values()) this.#firstIssuedAt = Math.min(this.#firstIssuedAt, t.issuedAt);
+    }
+    return this.#firstIssuedAt;
+  }
+}
+
+function* where(tickets: ReadonlyMap<string, Ticket>, keep: (t: Ticket) => boolean): Iterable<Ticket> {
+  for (const t of tickets.values()) if (keep(t)) yield t;
+}
+
+/** The waiting tickets of the day. */
+export function waitingTickets(tickets: ReadonlyMap<string, Ticket>): Iterable<Ticket> {
+  return tickets instanceof DayTickets
+    ? tickets.waiting.values()
+    : where(tickets, (t) => t.status === 'waiting');
+}
+
+/** The day's tickets with a priority category. */
+export function priorityTickets(tickets: ReadonlyMap<string, Ticket>): Iterable<Ticket> {
+  return tickets instanceof DayTickets
+    ? tickets.priority.values()
+    : where(tickets, (t) => t.priority !== null);
+}
+
+/** The earliest issue time of the day's tickets (Infinity with none). */
+export function firstIssuedAt(tickets: ReadonlyMap<string, Ticket>): number {
+  if (tickets instanceof DayTickets) return tickets.firstIssuedAt;
+  let first = Number.POSITIVE_INFINITY;
+  for (const t of tickets.values()) first = Math.min(first, t.issuedAt);
+  return first;
+}
