@@ -40,6 +40,19 @@ export function stopOnSignals(
   process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
+/**
+ * A program that could not start: a config problem in its own one-line
+ * words, anything else with its stack; then exit 1.
+ */
+export function failedToStart(log: Logger, name: string, error: unknown): never {
+  if (error instanceof ConfigError) log.error(error.message);
+  else
+    log.error(`${name} failed to start`, {
+      error: error instanceof Error ? (error.stack ?? error.message) : error,
+    });
+  process.exit(1);
+}
+
 /** True when the module at `moduleUrl` is the one node was started with. */
 export function isEntryPoint(moduleUrl: string): boolean {
   const entry = process.argv[1];
@@ -181,9 +194,6 @@ export function mainIfEntry<R extends Role, D extends { stop(): Promise<void> }>
       console.error(usageLine(program.name, error.message));
       process.exit(2);
     }
-    createLogger(program.name).error(`${program.name} failed to start`, {
-      error: error instanceof Error ? (error.stack ?? error.message) : error,
-    });
-    process.exit(1);
+    failedToStart(createLogger(program.name), program.name, error);
   });
 }
