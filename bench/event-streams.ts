@@ -11,6 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { freePort, spawnHub, tempDir } from '../test/helpers/hub.js';
 import { loopbackAddresses, openStalledStreams, rssMb } from '../test/helpers/stalled-streams.js';
+import { sleep } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,6 @@ const ADDRESSES = Number(values.addresses);
 const SECONDS = Number(values.seconds);
 /** Counters added to the default ones: a large office's board (bigger snapshots). */
 const COUNTERS = Number(values.counters);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A well-behaved board client: counts the `board` events it reads. */
 function normalClient(port: number) {
