@@ -8,6 +8,8 @@
 //     options: { out: { type: 'string', value: 'DIR', help: 'where the pack goes' } } });
 //   runCommand(COMMAND, async ({ values, positionals }) => { … });
 
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export interface OptionSpec {
@@ -154,6 +156,16 @@ export function choiceOption<T extends string>(
     throw new UsageError(`--${flag}: expected one of ${choices.join(', ')}, got "${text}"`);
   }
   return text as T;
+}
+
+/**
+ * True when the module at `moduleUrl` (its import.meta.url) is the one node
+ * was started with: a file that is both a command and a library (announce,
+ * clips, bundle) runs its command only then.
+ */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && moduleUrl === pathToFileURL(resolve(entry)).href;
 }
 
 /** The one line a refused call prints. */

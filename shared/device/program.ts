@@ -5,8 +5,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
-import { defineCommand, helpText, parseCommandLine, UsageError, usageLine } from '../cli/command-line.js';
+import {
+  defineCommand,
+  helpText,
+  isEntryPoint,
+  parseCommandLine,
+  UsageError,
+  usageLine,
+} from '../cli/command-line.js';
 import {
   ConfigError,
   type DeviceConfig,
@@ -51,12 +57,6 @@ export function failedToStart(log: Logger, name: string, error: unknown): never 
       error: error instanceof Error ? (error.stack ?? error.message) : error,
     });
   process.exit(1);
-}
-
-/** True when the module at `moduleUrl` is the one node was started with. */
-export function isEntryPoint(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  return entry !== undefined && moduleUrl === pathToFileURL(resolve(entry)).href;
 }
 
 export interface DeviceProgram<R extends Role, D extends { stop(): Promise<void> }> {
