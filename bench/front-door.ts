@@ -12,9 +12,9 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
+import { commandLineOrExit, defineCommand } from '../shared/cli/command-line.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { reply } from '../shared/protocol/messages.js';
 import { topics } from '../shared/protocol/topics.js';
@@ -29,19 +29,47 @@ import {
 } from '../test/helpers/mqtt-raw.js';
 import { procCpuMs, procStatusKb, sleep } from './helpers.js';
 
-const { values } = parseArgs({
-  options: {
-    tree: { type: 'string', default: '.' },
-    hostile: { type: 'string', default: '10' },
-    /** Bytes each hostile client streams after its header, in MB (it announces 200 MB). */
-    mb: { type: 'string', default: '200' },
-    rate: { type: 'string', default: '5000' },
-    seconds: { type: 'string', default: '5' },
-    /** Flooding processes (from the same address): one Node process opens only a few thousand sockets a second. */
-    workers: { type: 'string', default: '1' },
-    only: { type: 'string' },
-  },
-});
+const { values } = commandLineOrExit(
+  defineCommand({
+    name: 'bench/front-door',
+    usage: 'node --import tsx bench/front-door.ts [options]',
+    summary:
+      "The MQTT front door's figures against a real hub process: memory under hostile clients, a wrong-password flood.",
+    options: {
+      tree: {
+        type: 'string',
+        default: '.',
+        value: 'DIR',
+        help: 'the checkout whose hub runs (before/after)',
+      },
+      hostile: { type: 'string', default: '10', value: 'N', help: 'hostile clients (default 10)' },
+      mb: {
+        type: 'string',
+        default: '200',
+        value: 'MB',
+        help: 'bytes each hostile client streams after its header (it announces 200 MB)',
+      },
+      rate: {
+        type: 'string',
+        default: '5000',
+        value: 'N',
+        help: 'wrong-password connects a second (default 5000)',
+      },
+      seconds: { type: 'string', default: '5', value: 'N', help: 'length of the flood (default 5)' },
+      workers: {
+        type: 'string',
+        default: '1',
+        value: 'N',
+        help: 'flooding processes from the same address (one opens only a few thousand sockets a second)',
+      },
+      only: {
+        type: 'string',
+        value: 'LIST',
+        help: 'probes to run, of connect,publish,retained,tooLarge,flood (default all)',
+      },
+    },
+  }),
+);
 const TREE = resolve(values.tree!);
 const HOSTILE = Number(values.hostile);
 const STREAM_BYTES = Number(values.mb) * 1024 * 1024;

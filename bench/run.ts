@@ -36,30 +36,74 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { AccountStore } from '../hub/auth/account-store.js';
 import { hashPassword } from '../hub/auth/passwords.js';
 import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
+import { commandLineOrExit, defineCommand } from '../shared/cli/command-line.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { type Role, topics } from '../shared/protocol/topics.js';
 import { centralFigures, centralRows } from './central.js';
 import { measureFloor } from './floor.js';
 import { median, percentile, procCpuMs, procStatusKb, sleep } from './helpers.js';
 
-const { values } = parseArgs({
-  options: {
-    repeat: { type: 'string', default: '3' },
-    tickets: { type: 'string', default: '4000' },
-    lives: { type: 'string', default: '300' },
-    devices: { type: 'string', default: '200' },
-    cores: { type: 'string' },
-    burners: { type: 'string', default: '0' },
-    only: { type: 'string', default: 'start,issue,paced,life,memory,central' },
-    profile: { type: 'string' },
-  },
-});
+const { values } = commandLineOrExit(
+  defineCommand({
+    name: 'bench',
+    usage: 'npm run bench -- [options]',
+    summary:
+      'Figures against a real hub process built to dist/, on loopback; prints a table and writes bench/results/latest.json.',
+    options: {
+      repeat: {
+        type: 'string',
+        default: '3',
+        value: 'N',
+        help: 'runs per figure, the median kept (default 3)',
+      },
+      tickets: {
+        type: 'string',
+        default: '4000',
+        value: 'N',
+        help: 'tickets per issuance run, 50–7000 (default 4000)',
+      },
+      lives: {
+        type: 'string',
+        default: '300',
+        value: 'N',
+        help: 'full ticket lives per run, 20–900 (default 300)',
+      },
+      devices: {
+        type: 'string',
+        default: '200',
+        value: 'N',
+        help: 'connected devices for the memory figure, 3–2000',
+      },
+      cores: {
+        type: 'string',
+        value: 'N',
+        help: 'pin the hub to this many cores with taskset (1: a Pi-class budget)',
+      },
+      burners: {
+        type: 'string',
+        default: '0',
+        value: 'N',
+        help: 'busy processes beside the paced run, 0–8 (default 0)',
+      },
+      only: {
+        type: 'string',
+        default: 'start,issue,paced,life,memory,central',
+        value: 'LIST',
+        help: 'sections, of start,issue,paced,life,memory,central (default all)',
+      },
+      profile: {
+        type: 'string',
+        value: 'DIR',
+        help: 'each hub writes a CPU profile there (bench/profile-top.ts)',
+      },
+    },
+  }),
+);
 const SECTIONS = new Set(values.only.split(','));
 /** CPUs the hub may use (taskset -c list), e.g. "0" for --cores 1. */
 const CPU_LIST =

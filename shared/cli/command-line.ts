@@ -174,6 +174,30 @@ export function usageLine(name: string, message: string): string {
 }
 
 /**
+ * For a script that reads its command line at the top (the benchmarks): the
+ * parsed call; or, for `--help`, the help printed and exit 0; or a wrong call
+ * refused in one line, exit 2.
+ */
+export function commandLineOrExit<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: string[] = process.argv.slice(2),
+): CommandArgs<O> {
+  let args: CommandArgs<O>;
+  try {
+    args = parseCommandLine(spec, argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(usageLine(spec.name, error.message));
+    process.exit(2);
+  }
+  if ((args.values as { help?: boolean }).help) {
+    console.log(helpText(spec));
+    process.exit(0);
+  }
+  return args;
+}
+
+/**
  * Parse, print help for `--help`, run `main`, and turn a failure into one
  * line: a UsageError exits 2 with "(see --help)", anything else exits 1
  * (`fatal` decides what to print; the default is the message, no stack).
