@@ -5,13 +5,12 @@
 // own sign-in module (hub/http/auth.ts): scrypt, HttpOnly SameSite=Strict
 // cookie, rate limit, cross-site refusal, JSON-only changes.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import pg, { type Pool } from 'pg';
 import { registerAuth } from '../hub/http/auth.js';
 import { requireJsonBodies } from '../hub/http/json-only.js';
-import { asset, loadDir, sendAsset, TYPES } from '../hub/http/pages.js';
+import { asset, loadDir, loadPage, sendAsset, TYPES } from '../hub/http/pages.js';
 import { errorBody } from '../hub/http/route-helpers.js';
 import { csvCell } from '../hub/reports/csv.js';
 import type { OfficerRatingsAnswer, OfficesAnswer, ServiceLevelAnswer } from '../shared/api/central.js';
@@ -293,10 +292,7 @@ export async function buildCentralHttp(
     asset(Buffer.from(`export default ${JSON.stringify(deps.province)};\n`), TYPES['.js']!),
   );
   const pages = loadDir(join(root, 'central', 'web', 'pages'));
-  pages.set(
-    'login.html',
-    asset(readFileSync(join(root, 'hub', 'web', 'pages', 'login.html')), TYPES['.html']!),
-  );
+  pages.set('login.html', loadPage(join(root, 'hub', 'web', 'pages', 'login.html')));
   for (const name of ['login', 'dashboard', 'reports']) {
     const page = pages.get(`${name}.html`)!;
     app.get(`/${name}`, async (request, reply) => sendAsset(request, reply, page, 'no-cache'));
