@@ -279,7 +279,8 @@ export async function buildCentralHttp(
   const root = appRoot();
   const hubAssets = loadDir(join(root, 'hub', 'web', 'assets'));
   const assets = loadDir(join(root, 'central', 'web', 'assets'));
-  for (const name of ['common.js', 'login.js', 'style.css']) assets.set(name, hubAssets.get(name)!);
+  for (const name of ['common.js', 'login.js', 'one-at-a-time.js', 'style.css'])
+    assets.set(name, hubAssets.get(name)!);
   assets.set(
     'text.js',
     asset(

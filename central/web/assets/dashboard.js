@@ -3,6 +3,7 @@
 // sent events from the centre, fed by PostgreSQL notifications) and every
 // 15 s for the waiting times.
 import { $, ApiError, api, clock, fill, h, toSignIn } from '/assets/common.js';
+import { oneAtATime } from '/assets/one-at-a-time.js';
 import { C, fmt, provincePage } from '/assets/province-page.js';
 
 /** @typedef {import('../../../shared/api/central.js').OfficesAnswer} OfficesAnswer */
@@ -88,26 +89,13 @@ function draw(data) {
   );
 }
 
-let loading = null;
-let again = false;
-async function load() {
-  if (loading) {
-    again = true;
-    return;
-  }
-  loading = api('GET', '/api/offices')
+const load = oneAtATime(() =>
+  api('GET', '/api/offices')
     .then(draw)
     .catch((e) => {
       if (e instanceof ApiError && e.status === 401) toSignIn();
-    })
-    .finally(() => {
-      loading = null;
-      if (again) {
-        again = false;
-        load();
-      }
-    });
-}
+    }),
+);
 
 function follow() {
   const source = new EventSource('/api/events');

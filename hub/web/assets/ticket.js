@@ -3,6 +3,7 @@
 // estimated wait, and the counter once it is called. Follows the board's
 // live feed and fetches the ticket again (debounced) after each change.
 import { $, ApiError, api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
+import { oneAtATime } from '/assets/one-at-a-time.js';
 
 const K = T.ticket;
 /** After a burst of changes, one fetch; spread a little so a room of phones does not ask at once. */
@@ -161,16 +162,10 @@ function notFound() {
   $('live').classList.add('hidden');
 }
 
-let busy = false;
-let again = false;
 let timer = null;
 
-async function refresh() {
-  if (busy) {
-    again = true;
-    return;
-  }
-  busy = true;
+// A change while the ticket is read asks for one more read, after the usual pause.
+const refresh = oneAtATime(async () => {
   try {
     if (!procedures) await loadCatalogue().catch(() => {});
     const ticket = await api('GET', `/api/tickets/${encodeURIComponent(ticketId)}`);
@@ -180,14 +175,8 @@ async function refresh() {
     // 404: no such ticket; 400: not even a ticket id.
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) notFound();
     // Otherwise the hub is unreachable: keep what is shown; the feed retries.
-  } finally {
-    busy = false;
-    if (again) {
-      again = false;
-      schedule();
-    }
   }
-}
+}, schedule);
 
 function schedule() {
   clearTimeout(timer);
