@@ -11,9 +11,6 @@ import { C, fmt, provincePage } from '/assets/province-page.js';
 /** @param {number} n */
 const num = (n) => n.toLocaleString('vi-VN');
 
-$('nav-reports').textContent = C.reports;
-$('alarms-title').textContent = C.alarms;
-$('offices-title').textContent = C.offices;
 const H = C.headings;
 fill(
   $('office-head'),
@@ -111,8 +108,10 @@ function follow() {
   };
 }
 
-await provincePage(C.dashboard, async () => {
-  await load();
+const links = [{ href: '/reports', text: C.reports }];
+// The header's live mark: the centre's event feed connected or not.
+await provincePage({ title: C.dashboard, links, live: true }, async () => {
+  load();
   follow();
   setInterval(() => (latest ? load() : undefined), 15_000);
 });

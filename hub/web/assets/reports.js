@@ -7,6 +7,7 @@ import {
   $,
   ApiError,
   api,
+  applyTexts,
   currentAccount,
   fill,
   fillText as fill1,
@@ -383,30 +384,9 @@ function submit(from, to) {
   return load(params);
 }
 
-function setTexts() {
-  document.title = `${R.title} · ${T.common.appName}`;
-  $('app-name').textContent = T.common.appName;
-  $('page-title').textContent = R.title;
-  $('nav-console').textContent = R.console;
-  $('nav-admin').textContent = R.admin;
-  $('sign-out').textContent = R.signOut;
-  $('from-label').textContent = R.from;
-  $('to-label').textContent = R.to;
-  $('target-label').textContent = R.target;
-  $('show').textContent = R.show;
-  $('quick-today').textContent = R.today;
-  $('quick-week').textContent = R.last7Days;
-  $('quick-month').textContent = R.thisMonth;
-  $('hours-title').textContent = R.charts.hours;
-  $('waits-title').textContent = R.charts.waits;
-  for (const group of ['procedure', 'counter', 'officer']) {
-    $(`${group}-title`).textContent = R.tables[group];
-    $(`${group}-csv`).textContent = R.download;
-  }
-}
-
 async function start() {
-  setTexts();
+  document.title = `${R.title} · ${T.common.appName}`;
+  applyTexts();
   const account = await currentAccount().catch(() => null);
   if (!account) return toSignIn();
   $('who').textContent = account.displayName;
