@@ -4,11 +4,12 @@
 
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uiTextModules } from '../../shared/text/vi.js';
 import { appRoot } from '../../shared/version.js';
 import { expandHead } from './page-head.js';
+import { expandParts } from './page-parts.js';
 import { errorBody } from './route-helpers.js';
 
 export const TYPES: Record<string, string> = {
@@ -34,9 +35,17 @@ export function asset(body: Buffer, type: string): Asset {
   return { body, type, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` };
 }
 
-/** A page file, its `<!--#head …-->` line written out (page-head.ts). */
+/**
+ * A page file, its `<!--#head …-->` line (page-head.ts) and `<!--#part …-->`
+ * lines (page-parts.ts, parts from web/parts beside web/pages) written out.
+ */
 export function loadPage(path: string): Asset {
-  return asset(Buffer.from(expandHead(readFileSync(path, 'utf8'), path)), TYPES['.html']!);
+  const html = expandParts(
+    expandHead(readFileSync(path, 'utf8'), path),
+    path,
+    join(dirname(dirname(path)), 'parts'),
+  );
+  return asset(Buffer.from(html), TYPES['.html']!);
 }
 
 export function loadDir(dir: string): Map<string, Asset> {

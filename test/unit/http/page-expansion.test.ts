@@ -1,12 +1,15 @@
-// The pages' shared <head>: written from one line per page when the pages are
-// read, the same for every page but for its title, styles and script; a head
-// line it cannot read stops the start, naming the file.
+// The pages' shared <head> and parts: written from one line each when the
+// pages are read, the head the same for every page but for its title, styles
+// and script, a part the same wherever it stands but for its attributes; a
+// line that cannot be read stops the start, naming the file.
 
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { expandHead } from '../../../hub/http/page-head.js';
+import { expandParts } from '../../../hub/http/page-parts.js';
 import { loadPage } from '../../../hub/http/pages.js';
+import { tempDir } from '../../helpers/hub.js';
 
 const page = (line: string) => `<!doctype html>\n<html lang="vi">\n${line}\n<body></body>\n</html>\n`;
 
@@ -67,6 +70,42 @@ describe('expandHead', () => {
   });
 });
 
+describe('expandParts', () => {
+  const dir = tempDir('qms-parts-');
+  afterAll(() => dir.remove());
+  const parts = join(dir.path, 'parts');
+  mkdirSync(parts);
+  writeFileSync(join(parts, 'pair.html'), '<label for="{id}-x">X</label>\n<input id="{id}-x">\n');
+
+  test("each line of the part at the line's indentation, filled and escaped", () => {
+    const html = '<form>\n    <!--#part pair id="p"-->\n  <!--#part pair id="a&quot"-->\n</form>\n';
+    expect(expandParts(html, 'x.html', parts)).toBe(
+      [
+        '<form>',
+        '    <label for="p-x">X</label>',
+        '    <input id="p-x">',
+        '  <label for="a&amp;quot-x">X</label>',
+        '  <input id="a&amp;quot-x">',
+        '</form>',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test.each([
+    ['a part that does not exist', '<!--#part nothing id="p"-->', /no part nothing/],
+    ['a missing attribute', '<!--#part pair-->', /needs id=/],
+    ['an attribute the part does not use', '<!--#part pair id="p" name="q"-->', /has no \{name\}/],
+    ['a part named by a path', '<!--#part ../pair id="p"-->', /unreadable/],
+    ['a line it cannot read', '<!--#part pair id=p-->', /unreadable/],
+  ])('%s stops the start, naming the file', (_name, line, message) => {
+    expect(() => expandParts(`<div>\n${line}\n</div>\n`, 'hub/web/pages/x.html', parts)).toThrow(message);
+    expect(() => expandParts(`<div>\n${line}\n</div>\n`, 'hub/web/pages/x.html', parts)).toThrow(
+      /^hub\/web\/pages\/x\.html: /,
+    );
+  });
+});
+
 test.each([
   ['hub', 'hub/web/pages'],
   ['centre', 'central/web/pages'],
@@ -74,6 +113,7 @@ test.each([
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.html'))) {
     const html = loadPage(join(dir, file)).body.toString('utf8');
     expect(html, file).not.toContain('<!--#head');
+    expect(html, file).not.toContain('<!--#part');
     expect(html.match(/<head>/g), file).toHaveLength(1);
     expect(html, file).toMatch(/<title>[^<]+<\/title>/);
     expect(html, file).toMatch(/<link rel="stylesheet" href="\/assets\/[a-z-]+\.css">/);
