@@ -23,7 +23,8 @@ const VIEWPORTS: Record<string, string> = {
   kiosk: 'width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no',
 };
 
-const escapeHtml = (s: string) =>
+/** Text for an HTML attribute or element (the pages' own values, escaped all the same). */
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function assetNames(value: string, file: string): string[] {

@@ -11,13 +11,11 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeHtml } from './page-head.js';
 
 const LINE = /^([ \t]*)<!--#part\s+([a-z][a-z-]{0,39})((?:\s+[a-z]+="[^"]*")*)\s*-->\n/gm;
 const ATTRIBUTE = /([a-z]+)="([^"]*)"/g;
 const PLACEHOLDER = /\{([a-z]+)\}/g;
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /**
  * The page with each `<!--#part name …-->` line replaced by web/parts/name.html
