@@ -4,6 +4,9 @@
 // live feed and fetches the ticket again (debounced) after each change.
 import { $, ApiError, api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
 
+/** @typedef {import('../../../shared/api/ticket.js').TicketAnswer} TicketAnswer */
+/** @typedef {import('../../../shared/api/console.js').CatalogueAnswer} CatalogueAnswer */
+
 const K = T.ticket;
 /** After a burst of changes, one fetch; spread a little so a room of phones does not ask at once. */
 const debounceMs = () => 150 + Math.round(Math.random() * 250);
@@ -34,6 +37,7 @@ const fillIn = (template, params) => template.replace(/\{(\w+)\}/g, (whole, key)
 const dayText = (date) => date.split('-').reverse().join('/');
 
 async function loadCatalogue() {
+  /** @type {CatalogueAnswer} */
   const catalogue = await api('GET', '/api/catalogue');
   procedures = new Map();
   for (const f of catalogue.fields) {
@@ -54,6 +58,7 @@ function row(label, value) {
 const hours = (m) => String(Math.round((m / 60) * 10) / 10).replace('.', ',');
 
 /** The hub's likely range, as on the printed ticket: "khoảng 15–20 phút", "dưới 5 phút". */
+/** @param {TicketAnswer['estimate']} estimate */
 function waitText(estimate) {
   if (!estimate) return '—';
   if (estimate.waitSeconds === null) return K.noOpenCounter;
@@ -70,6 +75,7 @@ function waitText(estimate) {
   return fillIn(K.rangeMinutes, { from: range.fromMinutes, to: range.toMinutes });
 }
 
+/** @param {TicketAnswer} ticket */
 function render(ticket) {
   const proc = procedures?.get(ticket.procedureId);
   const status = ticket.status;
