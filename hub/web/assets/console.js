@@ -432,6 +432,10 @@ async function refresh() {
     page.offset = c.at - (sent + Date.now()) / 2;
     page.fetchedAt = Date.now();
     page.counter = c;
+    // The number just done with names the empty counter until the hub shows
+    // another ticket there. Not judged in render(): that also runs with the
+    // answer from before the action, which still holds the finished ticket.
+    if (c.current || page.lastDone?.counterId !== c.counterId) page.lastDone = null;
     render();
   } catch (e) {
     if (seq !== refreshSeq) return;
@@ -504,7 +508,6 @@ function render() {
   const display = $('current-display');
   display.textContent = cur ? cur.display : '—';
   display.className = `current-display ${cur ? cur.status : 'idle'}`;
-  if (cur || page.lastDone?.counterId !== page.counterId) page.lastDone = null;
   $('current-title').textContent = cur ? C.status[cur.status] : (page.lastDone?.text ?? C.nothingCurrent);
   if (cur) {
     const procedure = page.procedures.get(cur.procedureId);
