@@ -5,6 +5,9 @@
 import { $, ApiError, api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
 import { oneAtATime } from '/assets/one-at-a-time.js';
 
+/** @typedef {import('../../../shared/api/ticket.js').TicketAnswer} TicketAnswer */
+/** @typedef {import('../../../shared/api/console.js').CatalogueAnswer} CatalogueAnswer */
+
 const K = T.ticket;
 /** After a burst of changes, one fetch; spread a little so a room of phones does not ask at once. */
 const debounceMs = () => 150 + Math.round(Math.random() * 250);
@@ -35,6 +38,7 @@ const fillIn = (template, params) => template.replace(/\{(\w+)\}/g, (whole, key)
 const dayText = (date) => date.split('-').reverse().join('/');
 
 async function loadCatalogue() {
+  /** @type {CatalogueAnswer} */
   const catalogue = await api('GET', '/api/catalogue');
   procedures = new Map();
   for (const f of catalogue.fields) {
@@ -55,6 +59,7 @@ function row(label, value) {
 const hours = (m) => String(Math.round((m / 60) * 10) / 10).replace('.', ',');
 
 /** The hub's likely range, as on the printed ticket: "khoảng 15–20 phút", "dưới 5 phút". */
+/** @param {TicketAnswer['estimate']} estimate */
 function waitText(estimate) {
   if (!estimate) return '—';
   if (estimate.waitSeconds === null) return K.noOpenCounter;
@@ -71,6 +76,7 @@ function waitText(estimate) {
   return fillIn(K.rangeMinutes, { from: range.fromMinutes, to: range.toMinutes });
 }
 
+/** @param {TicketAnswer} ticket */
 function render(ticket) {
   const proc = procedures?.get(ticket.procedureId);
   const status = ticket.status;
