@@ -5,13 +5,12 @@
 // own sign-in module (hub/http/auth.ts): scrypt, HttpOnly SameSite=Strict
 // cookie, rate limit, cross-site refusal, JSON-only changes.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import pg, { type Pool } from 'pg';
 import { registerAuth } from '../hub/http/auth.js';
 import { requireJsonBodies } from '../hub/http/json-only.js';
-import { asset, loadDir, sendAsset, TYPES } from '../hub/http/pages.js';
+import { asset, loadDir, loadPage, sendAsset, TYPES } from '../hub/http/pages.js';
 import { errorBody } from '../hub/http/route-helpers.js';
 import { csvCell } from '../hub/reports/csv.js';
 import type { OfficerRatingsAnswer, OfficesAnswer, ServiceLevelAnswer } from '../shared/api/central.js';
@@ -284,7 +283,8 @@ export async function buildCentralHttp(
   const root = appRoot();
   const hubAssets = loadDir(join(root, 'hub', 'web', 'assets'));
   const assets = loadDir(join(root, 'central', 'web', 'assets'));
-  for (const name of ['common.js', 'login.js', 'style.css']) assets.set(name, hubAssets.get(name)!);
+  for (const name of ['common.js', 'login.js', 'one-at-a-time.js', 'style.css'])
+    assets.set(name, hubAssets.get(name)!);
   assets.set(
     'text.js',
     asset(
@@ -297,10 +297,7 @@ export async function buildCentralHttp(
     asset(Buffer.from(`export default ${JSON.stringify(deps.province)};\n`), TYPES['.js']!),
   );
   const pages = loadDir(join(root, 'central', 'web', 'pages'));
-  pages.set(
-    'login.html',
-    asset(readFileSync(join(root, 'hub', 'web', 'pages', 'login.html')), TYPES['.html']!),
-  );
+  pages.set('login.html', loadPage(join(root, 'hub', 'web', 'pages', 'login.html')));
   for (const name of ['login', 'dashboard', 'reports']) {
     const page = pages.get(`${name}.html`)!;
     app.get(`/${name}`, async (request, reply) => sendAsset(request, reply, page, 'no-cache'));

@@ -3,6 +3,12 @@
 // counter and which ticket.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type {
+  CallAnswer,
+  CounterStateAnswer,
+  TicketActionAnswer,
+  TransferAnswer,
+} from '../../shared/api/console.js';
 import type { AccountStore } from '../auth/account-store.js';
 import {
   callNext,
@@ -21,7 +27,11 @@ import type { Guard } from './auth.js';
 import { counterParams, errorSchema, sendDecision } from './route-helpers.js';
 
 type CounterRequest = FastifyRequest<{ Params: { id: number } }>;
-type CounterCommand = (state: QueueState, input: { counterId: number }, ctx: Context) => Decision<unknown>;
+type CounterCommand = (
+  state: QueueState,
+  input: { counterId: number },
+  ctx: Context,
+) => Decision<CallAnswer | TicketActionAnswer>;
 
 /** The ticket a counter action touched, for the audit log. */
 function ticketIdOf(result: unknown): string | null {
@@ -86,7 +96,7 @@ export function registerCounterRoutes(
         sendDecision(
           reply,
           act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
-          (r) => r,
+          (r): CallAnswer | TicketActionAnswer => r,
         ),
     );
   }
@@ -111,7 +121,7 @@ export function registerCounterRoutes(
             display,
           },
         ),
-        (r) => r,
+        (r): CallAnswer => r,
       );
     },
   );
@@ -135,7 +145,7 @@ export function registerCounterRoutes(
           (s, ctx) => transfer(s, { counterId: request.params.id, ...request.body }, ctx),
           request.body,
         ),
-        ticketView,
+        (t): TransferAnswer => ticketView(t),
       ),
   );
 
@@ -153,7 +163,7 @@ export function registerCounterRoutes(
         act(request, `state-${request.body.state}`, (s, ctx) =>
           setCounterState(s, { counterId: request.params.id, state: request.body.state }, ctx),
         ),
-        (counter) => counterStateMessage(service.state, counter, now()),
+        (counter): CounterStateAnswer => counterStateMessage(service.state, counter, now()),
       ),
   );
 
@@ -175,7 +185,7 @@ export function registerCounterRoutes(
           (r: TakeResult) =>
             r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined,
         ),
-        (r) => counterStateMessage(service.state, r.counter, now()),
+        (r): CounterStateAnswer => counterStateMessage(service.state, r.counter, now()),
       ),
   );
   app.post<{ Params: { id: number } }>(
@@ -187,7 +197,7 @@ export function registerCounterRoutes(
         act(request, 'leave', (s, ctx) =>
           leaveCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
         ),
-        (counter) => counterStateMessage(service.state, counter, now()),
+        (counter): CounterStateAnswer => counterStateMessage(service.state, counter, now()),
       ),
   );
 }
