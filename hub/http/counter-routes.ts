@@ -14,7 +14,7 @@ import {
   transfer,
 } from '../queue/commands.js';
 import { leaveCounter, setCounterState, type TakeResult, takeCounter } from '../queue/counters.js';
-import type { Context, CounterState, Decision, QueueState } from '../queue/types.js';
+import type { Context, Counter, CounterState, Decision, QueueState } from '../queue/types.js';
 import type { QueueService } from '../service/queue-service.js';
 import { counterStateMessage, ticketView } from '../service/views.js';
 import type { Guard } from './auth.js';
@@ -161,33 +161,36 @@ export function registerCounterRoutes(
   // name until another officer takes it, the officer leaves, or it closes. An
   // officer sits at one counter at a time: taking another moves them (the
   // audit row names the counter they left and the officer they replaced).
-  app.post<{ Params: { id: number } }>(
-    '/api/counters/:id/take',
-    options('The signed-in officer takes the counter (and leaves the one they held)'),
-    async (request, reply) =>
-      sendDecision(
-        reply,
-        act(
-          request,
-          'take',
-          (s, ctx) =>
-            takeCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
-          (r: TakeResult) =>
-            r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined,
+  // Either way the signed-in officer is the one who sits down or gets up, and
+  // the answer is the counter's new state.
+  const seat = <R>(
+    path: 'take' | 'leave',
+    summary: string,
+    command: (state: QueueState, input: { counterId: number; officer: string }, ctx: Context) => Decision<R>,
+    counterOf: (result: R) => Counter,
+    detail?: (result: R) => unknown,
+  ) =>
+    app.post<{ Params: { id: number } }>(
+      `/api/counters/:id/${path}`,
+      options(summary),
+      async (request, reply) =>
+        sendDecision(
+          reply,
+          act(
+            request,
+            path,
+            (s, ctx) => command(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
+            detail,
+          ),
+          (r) => counterStateMessage(service.state, counterOf(r), now()),
         ),
-        (r) => counterStateMessage(service.state, r.counter, now()),
-      ),
+    );
+  seat(
+    'take',
+    'The signed-in officer takes the counter (and leaves the one they held)',
+    takeCounter,
+    (r: TakeResult) => r.counter,
+    (r) => (r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined),
   );
-  app.post<{ Params: { id: number } }>(
-    '/api/counters/:id/leave',
-    options('The signed-in officer leaves the counter, which closes'),
-    async (request, reply) =>
-      sendDecision(
-        reply,
-        act(request, 'leave', (s, ctx) =>
-          leaveCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
-        ),
-        (counter) => counterStateMessage(service.state, counter, now()),
-      ),
-  );
+  seat('leave', 'The signed-in officer leaves the counter, which closes', leaveCounter, (counter) => counter);
 }
