@@ -78,16 +78,33 @@ export function registerCounterRoutes(
     ['finish', 'Finish the ticket being served', finishService],
     ['no-show', 'Mark the called ticket absent', markNoShow],
   ];
-  for (const [path, summary, command] of simple) {
+  /** The answer to a change of a counter: its new state, as the console shows it. */
+  const counterState = (counter: Counter) => counterStateMessage(service.state, counter, now());
+  /** A counter action without a body: POST /api/counters/:id/<path>, audited as <path>. */
+  const action = <R>(
+    path: string,
+    summary: string,
+    decide: (request: CounterRequest, state: QueueState, ctx: Context) => Decision<R>,
+    view: (result: R) => unknown,
+    detail?: (result: R) => unknown,
+  ) =>
     app.post<{ Params: { id: number } }>(
       `/api/counters/:id/${path}`,
       options(summary),
       async (request, reply) =>
         sendDecision(
           reply,
-          act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
-          (r) => r,
+          act(request, path, (s, ctx) => decide(request, s, ctx), detail),
+          view,
         ),
+    );
+
+  for (const [path, summary, command] of simple) {
+    action(
+      path,
+      summary,
+      (request, s, ctx) => command(s, { counterId: request.params.id }, ctx),
+      (r) => r,
     );
   }
 
@@ -153,7 +170,7 @@ export function registerCounterRoutes(
         act(request, `state-${request.body.state}`, (s, ctx) =>
           setCounterState(s, { counterId: request.params.id, state: request.body.state }, ctx),
         ),
-        (counter) => counterStateMessage(service.state, counter, now()),
+        counterState,
       ),
   );
 
@@ -161,36 +178,23 @@ export function registerCounterRoutes(
   // name until another officer takes it, the officer leaves, or it closes. An
   // officer sits at one counter at a time: taking another moves them (the
   // audit row names the counter they left and the officer they replaced).
-  // Either way the signed-in officer is the one who sits down or gets up, and
-  // the answer is the counter's new state.
-  const seat = <R>(
-    path: 'take' | 'leave',
-    summary: string,
-    command: (state: QueueState, input: { counterId: number; officer: string }, ctx: Context) => Decision<R>,
-    counterOf: (result: R) => Counter,
-    detail?: (result: R) => unknown,
-  ) =>
-    app.post<{ Params: { id: number } }>(
-      `/api/counters/:id/${path}`,
-      options(summary),
-      async (request, reply) =>
-        sendDecision(
-          reply,
-          act(
-            request,
-            path,
-            (s, ctx) => command(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
-            detail,
-          ),
-          (r) => counterStateMessage(service.state, counterOf(r), now()),
-        ),
-    );
-  seat(
+  // Either way it is the signed-in officer who sits down or gets up, and the
+  // answer is the counter's new state.
+  const seated = (request: CounterRequest) => ({
+    counterId: request.params.id,
+    officer: request.account!.username,
+  });
+  action(
     'take',
     'The signed-in officer takes the counter (and leaves the one they held)',
-    takeCounter,
-    (r: TakeResult) => r.counter,
+    (request, s, ctx) => takeCounter(s, seated(request), ctx),
+    (r: TakeResult) => counterState(r.counter),
     (r) => (r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined),
   );
-  seat('leave', 'The signed-in officer leaves the counter, which closes', leaveCounter, (counter) => counter);
+  action(
+    'leave',
+    'The signed-in officer leaves the counter, which closes',
+    (request, s, ctx) => leaveCounter(s, seated(request), ctx),
+    counterState,
+  );
 }
