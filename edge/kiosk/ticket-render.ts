@@ -167,8 +167,9 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
   };
   // A phrase ends after words[i]: it ends in punctuation, or the next one opens a bracket.
   const phraseEnd = (i: number) => /[:;,.–—)]$/.test(words[i]!.text) || /^\(/.test(words[i + 1]?.text ?? '');
-  // A number stays with its unit ("14 tuổi", "12 phút", "2 bản sao").
-  const glued = (i: number) => /^\d+$/.test(words[i - 1]?.text ?? '');
+  // A number stays with its unit ("14 tuổi", "12 phút", "2 bản sao"), a range or
+  // a decimal too ("10–15 ngày", "2,5 giờ"); "1," of a list is not a figure.
+  const glued = (i: number) => /^\d(?:[\d.,–-]*\d)?$/.test(words[i - 1]?.text ?? '');
   const starts: number[] = [];
   let from = 0;
   while (from < words.length) {
