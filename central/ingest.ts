@@ -181,23 +181,32 @@ export async function storeBatch(
 
 type EventOf<T extends CentralEventType> = CentralEvent & { data: Extract<CentralEventData, { type: T }> };
 
+type LiveColumn<T extends CentralEventType> = [
+  name: string,
+  pgType: string,
+  value: (e: EventOf<T>) => unknown,
+];
+
 /**
  * A dashboard table holding the newest state per key, fed by events of one
- * type: each column after office_id with its PostgreSQL type and its value
- * in an event. The first column is the key, the second the event's number.
+ * type: its key and its other columns after office_id, each with its
+ * PostgreSQL type and its value in an event. Every live table also holds the
+ * event's number (`seq`, after the key): a row is only replaced by a newer one.
  */
 interface LiveTable<T extends CentralEventType> {
   table: string;
   type: T;
-  columns: [name: string, pgType: string, value: (e: EventOf<T>) => unknown][];
+  key: LiveColumn<T>;
+  columns: LiveColumn<T>[];
 }
+
+const SEQ_COLUMN: LiveColumn<CentralEventType> = ['seq', 'bigint', (e) => e.seq];
 
 const LIVE_TICKETS: LiveTable<'ticket'> = {
   table: 'live_tickets',
   type: 'ticket',
+  key: ['ticket_id', 'text', (e) => e.data.ticket.id],
   columns: [
-    ['ticket_id', 'text', (e) => e.data.ticket.id],
-    ['seq', 'bigint', (e) => e.seq],
     ['service_date', 'text', (e) => e.data.ticket.serviceDate],
     ['display', 'text', (e) => e.data.ticket.display],
     ['procedure_name', 'text', (e) => e.data.ticket.procedureName],
@@ -210,9 +219,8 @@ const LIVE_TICKETS: LiveTable<'ticket'> = {
 const LIVE_COUNTERS: LiveTable<'counter'> = {
   table: 'live_counters',
   type: 'counter',
+  key: ['counter_id', 'integer', (e) => e.data.counterId],
   columns: [
-    ['counter_id', 'integer', (e) => e.data.counterId],
-    ['seq', 'bigint', (e) => e.seq],
     ['name', 'text', (e) => e.data.name],
     ['state', 'text', (e) => e.data.state],
     ['officer', 'text', (e) => e.data.officer],
@@ -222,9 +230,8 @@ const LIVE_COUNTERS: LiveTable<'counter'> = {
 const LIVE_DEVICES: LiveTable<'device'> = {
   table: 'live_devices',
   type: 'device',
+  key: ['device_id', 'text', (e) => e.data.deviceId],
   columns: [
-    ['device_id', 'text', (e) => e.data.deviceId],
-    ['seq', 'bigint', (e) => e.seq],
     ['role', 'text', (e) => e.data.role],
     ['state', 'text', (e) => e.data.state],
     ['printer', 'text', (e) => e.data.printer],
@@ -241,19 +248,20 @@ async function upsertLive<T extends CentralEventType>(
   live: LiveTable<T>,
 ): Promise<void> {
   const isOfType = (e: CentralEvent): e is EventOf<T> => e.data.type === live.type;
-  const key = live.columns[0]![2];
+  const key = live.key[2];
   const rows = lastBy(events, (e) => (isOfType(e) ? key(e) : null)).filter(isOfType);
   if (rows.length === 0) return;
-  const names = live.columns.map(([name]) => name);
+  const columns = [live.key, SEQ_COLUMN, ...live.columns];
+  const names = columns.map(([name]) => name);
   await client.query(
     `INSERT INTO ${live.table} (office_id, ${names.join(', ')})
-     SELECT $1, * FROM unnest(${live.columns.map(([, pgType], i) => `$${i + 2}::${pgType}[]`).join(', ')})
+     SELECT $1, * FROM unnest(${columns.map(([, pgType], i) => `$${i + 2}::${pgType}[]`).join(', ')})
      ON CONFLICT (office_id, ${names[0]}) DO UPDATE SET ${names
        .slice(1)
        .map((name) => `${name} = EXCLUDED.${name}`)
        .join(', ')}
      WHERE ${live.table}.seq < EXCLUDED.seq`,
-    [officeId, ...live.columns.map(([, , value]) => rows.map(value))],
+    [officeId, ...columns.map(([, , value]) => rows.map(value))],
   );
 }
 
