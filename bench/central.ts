@@ -25,6 +25,7 @@ import pg from 'pg';
 import { type SimulatedOffice, simulatedOffice, ticketIssued } from '../test/helpers/central.js';
 import { startMosquitto, type TestMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
+import { percentile, sleep } from './helpers.js';
 
 /**
  * A busy office's day: ~400 tickets × (issued, called, started, finished,
@@ -45,12 +46,6 @@ export interface CentralFigures {
   /** PostgreSQL bytes per stored event: the month partitions with their indexes. */
   bytesPerEvent: number;
 }
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0;
-};
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function startCentralProcess(broker: TestMosquitto, databaseUrl: string, dir: string) {
   const config = join(dir, 'central.json');

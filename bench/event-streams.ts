@@ -8,24 +8,44 @@
 // streams were accepted or refused, and how many events a normal client got.
 
 import { request as httpRequest } from 'node:http';
-import { parseArgs } from 'node:util';
+import { commandLineOrExit, defineCommand } from '../shared/cli/command-line.js';
 import { freePort, spawnHub, tempDir } from '../test/helpers/hub.js';
 import { loopbackAddresses, openStalledStreams, rssMb } from '../test/helpers/stalled-streams.js';
+import { sleep } from './helpers.js';
 
-const { values } = parseArgs({
-  options: {
-    streams: { type: 'string', default: '2000' },
-    addresses: { type: 'string', default: '250' },
-    seconds: { type: 'string', default: '20' },
-    counters: { type: 'string', default: '40' },
-  },
-});
+const { values } = commandLineOrExit(
+  defineCommand({
+    name: 'bench/event-streams',
+    usage: 'npx tsx bench/event-streams.ts [options]',
+    summary: "The hub's memory under event-stream clients that never read.",
+    options: {
+      streams: {
+        type: 'string',
+        default: '2000',
+        value: 'N',
+        help: 'raw /api/events sockets (default 2000)',
+      },
+      addresses: {
+        type: 'string',
+        default: '250',
+        value: 'N',
+        help: 'loopback source addresses (default 250)',
+      },
+      seconds: { type: 'string', default: '20', value: 'N', help: 'how long the board changes (default 20)' },
+      counters: {
+        type: 'string',
+        default: '40',
+        value: 'N',
+        help: 'counters added to the default ones (default 40)',
+      },
+    },
+  }),
+);
 const STREAMS = Number(values.streams);
 const ADDRESSES = Number(values.addresses);
 const SECONDS = Number(values.seconds);
 /** Counters added to the default ones: a large office's board (bigger snapshots). */
 const COUNTERS = Number(values.counters);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A well-behaved board client: counts the `board` events it reads. */
 function normalClient(port: number) {

@@ -8,6 +8,7 @@ import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } fr
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { configure } from '../hub/store/db.js';
+import { percentile } from './helpers.js';
 
 export interface FloorFigures {
   fdatasyncP50: number;
@@ -15,11 +16,6 @@ export interface FloorFigures {
   commitP50: number;
   commitP99: number;
 }
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 
 /** Raw 4 KiB writes at successive offsets of one file, each followed by fdatasync (ms each). */
 export function fdatasyncTimes(dir: string, n: number): number[] {

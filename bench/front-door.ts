@@ -10,12 +10,11 @@
 // probe runs, minus its value just before.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
+import { commandLineOrExit, defineCommand } from '../shared/cli/command-line.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { reply } from '../shared/protocol/messages.js';
 import { topics } from '../shared/protocol/topics.js';
@@ -28,50 +27,68 @@ import {
   rawDevice,
   streamAfter,
 } from '../test/helpers/mqtt-raw.js';
+import { procCpuMs, procStatusKb, sleep } from './helpers.js';
 
-const { values } = parseArgs({
-  options: {
-    tree: { type: 'string', default: '.' },
-    hostile: { type: 'string', default: '10' },
-    /** Bytes each hostile client streams after its header, in MB (it announces 200 MB). */
-    mb: { type: 'string', default: '200' },
-    rate: { type: 'string', default: '5000' },
-    seconds: { type: 'string', default: '5' },
-    /** Flooding processes (from the same address): one Node process opens only a few thousand sockets a second. */
-    workers: { type: 'string', default: '1' },
-    only: { type: 'string' },
-  },
-});
+const { values } = commandLineOrExit(
+  defineCommand({
+    name: 'bench/front-door',
+    usage: 'node --import tsx bench/front-door.ts [options]',
+    summary:
+      "The MQTT front door's figures against a real hub process: memory under hostile clients, a wrong-password flood.",
+    options: {
+      tree: {
+        type: 'string',
+        default: '.',
+        value: 'DIR',
+        help: 'the checkout whose hub runs (before/after)',
+      },
+      hostile: { type: 'string', default: '10', value: 'N', help: 'hostile clients (default 10)' },
+      mb: {
+        type: 'string',
+        default: '200',
+        value: 'MB',
+        help: 'bytes each hostile client streams after its header (it announces 200 MB)',
+      },
+      rate: {
+        type: 'string',
+        default: '5000',
+        value: 'N',
+        help: 'wrong-password connects a second (default 5000)',
+      },
+      seconds: { type: 'string', default: '5', value: 'N', help: 'length of the flood (default 5)' },
+      workers: {
+        type: 'string',
+        default: '1',
+        value: 'N',
+        help: 'flooding processes from the same address (one opens only a few thousand sockets a second)',
+      },
+      only: {
+        type: 'string',
+        value: 'LIST',
+        help: 'probes to run, of connect,publish,retained,tooLarge,flood (default all)',
+      },
+    },
+  }),
+);
 const TREE = resolve(values.tree!);
 const HOSTILE = Number(values.hostile);
 const STREAM_BYTES = Number(values.mb) * 1024 * 1024;
 const ANNOUNCED = 200 * 1024 * 1024;
 const HERE = resolve(import.meta.dirname, '..');
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const mb = (kb: number) => Math.round(kb / 102.4) / 10;
-
-function rssKb(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(text)?.[1] ?? Number.NaN);
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
-}
 
 /** Peak RSS growth while `work` runs (sampled every 20 ms). */
 async function peakGrowth<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; growthMb: number }> {
-  const before = rssKb(pid);
+  const before = procStatusKb(pid, 'VmRSS');
   let peak = before;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, rssKb(pid));
+    peak = Math.max(peak, procStatusKb(pid, 'VmRSS'));
   }, 20);
   try {
     const result = await work();
     await sleep(200);
-    peak = Math.max(peak, rssKb(pid));
+    peak = Math.max(peak, procStatusKb(pid, 'VmRSS'));
     return { result, growthMb: mb(peak - before) };
   } finally {
     clearInterval(sampler);
@@ -99,6 +116,22 @@ async function withHub<T>(work: (probe: Probe) => Promise<T>): Promise<T> {
     await hub.kill('SIGTERM');
     dir.remove();
   }
+}
+
+/** kiosk-01 over mqtt.js, connected and subscribed to its replies. */
+async function kioskOne({ hub, passwords }: Probe) {
+  const client = connectMqtt(`mqtt://127.0.0.1:${hub.mqttPort}`, {
+    clientId: 'kiosk-01',
+    username: 'kiosk-01',
+    password: passwords['kiosk-01']!,
+    reconnectPeriod: 0,
+  });
+  await new Promise<void>((r, j) => {
+    client.once('connect', () => r());
+    client.once('error', j);
+  });
+  await client.subscribeAsync(topics.deviceReply('kiosk-01'), { qos: 1 });
+  return client;
 }
 
 async function metrics(hub: Probe['hub']): Promise<Record<string, number>> {
@@ -168,7 +201,7 @@ async function retained() {
     const smallCut = await cut;
     small.destroy();
     // Large ones: 3 × 20 MB retained, then the device disconnects.
-    const before = rssKb(pid);
+    const before = procStatusKb(pid, 'VmRSS');
     for (let i = 0; i < 3; i++) {
       const socket = await rawDevice(hub.mqttPort, `kiosk-03:r${i}`, passwords['kiosk-03']!);
       await streamAfter(
@@ -183,7 +216,7 @@ async function retained() {
     return {
       probe: 'retained publish on the device’s own request topic',
       smallRetainedRequest: smallCut ? 'connection cut (refused)' : 'accepted',
-      rssKeptAfter3x20MbRetainedAndDisconnectMb: mb(rssKb(pid) - before),
+      rssKeptAfter3x20MbRetainedAndDisconnectMb: mb(procStatusKb(pid, 'VmRSS') - before),
       metrics: pick(await metrics(hub), /^mqtt_/),
     };
   });
@@ -193,17 +226,7 @@ async function retained() {
 async function tooLarge() {
   return withHub(async ({ hub, passwords }) => {
     const pid = hub.child.pid!;
-    const client = connectMqtt(`mqtt://127.0.0.1:${hub.mqttPort}`, {
-      clientId: 'kiosk-01',
-      username: 'kiosk-01',
-      password: passwords['kiosk-01']!,
-      reconnectPeriod: 0,
-    });
-    await new Promise<void>((r, j) => {
-      client.once('connect', () => r());
-      client.once('error', j);
-    });
-    await client.subscribeAsync(topics.deviceReply('kiosk-01'), { qos: 1 });
+    const client = await kioskOne({ hub, passwords });
     const replyTo = (requestIdPrefix: string) =>
       new Promise<unknown>((r) => {
         const timer = setTimeout(() => r('no reply in 20 s'), 20_000);
@@ -254,17 +277,7 @@ async function tooLarge() {
 async function flood() {
   return withHub(async ({ hub, passwords }) => {
     const pid = hub.child.pid!;
-    const client = connectMqtt(`mqtt://127.0.0.1:${hub.mqttPort}`, {
-      clientId: 'kiosk-01',
-      username: 'kiosk-01',
-      password: passwords['kiosk-01']!,
-      reconnectPeriod: 0,
-    });
-    await new Promise<void>((r, j) => {
-      client.once('connect', () => r());
-      client.once('error', j);
-    });
-    await client.subscribeAsync(topics.deviceReply('kiosk-01'), { qos: 1 });
+    const client = await kioskOne({ hub, passwords });
     let n = 0;
     const issue = () =>
       new Promise<number>((r) => {
@@ -284,7 +297,7 @@ async function flood() {
       });
     for (let i = 0; i < 5; i++) await issue(); // warm up
     const logBefore = hub.output().length;
-    const cpuBefore = cpuSeconds(pid);
+    const cpuBefore = procCpuMs(pid) / 1000;
     const flooder = spawn(
       process.execPath,
       [
@@ -315,7 +328,7 @@ async function flood() {
       await sleep(20);
     }
     const logBytes = hub.output().length - logBefore;
-    const cpu = cpuSeconds(pid) - cpuBefore;
+    const cpu = procCpuMs(pid) / 1000 - cpuBefore;
     client.end(true);
     const sorted = [...latencies].sort((a, b) => a - b);
     const q = (p: number) =>

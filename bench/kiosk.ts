@@ -6,28 +6,15 @@
 // number lease, written durably to the outbox first). Prints a table.
 
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kiosk, PrintedTicket } from '../edge/kiosk/kiosk.js';
 import { startKiosk } from '../edge/kiosk/main.js';
 import { NullTransport } from '../edge/kiosk/printer.js';
 import { createLogger, memorySink } from '../shared/log/logger.js';
 import { startTestHub, type TestHub, tempDir } from '../test/helpers/hub.js';
 import { kioskConfig } from '../test/helpers/kiosk.js';
+import { percentile, until } from './helpers.js';
 
 const PRESSES = Number(process.argv[2] ?? 100);
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-async function until<T>(check: () => T | undefined | null | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(2);
-  }
-}
 
 async function pressAndWait(kiosk: Kiosk, button: number): Promise<PrintedTicket> {
   const printed = new Promise<PrintedTicket>((resolve, reject) => {

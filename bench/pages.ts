@@ -9,6 +9,7 @@ import { createLogger, memorySink } from '../shared/log/logger.js';
 import { launchBrowser, newPage } from '../test/helpers/browser.js';
 import { startTestHub, type TestHub, tempDir } from '../test/helpers/hub.js';
 import { kioskConfig } from '../test/helpers/kiosk.js';
+import { median } from './helpers.js';
 
 const { values } = parseArgs({
   options: { repeat: { type: 'string', default: '5' }, pages: { type: 'string' } },
@@ -27,11 +28,6 @@ const ALL_PAGES = [
 ];
 /** `--pages /guide,/board`: only these. */
 const PAGES = values.pages ? values.pages.split(',').map((p) => p.trim()) : ALL_PAGES;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function measure(page: Page, url: string): Promise<{ bytes: number; files: number; fcpMs: number }> {
   let bytes = 0;

@@ -7,18 +7,16 @@
 // press is a new rating stored with its reply in one transaction.
 
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startRating } from '../edge/rating-button/main.js';
 import { SimulatedGpio } from '../shared/hardware/gpio.js';
 import { createLogger, memorySink } from '../shared/log/logger.js';
 import { freePort, startTestHub, tempDir } from '../test/helpers/hub.js';
 import { ratingConfig, testKiosk, testOfficer, until } from '../test/helpers/rating.js';
+import { percentile, sleep } from './helpers.js';
 
 const PRESSES = Number(process.argv[2] ?? 50);
 const OUTAGE_PRESSES = 20;
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const row = (label: string, values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   const f = (v: number) => v.toFixed(1);

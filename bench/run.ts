@@ -36,29 +36,74 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { AccountStore } from '../hub/auth/account-store.js';
 import { hashPassword } from '../hub/auth/passwords.js';
 import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
+import { commandLineOrExit, defineCommand } from '../shared/cli/command-line.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { type Role, topics } from '../shared/protocol/topics.js';
 import { centralFigures, centralRows } from './central.js';
 import { measureFloor } from './floor.js';
+import { median, percentile, procCpuMs, procStatusKb, sleep } from './helpers.js';
 
-const { values } = parseArgs({
-  options: {
-    repeat: { type: 'string', default: '3' },
-    tickets: { type: 'string', default: '4000' },
-    lives: { type: 'string', default: '300' },
-    devices: { type: 'string', default: '200' },
-    cores: { type: 'string' },
-    burners: { type: 'string', default: '0' },
-    only: { type: 'string', default: 'start,issue,paced,life,memory,central' },
-    profile: { type: 'string' },
-  },
-});
+const { values } = commandLineOrExit(
+  defineCommand({
+    name: 'bench',
+    usage: 'npm run bench -- [options]',
+    summary:
+      'Figures against a real hub process built to dist/, on loopback; prints a table and writes bench/results/latest.json.',
+    options: {
+      repeat: {
+        type: 'string',
+        default: '3',
+        value: 'N',
+        help: 'runs per figure, the median kept (default 3)',
+      },
+      tickets: {
+        type: 'string',
+        default: '4000',
+        value: 'N',
+        help: 'tickets per issuance run, 50–7000 (default 4000)',
+      },
+      lives: {
+        type: 'string',
+        default: '300',
+        value: 'N',
+        help: 'full ticket lives per run, 20–900 (default 300)',
+      },
+      devices: {
+        type: 'string',
+        default: '200',
+        value: 'N',
+        help: 'connected devices for the memory figure, 3–2000',
+      },
+      cores: {
+        type: 'string',
+        value: 'N',
+        help: 'pin the hub to this many cores with taskset (1: a Pi-class budget)',
+      },
+      burners: {
+        type: 'string',
+        default: '0',
+        value: 'N',
+        help: 'busy processes beside the paced run, 0–8 (default 0)',
+      },
+      only: {
+        type: 'string',
+        default: 'start,issue,paced,life,memory,central',
+        value: 'LIST',
+        help: 'sections, of start,issue,paced,life,memory,central (default all)',
+      },
+      profile: {
+        type: 'string',
+        value: 'DIR',
+        help: 'each hub writes a CPU profile there (bench/profile-top.ts)',
+      },
+    },
+  }),
+);
 const SECTIONS = new Set(values.only.split(','));
 /** CPUs the hub may use (taskset -c list), e.g. "0" for --cores 1. */
 const CPU_LIST =
@@ -95,16 +140,6 @@ if (
   );
   process.exit(2);
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface RunningHub {
   child: ChildProcess;
@@ -307,6 +342,18 @@ async function requestLoop(mqttUrl: string, ids: string[], passwords: string[]):
   };
 }
 
+/** `kiosks` kiosks registered in the store of `dir` before its hub starts: their ids and passwords. */
+function registerKiosks(dir: string, kiosks: number): { ids: string[]; passwords: string[] } {
+  const db = openDb(dir);
+  try {
+    const devices = new DeviceStore(db);
+    const ids = Array.from({ length: kiosks }, (_, i) => `kiosk-${i}`);
+    return { ids, passwords: ids.map((id) => devices.register(id, 'kiosk', null, Date.now())) };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Open loop: `kiosks` kiosks press on a fixed schedule, `rate` presses a
  * second in all, without waiting for replies (citizens do not wait for each
@@ -318,11 +365,7 @@ async function requestLoop(mqttUrl: string, ids: string[], passwords: string[]):
 async function paced(kiosks: number, rate: number): Promise<LoopFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'qms-bench-'));
   try {
-    const db = openDb(dir);
-    const devices = new DeviceStore(db);
-    const ids = Array.from({ length: kiosks }, (_, i) => `kiosk-${i}`);
-    const passwords = ids.map((id) => devices.register(id, 'kiosk', null, Date.now()));
-    db.close();
+    const { ids, passwords } = registerKiosks(dir, kiosks);
     const hub = await startHub(dir, `paced-${kiosks}`);
     try {
       const clients = await Promise.all(ids.map((id, i) => connect(hub.mqttUrl, id, passwords[i]!)));
@@ -385,11 +428,7 @@ async function issuance(
 ): Promise<LoopFigures & { cpuMsPerTicket: number; floorCommitP50: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'qms-bench-'));
   try {
-    const db = openDb(dir);
-    const devices = new DeviceStore(db);
-    const ids = Array.from({ length: kiosks }, (_, i) => `kiosk-${i}`);
-    const passwords = ids.map((id) => devices.register(id, 'kiosk', null, Date.now()));
-    db.close();
+    const { ids, passwords } = registerKiosks(dir, kiosks);
     // The floor again, on this run's own data folder just before its hub starts: the disk's
     // pace drifts on a shared machine, and the ratio should compare like with like.
     const floor = measureFloor(dir, 500);
@@ -445,17 +484,6 @@ function procIo(pid: number): { writeBytes: number; wchar: number } {
   const text = readFileSync(`/proc/${pid}/io`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return { writeBytes: field('write_bytes'), wchar: field('wchar') };
-}
-
-/** utime + stime of a process (ms; clock ticks of 10 ms). */
-function procCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? Number.NaN);
 }
 
 /** Arrival times by key, and a way to wait for one. */

@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCompleteClipPack } from '../edge/speaker/clip-pack.js';
 import { composeWav, DEFAULT_ANNOUNCEMENT_SETTINGS, planAnnouncement } from '../edge/speaker/composer.js';
 import { startSpeaker } from '../edge/speaker/main.js';
@@ -16,21 +15,9 @@ import { createLogger, memorySink } from '../shared/log/logger.js';
 import { topics } from '../shared/protocol/topics.js';
 import { buildRealPack, captureHome } from '../test/helpers/clips.js';
 import { connectDevice, startTestHub, tempDir } from '../test/helpers/hub.js';
+import { percentile, until } from './helpers.js';
 
 const CALLS = Number(process.argv[2] ?? 100);
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-async function until<T>(check: () => T | undefined | null | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(2);
-  }
-}
 
 async function main(): Promise<void> {
   const dir = tempDir('qms-bench-speaker-');

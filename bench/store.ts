@@ -19,7 +19,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { AccountStore } from '../hub/auth/account-store.js';
 import { defaultCatalogue, defaultCounters, defaultQueueSettings } from '../hub/defaults/catalogue.js';
@@ -41,16 +40,22 @@ import { quickCheck, sealStoreFile, writeBackup } from '../hub/store/backup.js';
 import { openDb } from '../hub/store/db.js';
 import { DeviceStore } from '../hub/store/device-store.js';
 import { QueueStore } from '../hub/store/queue-store.js';
+import { commandLineOrExit, defineCommand } from '../shared/cli/command-line.js';
 import { createLogger } from '../shared/log/logger.js';
 import { parseTopic, topics } from '../shared/protocol/topics.js';
 
-const { values } = parseArgs({
-  options: {
-    days: { type: 'string', default: '250' },
-    'per-day': { type: 'string', default: '400' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const { values } = commandLineOrExit(
+  defineCommand({
+    name: 'bench/store',
+    usage: 'npx tsx bench/store.ts [--days 1..] [--per-day 1..900] [--keep]',
+    summary: "The store's integrity check and backups on a realistic year of one office.",
+    options: {
+      days: { type: 'string', default: '250', value: 'N', help: 'office days in the store (default 250)' },
+      'per-day': { type: 'string', default: '400', value: 'N', help: 'tickets a day, 1–900 (default 400)' },
+      keep: { type: 'boolean', default: false, help: 'keep the data folder afterwards' },
+    },
+  }),
+);
 const DAYS = Number(values.days);
 const PER_DAY = Number(values['per-day']);
 if (!Number.isInteger(DAYS) || DAYS < 1 || !Number.isInteger(PER_DAY) || PER_DAY < 1 || PER_DAY > 900) {

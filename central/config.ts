@@ -7,13 +7,11 @@ import { z } from 'zod';
 import {
   ConfigError,
   intRange,
+  loadConfigFile,
   nonEmpty,
-  parseJsonText,
   port,
-  readConfigText,
   timeZone,
   urlWith,
-  validate,
 } from '../shared/config/config-file.js';
 
 export { ConfigError } from '../shared/config/config-file.js';
@@ -64,8 +62,7 @@ export async function loadCentralConfig(
   env: Record<string, string | undefined> = process.env,
 ): Promise<CentralConfig> {
   const path = env.QMS_CENTRAL_CONFIG?.trim() || undefined;
-  const fromFile = path ? parseJsonText(await readConfigText(path), path) : {};
-  const config = validate(centralConfigSchema, fromFile, path ?? 'central config');
+  const config = await loadConfigFile(centralConfigSchema, path, 'central config');
   const problems: string[] = [];
   const httpPort = env.QMS_CENTRAL_HTTP_PORT?.trim();
   if (httpPort && !(/^\d{1,5}$/.test(httpPort) && Number(httpPort) <= 65_535))

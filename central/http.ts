@@ -5,13 +5,12 @@
 // own sign-in module (hub/http/auth.ts): scrypt, HttpOnly SameSite=Strict
 // cookie, rate limit, cross-site refusal, JSON-only changes.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import pg, { type Pool } from 'pg';
 import { registerAuth } from '../hub/http/auth.js';
 import { requireJsonBodies } from '../hub/http/json-only.js';
-import { asset, loadDir, sendAsset, TYPES } from '../hub/http/pages.js';
+import { asset, loadDir, loadPage, sendAsset, TYPES } from '../hub/http/pages.js';
 import { errorBody } from '../hub/http/route-helpers.js';
 import { csvCell } from '../hub/reports/csv.js';
 import type { OfficerRatingsAnswer, OfficesAnswer, ServiceLevelAnswer } from '../shared/api/central.js';
@@ -194,70 +193,78 @@ export async function buildCentralHttp(
   };
   const T = centralText.columns;
 
-  app.get<{ Querystring: { from?: string; to?: string; format?: string } }>(
-    '/api/reports/service-level',
-    { preHandler: requireOfficer },
-    async (request, reply) => {
-      const range = dates(request.query);
-      if (range.error !== null) return reply.code(400).send(errorBody('bad_request', range.error));
-      const rows = await serviceLevels(pool, range.from, range.to, deps.targetMinutes);
-      if (request.query.format !== 'csv') {
-        const answer: ServiceLevelAnswer = {
-          from: range.from,
-          to: range.to,
-          targetMinutes: deps.targetMinutes,
-          rows,
-        };
-        return answer;
-      }
-      const table = [
-        [
-          T.office,
-          T.officeId,
-          T.date,
-          T.issued,
-          T.called,
-          T.served,
-          T.noShows,
-          T.withinTarget,
-          T.serviceLevel,
-          T.avgWait,
-          T.maxWait,
-        ],
-        ...rows.map((r) => [
-          r.officeName,
-          r.officeId,
-          r.serviceDate,
-          r.issued,
-          r.called,
-          r.served,
-          r.noShows,
-          r.withinTarget,
-          r.serviceLevel,
-          r.avgWaitSeconds,
-          r.maxWaitSeconds,
-        ]),
-      ];
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="muc-phuc-vu-${range.from}_${range.to}.csv"`)
-        .send(csv(table));
+  /**
+   * A report over a range of days (?from=&to=, default today): JSON, or with
+   * ?format=csv a CSV file named `<file>-<from>_<to>.csv`.
+   */
+  const datedReport = <Row>(
+    path: string,
+    report: {
+      file: string;
+      rows: (from: string, to: string) => Promise<Row[]>;
+      answer: (from: string, to: string, rows: Row[]) => unknown;
+      table: (rows: Row[]) => Parameters<typeof csv>[0];
     },
-  );
+  ) =>
+    app.get<{ Querystring: { from?: string; to?: string; format?: string } }>(
+      path,
+      { preHandler: requireOfficer },
+      async (request, reply) => {
+        const range = dates(request.query);
+        if (range.error !== null) return reply.code(400).send(errorBody('bad_request', range.error));
+        const rows = await report.rows(range.from, range.to);
+        if (request.query.format !== 'csv') return report.answer(range.from, range.to, rows);
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            `attachment; filename="${report.file}-${range.from}_${range.to}.csv"`,
+          )
+          .send(csv(report.table(rows)));
+      },
+    );
 
-  app.get<{ Querystring: { from?: string; to?: string; format?: string } }>(
-    '/api/reports/ratings',
-    { preHandler: requireOfficer },
-    async (request, reply) => {
-      const range = dates(request.query);
-      if (range.error !== null) return reply.code(400).send(errorBody('bad_request', range.error));
-      const rows = await officerRatings(pool, range.from, range.to);
-      if (request.query.format !== 'csv') {
-        const answer: OfficerRatingsAnswer = { from: range.from, to: range.to, rows };
-        return answer;
-      }
+  datedReport('/api/reports/service-level', {
+    file: 'muc-phuc-vu',
+    rows: (from, to) => serviceLevels(pool, from, to, deps.targetMinutes),
+    answer: (from, to, rows): ServiceLevelAnswer => ({ from, to, targetMinutes: deps.targetMinutes, rows }),
+    table: (rows) => [
+      [
+        T.office,
+        T.officeId,
+        T.date,
+        T.issued,
+        T.called,
+        T.served,
+        T.noShows,
+        T.withinTarget,
+        T.serviceLevel,
+        T.avgWait,
+        T.maxWait,
+      ],
+      ...rows.map((r) => [
+        r.officeName,
+        r.officeId,
+        r.serviceDate,
+        r.issued,
+        r.called,
+        r.served,
+        r.noShows,
+        r.withinTarget,
+        r.serviceLevel,
+        r.avgWaitSeconds,
+        r.maxWaitSeconds,
+      ]),
+    ],
+  });
+
+  datedReport('/api/reports/ratings', {
+    file: 'danh-gia-can-bo',
+    rows: (from, to) => officerRatings(pool, from, to),
+    answer: (from, to, rows): OfficerRatingsAnswer => ({ from, to, rows }),
+    table: (rows) => {
       const levels = [...new Set(rows.flatMap((r) => Object.keys(r.levels)))].sort();
-      const table = [
+      return [
         [T.office, T.officeId, T.officer, T.ratings, T.score, T.avgScore, ...levels],
         ...rows.map((r) => [
           r.officeName,
@@ -269,18 +276,15 @@ export async function buildCentralHttp(
           ...levels.map((l) => r.levels[l] ?? 0),
         ]),
       ];
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="danh-gia-can-bo-${range.from}_${range.to}.csv"`)
-        .send(csv(table));
     },
-  );
+  });
 
   // Pages: the hub's sign-in page and shared scripts, the province's own pages.
   const root = appRoot();
   const hubAssets = loadDir(join(root, 'hub', 'web', 'assets'));
   const assets = loadDir(join(root, 'central', 'web', 'assets'));
-  for (const name of ['common.js', 'login.js', 'style.css']) assets.set(name, hubAssets.get(name)!);
+  for (const name of ['common.js', 'login.js', 'one-at-a-time.js', 'style.css'])
+    assets.set(name, hubAssets.get(name)!);
   assets.set(
     'text.js',
     asset(
@@ -293,10 +297,7 @@ export async function buildCentralHttp(
     asset(Buffer.from(`export default ${JSON.stringify(deps.province)};\n`), TYPES['.js']!),
   );
   const pages = loadDir(join(root, 'central', 'web', 'pages'));
-  pages.set(
-    'login.html',
-    asset(readFileSync(join(root, 'hub', 'web', 'pages', 'login.html')), TYPES['.html']!),
-  );
+  pages.set('login.html', loadPage(join(root, 'hub', 'web', 'pages', 'login.html')));
   for (const name of ['login', 'dashboard', 'reports']) {
     const page = pages.get(`${name}.html`)!;
     app.get(`/${name}`, async (request, reply) => sendAsset(request, reply, page, 'no-cache'));

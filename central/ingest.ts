@@ -14,7 +14,12 @@
 //   they hold, so an old event arriving late never undoes a newer state.
 
 import type { Pool, PoolClient } from 'pg';
-import type { CentralBatch, CentralEvent } from '../shared/protocol/central.js';
+import type {
+  CentralBatch,
+  CentralEvent,
+  CentralEventData,
+  CentralEventType,
+} from '../shared/protocol/central.js';
 import { inTransaction, type Partitions } from './store/schema.js';
 
 export interface StoredBatch {
@@ -174,81 +179,98 @@ export async function storeBatch(
   return (await storeBatches(pool, partitions, new Map([[officeId, [batch]]]))).get(officeId)!;
 }
 
+type EventOf<T extends CentralEventType> = CentralEvent & { data: Extract<CentralEventData, { type: T }> };
+
+type LiveColumn<T extends CentralEventType> = [
+  name: string,
+  pgType: string,
+  value: (e: EventOf<T>) => unknown,
+];
+
+/**
+ * A dashboard table holding the newest state per key, fed by events of one
+ * type: its key and its other columns after office_id, each with its
+ * PostgreSQL type and its value in an event. Every live table also holds the
+ * event's number (`seq`, after the key): a row is only replaced by a newer one.
+ */
+interface LiveTable<T extends CentralEventType> {
+  table: string;
+  type: T;
+  key: LiveColumn<T>;
+  columns: LiveColumn<T>[];
+}
+
+const SEQ_COLUMN: LiveColumn<CentralEventType> = ['seq', 'bigint', (e) => e.seq];
+
+const LIVE_TICKETS: LiveTable<'ticket'> = {
+  table: 'live_tickets',
+  type: 'ticket',
+  key: ['ticket_id', 'text', (e) => e.data.ticket.id],
+  columns: [
+    ['service_date', 'text', (e) => e.data.ticket.serviceDate],
+    ['display', 'text', (e) => e.data.ticket.display],
+    ['procedure_name', 'text', (e) => e.data.ticket.procedureName],
+    ['status', 'text', (e) => e.data.ticket.status],
+    ['queued_at', 'timestamptz', (e) => iso(e.data.ticket.queuedAt)],
+    ['counter_id', 'integer', (e) => e.data.ticket.counterId],
+  ],
+};
+
+const LIVE_COUNTERS: LiveTable<'counter'> = {
+  table: 'live_counters',
+  type: 'counter',
+  key: ['counter_id', 'integer', (e) => e.data.counterId],
+  columns: [
+    ['name', 'text', (e) => e.data.name],
+    ['state', 'text', (e) => e.data.state],
+    ['officer', 'text', (e) => e.data.officer],
+  ],
+};
+
+const LIVE_DEVICES: LiveTable<'device'> = {
+  table: 'live_devices',
+  type: 'device',
+  key: ['device_id', 'text', (e) => e.data.deviceId],
+  columns: [
+    ['role', 'text', (e) => e.data.role],
+    ['state', 'text', (e) => e.data.state],
+    ['printer', 'text', (e) => e.data.printer],
+    ['fault', 'text', (e) => e.data.fault],
+    ['at', 'timestamptz', (e) => iso(e.at)],
+  ],
+};
+
+/** The newest event per key into `live`, each row only over an older one (by number). */
+async function upsertLive<T extends CentralEventType>(
+  client: PoolClient,
+  officeId: string,
+  events: CentralEvent[],
+  live: LiveTable<T>,
+): Promise<void> {
+  const isOfType = (e: CentralEvent): e is EventOf<T> => e.data.type === live.type;
+  const key = live.key[2];
+  const rows = lastBy(events, (e) => (isOfType(e) ? key(e) : null)).filter(isOfType);
+  if (rows.length === 0) return;
+  const columns = [live.key, SEQ_COLUMN, ...live.columns];
+  const names = columns.map(([name]) => name);
+  await client.query(
+    `INSERT INTO ${live.table} (office_id, ${names.join(', ')})
+     SELECT $1, * FROM unnest(${columns.map(([, pgType], i) => `$${i + 2}::${pgType}[]`).join(', ')})
+     ON CONFLICT (office_id, ${names[0]}) DO UPDATE SET ${names
+       .slice(1)
+       .map((name) => `${name} = EXCLUDED.${name}`)
+       .join(', ')}
+     WHERE ${live.table}.seq < EXCLUDED.seq`,
+    [officeId, ...columns.map(([, , value]) => rows.map(value))],
+  );
+}
+
 /** The dashboard's tables: tickets in the line, counters, devices, the office's day and last call. */
 async function applyLive(client: PoolClient, officeId: string, events: CentralEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const tickets = lastBy(events, (e) => (e.data.type === 'ticket' ? e.data.ticket.id : null));
-  if (tickets.length > 0) {
-    const rows = tickets.map((e) => {
-      if (e.data.type !== 'ticket') throw new Error('unreachable');
-      return { seq: e.seq, t: e.data.ticket };
-    });
-    await client.query(
-      `INSERT INTO live_tickets (office_id, ticket_id, seq, service_date, display, procedure_name, status, queued_at, counter_id)
-       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::integer[])
-       ON CONFLICT (office_id, ticket_id) DO UPDATE SET seq = EXCLUDED.seq, service_date = EXCLUDED.service_date,
-         display = EXCLUDED.display, procedure_name = EXCLUDED.procedure_name, status = EXCLUDED.status,
-         queued_at = EXCLUDED.queued_at, counter_id = EXCLUDED.counter_id
-       WHERE live_tickets.seq < EXCLUDED.seq`,
-      [
-        officeId,
-        rows.map((r) => r.t.id),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.t.serviceDate),
-        rows.map((r) => r.t.display),
-        rows.map((r) => r.t.procedureName),
-        rows.map((r) => r.t.status),
-        rows.map((r) => iso(r.t.queuedAt)),
-        rows.map((r) => r.t.counterId),
-      ],
-    );
-  }
-  const counters = lastBy(events, (e) => (e.data.type === 'counter' ? e.data.counterId : null));
-  if (counters.length > 0) {
-    const rows = counters.map((e) => {
-      if (e.data.type !== 'counter') throw new Error('unreachable');
-      return { seq: e.seq, c: e.data };
-    });
-    await client.query(
-      `INSERT INTO live_counters (office_id, counter_id, seq, name, state, officer)
-       SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-       ON CONFLICT (office_id, counter_id) DO UPDATE SET seq = EXCLUDED.seq, name = EXCLUDED.name,
-         state = EXCLUDED.state, officer = EXCLUDED.officer
-       WHERE live_counters.seq < EXCLUDED.seq`,
-      [
-        officeId,
-        rows.map((r) => r.c.counterId),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.c.name),
-        rows.map((r) => r.c.state),
-        rows.map((r) => r.c.officer),
-      ],
-    );
-  }
-  const devices = lastBy(events, (e) => (e.data.type === 'device' ? e.data.deviceId : null));
-  if (devices.length > 0) {
-    const rows = devices.map((e) => {
-      if (e.data.type !== 'device') throw new Error('unreachable');
-      return { seq: e.seq, at: e.at, d: e.data };
-    });
-    await client.query(
-      `INSERT INTO live_devices (office_id, device_id, seq, role, state, printer, fault, at)
-       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-       ON CONFLICT (office_id, device_id) DO UPDATE SET seq = EXCLUDED.seq, role = EXCLUDED.role,
-         state = EXCLUDED.state, printer = EXCLUDED.printer, fault = EXCLUDED.fault, at = EXCLUDED.at
-       WHERE live_devices.seq < EXCLUDED.seq`,
-      [
-        officeId,
-        rows.map((r) => r.d.deviceId),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.d.role),
-        rows.map((r) => r.d.state),
-        rows.map((r) => r.d.printer),
-        rows.map((r) => r.d.fault),
-        rows.map((r) => iso(r.at)),
-      ],
-    );
-  }
+  await upsertLive(client, officeId, events, LIVE_TICKETS);
+  await upsertLive(client, officeId, events, LIVE_COUNTERS);
+  await upsertLive(client, officeId, events, LIVE_DEVICES);
   // The office's day: the latest day change or ticket date it has told of.
   let day: string | null = null;
   for (const e of events) {

@@ -2,10 +2,10 @@
 // dist/central/main.js` under systemd (systemd/qms-central.service).
 // Settings: QMS_CENTRAL_CONFIG and QMS_CENTRAL_* (docs/central.md).
 
-import { stopOnSignals } from '../shared/device/program.js';
+import { failedToStart, stopOnSignals } from '../shared/device/program.js';
 import { createLogger } from '../shared/log/logger.js';
 import { startCentral } from './app.js';
-import { ConfigError, loadCentralConfig } from './config.js';
+import { loadCentralConfig } from './config.js';
 
 const log = createLogger('central');
 
@@ -14,11 +14,4 @@ async function main(): Promise<void> {
   stopOnSignals(log, () => central.stop());
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) log.error(error.message);
-  else
-    log.error('central failed to start', {
-      error: error instanceof Error ? (error.stack ?? error.message) : error,
-    });
-  process.exit(1);
-});
+main().catch((error: unknown) => failedToStart(log, 'central', error));

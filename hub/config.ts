@@ -6,13 +6,11 @@ import { z } from 'zod';
 import {
   ConfigError,
   intRange,
+  loadConfigFile,
   nonEmpty,
-  parseJsonText,
   port,
-  readConfigText,
   timeZone,
   urlWith,
-  validate,
 } from '../shared/config/config-file.js';
 import { DEFAULT_SITE_NAME, DEFAULT_TIME_ZONE } from '../shared/config/device-config.js';
 import { mqttLimitsSchema } from './broker/limits.js';
@@ -174,8 +172,7 @@ export async function loadHubConfig(
   if (problems.length) throw new ConfigError('environment', problems);
 
   const path = env.QMS_CONFIG?.trim() || undefined;
-  const fromFile = path ? parseJsonText(await readConfigText(path), path) : {};
-  const config = validate(hubConfigSchema, fromFile, path ?? 'hub config');
+  const config = await loadConfigFile(hubConfigSchema, path, 'hub config');
 
   return {
     ...config,

@@ -2,11 +2,11 @@
 // device (systemd). Settings come from QMS_CONFIG / QMS_* (see README).
 
 import { defineCommand, runCommand } from '../shared/cli/command-line.js';
-import { stopOnSignals } from '../shared/device/program.js';
+import { failedToStart, stopOnSignals } from '../shared/device/program.js';
 import { createLogger } from '../shared/log/logger.js';
 import { DataDirLocked } from '../shared/storage/data-lock.js';
 import { startHub } from './app.js';
-import { ConfigError, loadHubConfig } from './config.js';
+import { loadHubConfig } from './config.js';
 import { StoreError } from './store/db.js';
 
 const log = createLogger('hub');
@@ -36,16 +36,13 @@ runCommand(HUB_COMMAND, async ({ values }) => {
     const hub = await startHub(await loadHubConfig(env), log);
     stopOnSignals(log, () => hub.stop());
   } catch (error) {
-    if (error instanceof ConfigError) log.error(error.message);
-    else if (error instanceof DataDirLocked || error instanceof StoreError) {
+    if (error instanceof DataDirLocked || error instanceof StoreError) {
       // A refusal with its remedy (several lines): said once, plainly, no stack.
       const [first, ...rest] = error.message.split('\n');
       log.error(`refusing to start: ${first}`);
       if (rest.length) process.stderr.write(`${rest.join('\n')}\n`);
-    } else
-      log.error('hub failed to start', {
-        error: error instanceof Error ? (error.stack ?? error.message) : error,
-      });
-    process.exit(1);
+      process.exit(1);
+    }
+    failedToStart(log, 'hub', error);
   }
 });

@@ -32,10 +32,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildClipPack } from '../edge/speaker/build-clips.js';
-import { type CommandArgs, defineCommand, runCommand, UsageError } from '../shared/cli/command-line.js';
+import {
+  type CommandArgs,
+  defineCommand,
+  isEntryPoint,
+  runCommand,
+  UsageError,
+} from '../shared/cli/command-line.js';
 import { defaultCacheDir } from './bundle-lib/cache.js';
 import {
   BUNDLE_FILE,
@@ -337,7 +343,6 @@ async function main({ values }: CommandArgs<typeof BUNDLE_COMMAND.options>): Pro
   return 0;
 }
 
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
+if (isEntryPoint(import.meta.url)) {
   runCommand(BUNDLE_COMMAND, main);
 }

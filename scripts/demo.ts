@@ -16,7 +16,8 @@ import { startSpeaker } from '../edge/speaker/main.js';
 import { startHub } from '../hub/app.js';
 import { generatePassword, hashPassword } from '../hub/auth/passwords.js';
 import { ConfigError, loadHubConfig } from '../hub/config.js';
-import { DEFAULT_SITE_NAME, parseDeviceConfig } from '../shared/config/device-config.js';
+import { DEFAULT_SITE_NAME, type DeviceConfig, parseDeviceConfig } from '../shared/config/device-config.js';
+import { failedToStart } from '../shared/device/program.js';
 import { createLogger } from '../shared/log/logger.js';
 import { counterStateMessage, decodePayload } from '../shared/protocol/messages.js';
 import type { Role } from '../shared/protocol/topics.js';
@@ -39,12 +40,45 @@ const DEMO_DEVICES: { id: string; role: Role; counterId: number | null }[] = [
   { id: 'rating-demo-1', role: 'rating', counterId: 1 },
 ];
 
+/** The hub as the demo's simulated devices reach it, with one device's password. */
+interface DemoLink {
+  mqttUrl: string;
+  httpUrl: string;
+  password: string;
+}
+
+/** A simulated device's config, checked by the same schema as a real device's file. */
+function demoDeviceConfig<R extends DeviceConfig['role']>(
+  role: R,
+  deviceId: string,
+  siteName: string,
+  { mqttUrl, httpUrl, password }: DemoLink,
+  dataDir: string,
+  hardware: Record<string, unknown>,
+): Extract<DeviceConfig, { role: R }> {
+  const config = parseDeviceConfig(
+    JSON.stringify({
+      role,
+      deviceId,
+      site: { name: siteName },
+      hub: { mqttUrl, httpUrl },
+      credentials: { password },
+      dataDir,
+      simulate: true,
+      hardware,
+    }),
+    `demo ${role}`,
+  );
+  if (config.role !== role) throw new Error(`demo ${role} config is not a ${role} config`);
+  return config as Extract<DeviceConfig, { role: R }>;
+}
+
 /**
  * The speaker program in simulate mode, with the default clip pack in
  * <dataDir>/clips (built with espeak-ng the first time). Without espeak-ng the
  * speaker only logs each sentence.
  */
-async function startDemoSpeaker(dataDir: string, mqttUrl: string, httpUrl: string, password: string) {
+async function startDemoSpeaker(dataDir: string, link: DemoLink) {
   const speakerLog = createLogger('speaker-demo');
   const clipsDir = resolve(dataDir, 'clips');
   let textOnly = false;
@@ -66,20 +100,7 @@ async function startDemoSpeaker(dataDir: string, mqttUrl: string, httpUrl: strin
       }
     }
   }
-  const config = parseDeviceConfig(
-    JSON.stringify({
-      role: 'speaker',
-      deviceId: 'speaker-demo',
-      site: { name: 'Demo' },
-      hub: { mqttUrl, httpUrl },
-      credentials: { password },
-      dataDir,
-      simulate: true,
-      hardware: { audio: { clipsDir } },
-    }),
-    'demo speaker',
-  );
-  if (config.role !== 'speaker') throw new Error('demo speaker config is not a speaker config');
+  const config = demoDeviceConfig('speaker', 'speaker-demo', 'Demo', link, dataDir, { audio: { clipsDir } });
   const speaker = await startSpeaker(config, { log: speakerLog, textOnly });
   return {
     ...speaker,
@@ -93,32 +114,19 @@ async function startDemoSpeaker(dataDir: string, mqttUrl: string, httpUrl: strin
  * state shows a finished ticket not rated yet, a simulated citizen presses a
  * key a moment later: mostly "Rất hài lòng", sometimes another level.
  */
-async function startDemoRating(dataDir: string, mqttUrl: string, httpUrl: string, password: string) {
+async function startDemoRating(dataDir: string, link: DemoLink) {
   const ratingLog = createLogger('rating-demo-1');
   const deviceDir = resolve(dataDir, 'rating-demo-1');
-  const config = parseDeviceConfig(
-    JSON.stringify({
-      role: 'rating',
-      deviceId: 'rating-demo-1',
-      site: { name: 'Demo' },
-      hub: { mqttUrl, httpUrl },
-      credentials: { password },
-      dataDir: deviceDir,
-      simulate: true,
-      hardware: {
-        counterId: 1,
-        keys: [
-          { gpio: 5, level: 'very_satisfied' },
-          { gpio: 6, level: 'satisfied' },
-          { gpio: 13, level: 'unsatisfied' },
-        ],
-        leds: { invite: 17, ok: 27, fault: 22 },
-        display: { frame: '{number}\r\n', idle: '----' },
-      },
-    }),
-    'demo rating',
-  );
-  if (config.role !== 'rating') throw new Error('demo rating config is not a rating config');
+  const config = demoDeviceConfig('rating', 'rating-demo-1', 'Demo', link, deviceDir, {
+    counterId: 1,
+    keys: [
+      { gpio: 5, level: 'very_satisfied' },
+      { gpio: 6, level: 'satisfied' },
+      { gpio: 13, level: 'unsatisfied' },
+    ],
+    leds: { invite: 17, ok: 27, fault: 22 },
+    display: { frame: '{number}\r\n', idle: '----' },
+  });
   const device = await startRating(config, { log: ratingLog });
   const rated = new Set<string>();
   device.connection.on('message', (topic, payload) => {
@@ -147,26 +155,20 @@ const DEMO_KIOSK_BUTTONS = [
  * The kiosk program in simulate mode: simulated buttons, and every printed
  * ticket kept as PNG + ESC/POS in <dataDir>/kiosk-demo/printed.
  */
-async function startDemoKiosk(dataDir: string, mqttUrl: string, httpUrl: string, password: string) {
-  const config = parseDeviceConfig(
-    JSON.stringify({
-      role: 'kiosk',
-      deviceId: 'kiosk-demo',
-      site: { name: DEFAULT_SITE_NAME },
-      hub: { mqttUrl, httpUrl },
-      credentials: { password },
-      dataDir: resolve(dataDir, 'kiosk-demo'),
-      simulate: true,
-      hardware: {
-        buttons: DEMO_KIOSK_BUTTONS.map((b, i) => ({ gpio: 5 + i, ...b })),
-        priorityButton: { gpio: 26, category: 'nguoi-cao-tuoi' },
-        led: { gpio: 17 },
-        printer: { paperWidthMm: 80 },
-      },
-    }),
-    'demo kiosk',
+async function startDemoKiosk(dataDir: string, link: DemoLink) {
+  const config = demoDeviceConfig(
+    'kiosk',
+    'kiosk-demo',
+    DEFAULT_SITE_NAME,
+    link,
+    resolve(dataDir, 'kiosk-demo'),
+    {
+      buttons: DEMO_KIOSK_BUTTONS.map((b, i) => ({ gpio: 5 + i, ...b })),
+      priorityButton: { gpio: 26, category: 'nguoi-cao-tuoi' },
+      led: { gpio: 17 },
+      printer: { paperWidthMm: 80 },
+    },
   );
-  if (config.role !== 'kiosk') throw new Error('demo kiosk config is not a kiosk config');
   return startKiosk(config, { log: createLogger('kiosk-demo') });
 }
 
@@ -223,12 +225,17 @@ async function main() {
   const credentialsJson = JSON.stringify({ mqttUrl, httpUrl, devices: credentials, accounts }, null, 2);
   writeFileSync(credentialsFile, `${credentialsJson}\n`, { mode: 0o600 });
   chmodSync(credentialsFile, 0o600);
+  const linkOf = (deviceId: string): DemoLink => ({
+    mqttUrl,
+    httpUrl,
+    password: credentials[deviceId]!.password,
+  });
 
   // -- the kiosk: the real kiosk program (edge/kiosk) in simulate mode;
   // simulated citizens arrive at the profile's rate for the hour of the
   // office day and press a button of their field (the profile's share with
   // the priority button first); each printed ticket is kept as a PNG.
-  const kiosk = await startDemoKiosk(config.dataDir, mqttUrl, httpUrl, credentials['kiosk-demo']!.password);
+  const kiosk = await startDemoKiosk(config.dataDir, linkOf('kiosk-demo'));
   const fieldOf = (b: (typeof DEMO_KIOSK_BUTTONS)[number]): string =>
     b.fieldId ?? (b.procedureId ?? '').replace(/-\d+$/, '');
   const kioskFields = [...new Set(DEMO_KIOSK_BUTTONS.map(fieldOf))];
@@ -247,22 +254,12 @@ async function main() {
 
   // -- the speaker: the real speaker program (edge/speaker) in simulate mode,
   // writing each announcement as a WAV file instead of playing it.
-  const speaker = await startDemoSpeaker(
-    config.dataDir,
-    mqttUrl,
-    httpUrl,
-    credentials['speaker-demo']!.password,
-  );
+  const speaker = await startDemoSpeaker(config.dataDir, linkOf('speaker-demo'));
 
   // -- the rating keys at counter 1: the real rating program (edge/rating-button)
   // in simulate mode; a simulated citizen presses a key after each service
   // finished there, and the counter display is written to a file.
-  const rating = await startDemoRating(
-    config.dataDir,
-    mqttUrl,
-    httpUrl,
-    credentials['rating-demo-1']!.password,
-  );
+  const rating = await startDemoRating(config.dataDir, linkOf('rating-demo-1'));
 
   // -- simulated officers canbo1..4 at counters 1..4: they sign in, take their
   // counter, then call, start and finish through the HTTP API like the console.
@@ -362,11 +359,4 @@ in the morning peak and drains. Ctrl+C stops everything.
   process.on('SIGTERM', () => void stop());
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) log.error(error.message);
-  else
-    log.error('demo failed to start', {
-      error: error instanceof Error ? (error.stack ?? error.message) : error,
-    });
-  process.exit(1);
-});
+main().catch((error: unknown) => failedToStart(log, 'demo', error));

@@ -105,13 +105,3 @@ export function cardDateProblem(
   if (card.issueDate > today) return 'the issue date is in the future';
   return null;
 }
-
-/** The office's date (YYYY-MM-DD) at `now` in `timeZone`. */
-export function localDate(now: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}

@@ -11,6 +11,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { z } from 'zod';
 import { type DeviceConnection, RequestTimeout } from '../../shared/device/connection.js';
 import type { Logger } from '../../shared/log/logger.js';
 import {
@@ -58,6 +59,17 @@ export interface IssuerEvents {
   synced: [results: SyncTicketsResult['results']];
   lease: [book: LeaseBook];
 }
+
+/**
+ * The kiosk's own requests, which no citizen waits for: the name its logs
+ * give each, and how loud a refusal is. The whole outbox refused is a bug
+ * here or there, or hub_error (sent again later: the tickets are kept); a
+ * lease the hub cannot fill (a range used up) is expected and asked again.
+ */
+const BACKGROUND = {
+  'sync-tickets': { name: 'outbox sync', refusal: 'error' },
+  'request-lease': { name: 'lease request', refusal: 'warn' },
+} as const;
 
 const SYNC_BATCH = 20;
 /** A lease the hub cannot fill (a range used up) would otherwise be asked for at every queue update. */
@@ -128,29 +140,13 @@ export class Issuer extends EventEmitter<IssuerEvents> {
     const { connection, state, log } = this.options;
     while (state.outbox.length > 0 && connection.connected) {
       const batch = state.outbox.slice(0, SYNC_BATCH);
-      let results: SyncTicketsResult['results'];
-      try {
-        const reply = await connection.request(
-          'sync-tickets',
-          { tickets: batch.map(({ display: _display, ...ticket }) => ticket) },
-          this.options.backgroundTimeoutMs ?? 5000,
-        );
-        if (!reply.ok) {
-          // hub_error: try again later. Anything else is a bug here or there: keep the tickets.
-          log.error('outbox not accepted', { code: reply.error.code, reason: reply.error.message });
-          return;
-        }
-        const parsed = syncTicketsResult.safeParse(reply.data);
-        if (!parsed.success) {
-          log.error('unreadable sync reply from the hub');
-          return;
-        }
-        results = parsed.data.results;
-      } catch (error) {
-        if (error instanceof RequestTimeout) log.warn('outbox sync: no answer; will try again');
-        else log.error('outbox sync failed', { error });
-        return;
-      }
+      const reply = await this.backgroundRequest(
+        'sync-tickets',
+        { tickets: batch.map(({ display: _display, ...ticket }) => ticket) },
+        syncTicketsResult,
+      );
+      if (!reply) return;
+      const { results } = reply;
       const settled = results.map((r) =>
         r.status === 'refused'
           ? { ticketId: r.ticketId, refused: r.error ?? { code: 'refused', message: 'refused' } }
@@ -195,9 +191,12 @@ export class Issuer extends EventEmitter<IssuerEvents> {
     if (this.leasing) return this.leasing;
     if (!force && this.now() - this.lastLeaseAsk < LEASE_RETRY_MS) return Promise.resolve();
     this.lastLeaseAsk = this.now();
-    this.leasing = this.refreshNow().finally(() => {
-      this.leasing = null;
-    });
+    this.leasing = this.refreshNow()
+      // Callers do not wait for it (`void refreshLease()`): a lease the state file could not keep is logged.
+      .catch((error: unknown) => this.options.log.error('lease not kept', { error }))
+      .finally(() => {
+        this.leasing = null;
+      });
     return this.leasing;
   }
 
@@ -206,51 +205,66 @@ export class Issuer extends EventEmitter<IssuerEvents> {
     if (leaseSize === 0 || !connection.connected) return;
     const scope = typeof this.options.scope === 'function' ? this.options.scope() : this.options.scope;
     if (scope.procedureIds.length === 0 && scope.fieldIds.length === 0) return;
+    // What the kiosk still holds: the hub keeps exactly these for it and
+    // never hands out again any other number it leased to this kiosk today
+    // (one printed and then lost with a damaged state file included).
+    const g = await this.backgroundRequest(
+      'request-lease',
+      { ...scope, count: leaseSize, held: state.heldForLease() },
+      leaseGrant,
+    );
+    if (!g) return;
+    const book: LeaseBook = {
+      serviceDate: g.serviceDate,
+      validUntil: g.validUntil,
+      grantedAt: this.now(),
+      series: Object.fromEntries(
+        g.series.map((s) => [s.seriesKey, { prefix: s.prefix, numbers: [...s.numbers] }]),
+      ),
+      procedures: Object.fromEntries(
+        g.procedures.map((p) => [
+          p.procedureId,
+          { fieldId: p.fieldId, seriesKey: p.seriesKey, counters: p.counters },
+        ]),
+      ),
+    };
+    await state.setLease(book);
+    if (g.skipped.length) log.warn('buttons without numbers in the lease', { ids: g.skipped.join(',') });
+    log.info('number lease', {
+      serviceDate: g.serviceDate,
+      held: Object.entries(book.series)
+        .map(([k, s]) => `${k}:${s.numbers.length}`)
+        .join(','),
+    });
+    this.emit('lease', book);
+  }
+
+  /**
+   * Send one of the kiosk's own requests and read its answer. Whatever goes
+   * wrong (a refusal, an unreadable answer, no answer, a failure to send) is
+   * logged and gives null: nothing changes, and the next reconnect or queue
+   * update asks again.
+   */
+  private async backgroundRequest<T>(
+    action: keyof typeof BACKGROUND,
+    body: Record<string, unknown>,
+    answer: z.ZodType<T>,
+  ): Promise<T | null> {
+    const { connection, log } = this.options;
+    const { name, refusal } = BACKGROUND[action];
     try {
-      // What the kiosk still holds: the hub keeps exactly these for it and
-      // never hands out again any other number it leased to this kiosk today
-      // (one printed and then lost with a damaged state file included).
-      const reply = await connection.request(
-        'request-lease',
-        { ...scope, count: leaseSize, held: state.heldForLease() },
-        this.options.backgroundTimeoutMs ?? 5000,
-      );
+      const reply = await connection.request(action, body, this.options.backgroundTimeoutMs ?? 5000);
       if (!reply.ok) {
-        log.warn('lease refused', { code: reply.error.code, reason: reply.error.message });
-        return;
+        log[refusal](`${name} refused`, { code: reply.error.code, reason: reply.error.message });
+        return null;
       }
-      const grant = leaseGrant.safeParse(reply.data);
-      if (!grant.success) {
-        log.error('unreadable lease from the hub');
-        return;
-      }
-      const g = grant.data;
-      const book: LeaseBook = {
-        serviceDate: g.serviceDate,
-        validUntil: g.validUntil,
-        grantedAt: this.now(),
-        series: Object.fromEntries(
-          g.series.map((s) => [s.seriesKey, { prefix: s.prefix, numbers: [...s.numbers] }]),
-        ),
-        procedures: Object.fromEntries(
-          g.procedures.map((p) => [
-            p.procedureId,
-            { fieldId: p.fieldId, seriesKey: p.seriesKey, counters: p.counters },
-          ]),
-        ),
-      };
-      await state.setLease(book);
-      if (g.skipped.length) log.warn('buttons without numbers in the lease', { ids: g.skipped.join(',') });
-      log.info('number lease', {
-        serviceDate: g.serviceDate,
-        held: Object.entries(book.series)
-          .map(([k, s]) => `${k}:${s.numbers.length}`)
-          .join(','),
-      });
-      this.emit('lease', book);
+      const parsed = answer.safeParse(reply.data);
+      if (parsed.success) return parsed.data;
+      log.error(`unreadable ${name} answer from the hub`);
     } catch (error) {
-      if (error instanceof RequestTimeout) log.warn('lease request: no answer');
-      else log.error('lease request failed', { error });
+      if (error instanceof RequestTimeout) log.warn(`${name}: no answer; will try again`);
+      else log.error(`${name} failed`, { error });
     }
+    return null;
   }
 }

@@ -116,6 +116,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   private faultUntil = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  /** Outbox syncs and lease requests under way: a stop waits for them, so none writes the state file after it. */
+  private readonly background = new Set<Promise<void>>();
 
   constructor(
     readonly config: KioskConfig,
@@ -222,7 +224,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.scanner?.on('rejected', () => this.signalRejectedCard());
     this.scanner?.start();
     connection.on('connected', () => {
-      void this.catchUp();
+      this.inBackground(() => this.catchUp());
     });
     connection.on('message', (topic, payload) => {
       if (topic === topics.catalogue) {
@@ -233,7 +235,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
           log.warn('catalogue not cached', { error });
         });
         // A touch screen's lease covers the catalogue's fields: ask as soon as they are known (or change).
-        if (this.config.hardware.touch && connection.connected) void issuer.refreshLease(true);
+        if (this.config.hardware.touch && connection.connected)
+          this.inBackground(() => issuer.refreshLease(true));
       } else if (topic === topics.hubStatus) {
         if (!this.hubClock.update(payload)) log.warn('bad hub status ignored');
         else if (this.hubClock.trusted === false)
@@ -243,7 +246,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         if (!decoded.ok) return;
         const newDay = this.queue !== null && this.queue.serviceDate !== decoded.value.serviceDate;
         this.queue = decoded.value;
-        if (newDay || issuer.leaseLow(decoded.value.serviceDate)) void issuer.refreshLease(newDay);
+        if (newDay || issuer.leaseLow(decoded.value.serviceDate))
+          this.inBackground(() => issuer.refreshLease(newDay));
       }
     });
     void printer.check();
@@ -252,12 +256,29 @@ export class Kiosk extends EventEmitter<KioskEvents> {
         if (!this.working && !this.stopped) void printer.check();
       }, statusPollMs),
       setInterval(() => {
-        if (connection.connected) void this.catchUp();
+        if (connection.connected) this.inBackground(() => this.catchUp());
         this.showLed();
       }, 30_000),
     );
     for (const t of this.timers) t.unref();
     this.report();
+  }
+
+  /**
+   * Run a sync or a lease request beside the presses. A failure is logged,
+   * never left to end the program as an unhandled rejection (the outbox keeps
+   * its tickets and the next connection tries again); a stop waits for it.
+   */
+  private inBackground(task: () => Promise<void>): void {
+    if (this.stopped) return;
+    const running: Promise<void> = task()
+      .catch((error: unknown) =>
+        this.log.error('background hub request failed', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+      .finally(() => this.background.delete(running));
+    this.background.add(running);
   }
 
   /** After (re)connecting: send the outbox, in order, then top the lease up. */
@@ -383,7 +404,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       files,
     };
     this.emit('printed', ticket);
-    if (issued.kind === 'leased' && this.connection.connected) void this.catchUp();
+    if (issued.kind === 'leased' && this.connection.connected) this.inBackground(() => this.catchUp());
     return { ok: true, ticket };
   }
 
@@ -525,7 +546,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.buzzer?.close();
     await this.scanner?.close();
     await this.printer.close();
-    await this.connection.close();
+    await this.connection.close(); // ends any request still waiting for the hub
+    await Promise.all(this.background);
   }
 }
 

@@ -24,6 +24,8 @@ import {
   catalogueMessage,
   type LeasedTicket,
   leasedTicket,
+  MAX_HELD_NUMBERS,
+  MAX_HELD_SERIES,
 } from '../../shared/protocol/messages.js';
 import {
   countKey,
@@ -95,9 +97,6 @@ export interface HeldNumbers {
 }
 
 const MAX_REFUSED = 200;
-/** The limits of `held` in a lease request (shared/protocol/messages.ts). */
-const MAX_HELD_SERIES = 100;
-const MAX_HELD_NUMBERS = 50;
 
 export interface TakenNumber {
   entry: OutboxEntry;

@@ -6,8 +6,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { defineCommand, runCommand } from '../../shared/cli/command-line.js';
+import { defineCommand, isEntryPoint, runCommand } from '../../shared/cli/command-line.js';
 import { sampleDocuments, sampleTicket } from './sample.js';
 import { PAPER_DOTS, type PaperWidthMm, renderTicket } from './ticket-render.js';
 
@@ -32,8 +31,7 @@ export function writePreviews(
   });
 }
 
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
+if (isEntryPoint(import.meta.url)) {
   const command = defineCommand({
     name: 'ticket:preview',
     usage: 'npm run ticket:preview [-- --out DIR] [--offline]',

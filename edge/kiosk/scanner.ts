@@ -5,7 +5,8 @@
 
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
-import { ageOn, cardDateProblem, localDate, maskIdNumber, parseCccdQr } from '../../shared/cccd.js';
+import { ageOn, cardDateProblem, maskIdNumber, parseCccdQr } from '../../shared/cccd.js';
+import { localDate } from '../../shared/local-date.js';
 import type { Logger } from '../../shared/log/logger.js';
 
 export interface ScannedCard {

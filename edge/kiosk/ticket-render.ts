@@ -167,8 +167,9 @@ export function wrapRuns(ctx: SKRSContext2D, runs: Run[], maxWidth: number, inde
   };
   // A phrase ends after words[i]: it ends in punctuation, or the next one opens a bracket.
   const phraseEnd = (i: number) => /[:;,.–—)]$/.test(words[i]!.text) || /^\(/.test(words[i + 1]?.text ?? '');
-  // A number stays with its unit ("14 tuổi", "12 phút", "2 bản sao").
-  const glued = (i: number) => /^\d+$/.test(words[i - 1]?.text ?? '');
+  // A number stays with its unit ("14 tuổi", "12 phút", "2 bản sao"), a range or
+  // a decimal too ("10–15 ngày", "2,5 giờ"); "1," of a list is not a figure.
+  const glued = (i: number) => /^\d(?:[\d.,–-]*\d)?$/.test(words[i - 1]?.text ?? '');
   const starts: number[] = [];
   let from = 0;
   while (from < words.length) {
@@ -320,8 +321,20 @@ function blockHeight(b: Block): number {
   }
 }
 
-/** Draw the ticket for 58 or 80 mm paper. Deterministic: the same view gives the same dots. */
-export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTicket {
+interface TicketLayout {
+  width: number;
+  height: number;
+  margin: number;
+  inner: number;
+  blocks: Block[];
+}
+
+/** Where a line starts across the paper, in dots. */
+const lineX = (line: Line, align: 'left' | 'center', width: number, margin: number) =>
+  align === 'center' ? Math.round((width - line.width) / 2) : margin;
+
+/** The ticket's blocks top to bottom, the text already wrapped to the paper. */
+function layoutTicket(view: TicketView, paper: PaperWidthMm): TicketLayout {
   loadTicketFonts();
   const width = PAPER_DOTS[paper];
   const s = SIZES[paper];
@@ -468,6 +481,39 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
 
   // A multiple of 8 rows: GS v 0 prints whole bytes, so nothing is padded on.
   const height = Math.ceil(blocks.reduce((h, b) => h + blockHeight(b), 0) / 8) * 8;
+  return { width, height, margin: s.margin, inner, blocks };
+}
+
+/** One printed line of text: its words as printed and where its ink is meant to start and end, in dots. */
+export interface PrintedLine {
+  text: string;
+  left: number;
+  right: number;
+  /** Lines of one paragraph (a wrapped text) share this index. */
+  paragraph: number;
+}
+
+/** The ticket's text as it is printed, line by line: what the wrap decided, in the places it is drawn. */
+export function printedLines(view: TicketView, paper: PaperWidthMm): PrintedLine[] {
+  const { width, margin, blocks } = layoutTicket(view, paper);
+  return blocks.flatMap((b, paragraph) =>
+    b.kind === 'lines' || b.kind === 'inverted'
+      ? b.lines.map((line) => {
+          const left = lineX(line, b.kind === 'lines' ? b.align : 'center', width, margin);
+          return {
+            text: line.pieces.map((p) => p.text).join(' '),
+            left,
+            right: left + line.width,
+            paragraph,
+          };
+        })
+      : [],
+  );
+}
+
+/** Draw the ticket for 58 or 80 mm paper. Deterministic: the same view gives the same dots. */
+export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTicket {
+  const { width, height, margin, inner, blocks } = layoutTicket(view, paper);
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#fff';
@@ -476,7 +522,7 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
   ctx.textBaseline = 'alphabetic';
 
   const drawLine = (line: Line, y: number, align: 'left' | 'center', color = '#000') => {
-    const x0 = align === 'center' ? Math.round((width - line.width) / 2) : s.margin;
+    const x0 = lineX(line, align, width, margin);
     ctx.fillStyle = color;
     for (const p of line.pieces) {
       ctx.font = p.font;
@@ -501,7 +547,7 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
       }
       case 'inverted': {
         ctx.fillStyle = '#000';
-        ctx.fillRect(s.margin, y, inner, blockHeight(b));
+        ctx.fillRect(margin, y, inner, blockHeight(b));
         b.lines.forEach((line, i) => {
           drawLine(line, y + b.pad + i * b.lineHeight + b.ascent, 'center', '#fff');
         });
@@ -509,7 +555,7 @@ export function renderTicket(view: TicketView, paper: PaperWidthMm): RenderedTic
       }
       case 'rule':
         ctx.fillStyle = '#000';
-        ctx.fillRect(s.margin, y, inner, b.thickness);
+        ctx.fillRect(margin, y, inner, b.thickness);
         break;
       case 'qr': {
         const x0 = Math.round((width - b.size) / 2) + 4 * b.module;

@@ -5,11 +5,11 @@
 
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   type CommandArgs,
   decimalOption,
   defineCommand,
+  isEntryPoint,
   runCommand,
   UsageError,
 } from '../../shared/cli/command-line.js';
@@ -135,8 +135,7 @@ async function main({ values }: CommandArgs<typeof ANNOUNCE_COMMAND.options>): P
   }
 }
 
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
+if (isEntryPoint(import.meta.url)) {
   runCommand(ANNOUNCE_COMMAND, main, {
     fatal: (error) =>
       error instanceof ClipPackError

@@ -11,12 +11,12 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import {
   type CommandArgs,
   decimalOption,
   defineCommand,
+  isEntryPoint,
   runCommand,
   UsageError,
 } from '../../shared/cli/command-line.js';
@@ -197,7 +197,6 @@ async function main({ values }: CommandArgs<typeof CLIPS_COMMAND.options>): Prom
   );
 }
 
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
+if (isEntryPoint(import.meta.url)) {
   runCommand(CLIPS_COMMAND, main);
 }

@@ -11,6 +11,17 @@ export interface Account {
   disabledAt: number | null;
 }
 
+/** One row of the audit log as stored; `detail` is JSON. */
+export interface AuditRow {
+  id: number;
+  at: number;
+  username: string;
+  action: string;
+  counter_id: number | null;
+  ticket_id: string | null;
+  detail: string | null;
+}
+
 interface AccountRow {
   username: string;
   display_name: string;
@@ -166,29 +177,13 @@ export class AccountStore {
   auditLog(options: { limit: number; before?: number }) {
     return this.db
       .prepare('SELECT * FROM audit_log WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?')
-      .all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as {
-      id: number;
-      at: number;
-      username: string;
-      action: string;
-      counter_id: number | null;
-      ticket_id: string | null;
-      detail: string | null;
-    }[];
+      .all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as AuditRow[];
   }
 
   /** One page of the audit log, newest first; `beforeId` continues after the last row of a page. */
   auditPage(options: { limit: number; beforeId?: number }) {
     return this.db
       .prepare('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?')
-      .all(options.beforeId ?? Number.MAX_SAFE_INTEGER, options.limit) as {
-      id: number;
-      at: number;
-      username: string;
-      action: string;
-      counter_id: number | null;
-      ticket_id: string | null;
-      detail: string | null;
-    }[];
+      .all(options.beforeId ?? Number.MAX_SAFE_INTEGER, options.limit) as AuditRow[];
   }
 }

@@ -8,7 +8,7 @@
 // `restore` takes the data folder's lock, so it refuses while a hub runs (and
 // no hub starts during it); the store it replaces is kept aside, never deleted.
 
-import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { defineCommand, runCommand, UsageError } from '../../shared/cli/command-line.js';
@@ -18,11 +18,11 @@ import {
   type BackupFile,
   backupName,
   checkStoreFile,
+  copyStoreFile,
   fsyncPath,
   listBackups,
   localStamp,
   type StoreCheck,
-  sealStoreFile,
   writeBackup,
 } from '../store/backup.js';
 import { STORE_FILE } from '../store/db.js';
@@ -168,18 +168,17 @@ function restore(places: Places, which: string): void {
     // The copy first, checked and fsynced beside the store: if it fails (a
     // full disk), nothing in the data folder has changed.
     const store = join(dataDir, STORE_FILE);
-    const partial = join(dataDir, `.${STORE_FILE}.restoring.partial`);
     const staged = join(dataDir, `.${STORE_FILE}.restored`);
     rmSync(staged, { force: true });
-    try {
-      copyFileSync(backup, partial);
-    } catch (error) {
-      rmSync(partial, { force: true });
-      throw new Refused(
-        `not restoring: copying ${backup} failed (${(error as Error).message}); nothing was changed`,
-      );
-    }
-    sealStoreFile(partial, staged);
+    copyStoreFile(
+      backup,
+      join(dataDir, `.${STORE_FILE}.restoring.partial`),
+      staged,
+      (error) =>
+        new Refused(
+          `not restoring: copying ${backup} failed (${(error as Error).message}); nothing was changed`,
+        ),
+    );
 
     // Then the store now in place goes aside, with its WAL (committed
     // changes may still be there only), and the copy takes its place.

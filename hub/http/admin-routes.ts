@@ -9,6 +9,23 @@
 //   only hashes are stored and nothing secret goes into the audit log.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  AccountCreated,
+  AccountView,
+  AdminCatalogue,
+  AdminCounter,
+  AdminField,
+  AdminProcedure,
+  AdminSettings,
+  AuditPage,
+  CatalogueDefaults,
+  CounterRemoved,
+  DeviceRegistered,
+  DeviceRevoked,
+  DeviceView,
+  PasswordSet,
+  ProcedureEdited,
+} from '../../shared/api/admin.js';
 import { DEVICE_ID_PATTERN, ROLES, type Role } from '../../shared/protocol/topics.js';
 import { RATING_NAMES } from '../../shared/ratings.js';
 import { type AdminRefusalCode, adminRefusalText } from '../../shared/text/vi/admin.js';
@@ -267,7 +284,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
   app.get(
     '/api/admin/catalogue',
     options('Whole catalogue, inactive items and numbering included'),
-    async () => catalogueView(service.state),
+    async (): Promise<AdminCatalogue> => catalogueView(service.state),
   );
 
   // Fields and procedures of the default catalogue a store from an earlier
@@ -278,7 +295,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     options('Preview or add the default fields and procedures this office lacks (added switched off)', {
       body: object({ apply: { type: 'boolean' }, renameFormer: { type: 'boolean' } }, []),
     }),
-    async (request, reply) => {
+    async (request, reply): Promise<CatalogueDefaults | FastifyReply> => {
       if (refusedInput(request, reply)) return reply;
       const input = { renameFormer: request.body.renameFormer ?? true };
       if (!request.body.apply) {
@@ -293,7 +310,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
         'catalogue-defaults',
         (s, ctx) => addMissingDefaults(s, input, ctx),
         input,
-        (r) => ({ applied: true, ...r }),
+        (r): CatalogueDefaults => ({ applied: true, ...r }),
       );
     },
   );
@@ -357,7 +374,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     body: object({ id: idSchema, ...fieldProperties }, ['id', 'name', 'numbering']),
     action: 'field-add',
     command: addField,
-    view: (f) => f,
+    view: (f): AdminField => f,
   });
   configRoute({
     method: 'PUT',
@@ -367,7 +384,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     body: object(fieldProperties, [], { minProperties: 1 }),
     action: 'field-edit',
     command: updateField,
-    view: (f) => f,
+    view: (f): AdminField => f,
   });
 
   const procedureProperties = {
@@ -395,7 +412,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     ),
     action: 'procedure-add',
     command: addProcedure,
-    view: (r) => ({
+    view: (r): AdminProcedure => ({
       ...r.procedure,
       numbering: r.procedure.numbering ?? null,
       servedBy: r.counters.map((c) => c.id),
@@ -409,13 +426,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     body: object(procedureProperties, [], { minProperties: 1 }),
     action: 'procedure-edit',
     command: updateProcedure,
-    view: (p) => ({ ...p, numbering: p.numbering ?? null }),
+    view: (p): ProcedureEdited => ({ ...p, numbering: p.numbering ?? null }),
   });
 
   // ------------------------------------------------------------ counters
 
-  app.get('/api/admin/counters', options('Every counter with its served procedures and weights'), async () =>
-    [...service.state.counters.values()].map((c) => counterAdminView(service.state, c)),
+  app.get(
+    '/api/admin/counters',
+    options('Every counter with its served procedures and weights'),
+    async (): Promise<AdminCounter[]> =>
+      [...service.state.counters.values()].map((c) => counterAdminView(service.state, c)),
   );
 
   configRoute({
@@ -432,7 +452,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     ),
     action: 'counter-add',
     command: addCounter,
-    view: (c) => counterAdminView(service.state, c),
+    view: (c): AdminCounter => counterAdminView(service.state, c),
     counter: true,
   });
   configRoute({
@@ -443,7 +463,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
     body: object({ name: nameSchema, serves: servesSchema }, [], { minProperties: 1 }),
     action: 'counter-edit',
     command: updateCounter,
-    view: (c) => counterAdminView(service.state, c),
+    view: (c): AdminCounter => counterAdminView(service.state, c),
     auditBody: true,
     counter: true,
   });
@@ -467,7 +487,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
         'counter-remove',
         (s, ctx) => removeCounter(s, { id }, ctx),
         { name: counter?.name },
-        (c) => ({ id: c.id, removed: true }),
+        (c): CounterRemoved => ({ id: c.id, removed: true }),
         { counterId: id },
       );
     },
@@ -475,8 +495,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
 
   // ------------------------------------------------------------ accounts
 
-  app.get('/api/admin/accounts', options('Accounts (never their password hashes)'), async () =>
-    accounts.list().map(accountView),
+  app.get(
+    '/api/admin/accounts',
+    options('Accounts (never their password hashes)'),
+    async (): Promise<AccountView[]> => accounts.list().map(accountView),
   );
 
   const activeAdmins = () => accounts.list().filter((a) => a.role === 'admin' && a.disabledAt === null);
@@ -514,9 +536,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
       });
       if (!created) return refusal(reply, 'account_exists', { username });
       const account = accounts.get(username)!;
-      return reply
-        .code(201)
-        .send({ account: accountView(account), ...(generated ? { password: generated } : {}) });
+      return reply.code(201).send({
+        account: accountView(account),
+        ...(generated ? { password: generated } : {}),
+      } satisfies AccountCreated);
     },
   );
 
@@ -540,7 +563,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
         ),
       },
     ),
-    async (request, reply) => {
+    async (request, reply): Promise<AccountView | FastifyReply> => {
       if (refusedInput(request, reply)) return reply;
       const { username } = request.params;
       const current = accounts.get(username);
@@ -580,7 +603,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
       params: usernameParams,
       body: object({ password: { type: 'string', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX } }),
     }),
-    async (request, reply) => {
+    async (request, reply): Promise<PasswordSet | FastifyReply> => {
       if (refusedInput(request, reply)) return reply;
       const { username } = request.params;
       if (!accounts.get(username)) return refusal(reply, 'unknown_account', { username });
@@ -603,7 +626,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
 
   // ------------------------------------------------------------ settings
 
-  const settingsView = () => {
+  const settingsView = (): AdminSettings => {
     const scale = readRatingScale(store);
     return {
       ratingScale: {
@@ -779,7 +802,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
   app.get(
     '/api/admin/devices',
     options('Devices: role, counter, online, version, printer, last seen, revoked'),
-    async () => {
+    async (): Promise<DeviceView[]> => {
       const online = new Set(deps.connectedDevices());
       return devices.list().map((d) => deviceView(d, online));
     },
@@ -825,14 +848,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
       // A new credential: connections made with the old one end now.
       if (existing) deps.disconnectDevice(id);
       const online = new Set(deps.connectedDevices());
-      return reply.code(201).send({ device: deviceView(devices.get(id)!, online), token });
+      return reply
+        .code(201)
+        .send({ device: deviceView(devices.get(id)!, online), token } satisfies DeviceRegistered);
     },
   );
 
   app.post<{ Params: { id: string } }>(
     '/api/admin/devices/:id/revoke',
     options('Revoke a device credential and cut its connection at once', { params: deviceIdParams }),
-    async (request, reply) => {
+    async (request, reply): Promise<DeviceRevoked | FastifyReply> => {
       if (refusedInput(request, reply, true)) return reply;
       const { id } = request.params;
       const device = devices.get(id);
@@ -860,7 +885,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouteDeps): void
         before: { type: 'integer', minimum: 1 },
       }),
     }),
-    async (request, reply) => {
+    async (request, reply): Promise<AuditPage | FastifyReply> => {
       if (refusedInput(request, reply)) return reply;
       const limit = request.query.limit ?? 50;
       const rows = accounts.auditPage({

@@ -7,6 +7,7 @@
 // - Sign-in attempts are rate-limited per address and per username.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionAnswer } from '../../shared/api/session.js';
 import type { Logger } from '../../shared/log/logger.js';
 import type { Account, AccountRole } from '../auth/account-store.js';
 import { SESSION_HOURS } from '../auth/account-store.js';
@@ -169,13 +170,17 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
     },
   );
 
-  app.get('/api/session', { schema: { summary: 'The signed-in account' } }, async (request, reply) => {
-    if (!request.account) {
-      return reply.code(401).send({ error: { code: 'not_signed_in', message: 'Chưa đăng nhập.' } });
-    }
-    const { username, displayName, role } = request.account;
-    return { username, displayName, role };
-  });
+  app.get(
+    '/api/session',
+    { schema: { summary: 'The signed-in account' } },
+    async (request, reply): Promise<SessionAnswer | FastifyReply> => {
+      if (!request.account) {
+        return reply.code(401).send({ error: { code: 'not_signed_in', message: 'Chưa đăng nhập.' } });
+      }
+      const { username, displayName, role } = request.account;
+      return { username, displayName, role };
+    },
+  );
 
   app.delete('/api/session', { schema: { summary: 'Sign out' } }, async (request, reply) => {
     const token = cookies(request)[cookieName];

@@ -3,6 +3,12 @@
 // counter and which ticket.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type {
+  CallAnswer,
+  CounterStateAnswer,
+  TicketActionAnswer,
+  TransferAnswer,
+} from '../../shared/api/console.js';
 import type { AccountStore } from '../auth/account-store.js';
 import {
   callNext,
@@ -14,14 +20,18 @@ import {
   transfer,
 } from '../queue/commands.js';
 import { leaveCounter, setCounterState, type TakeResult, takeCounter } from '../queue/counters.js';
-import type { Context, CounterState, Decision, QueueState } from '../queue/types.js';
+import type { Context, Counter, CounterState, Decision, QueueState } from '../queue/types.js';
 import type { QueueService } from '../service/queue-service.js';
 import { counterStateMessage, ticketView } from '../service/views.js';
 import type { Guard } from './auth.js';
 import { counterParams, errorSchema, sendDecision } from './route-helpers.js';
 
 type CounterRequest = FastifyRequest<{ Params: { id: number } }>;
-type CounterCommand = (state: QueueState, input: { counterId: number }, ctx: Context) => Decision<unknown>;
+type CounterCommand = (
+  state: QueueState,
+  input: { counterId: number },
+  ctx: Context,
+) => Decision<CallAnswer | TicketActionAnswer>;
 
 /** The ticket a counter action touched, for the audit log. */
 function ticketIdOf(result: unknown): string | null {
@@ -79,16 +89,30 @@ export function registerCounterRoutes(
     ['finish', 'Finish the ticket being served', finishService],
     ['no-show', 'Mark the called ticket absent', markNoShow],
   ];
-  for (const [path, summary, command] of simple) {
+  /** The answer to a change of a counter: its new state, as the console shows it. */
+  const counterState = (counter: Counter): CounterStateAnswer =>
+    counterStateMessage(service.state, counter, now());
+  /** A counter action without a body: POST /api/counters/:id/<path>, audited as <path>. */
+  const action = <R>(
+    path: string,
+    summary: string,
+    decide: (request: CounterRequest, state: QueueState, ctx: Context) => Decision<R>,
+    view: (result: R) => unknown,
+    detail?: (result: R) => unknown,
+  ) =>
     app.post<{ Params: { id: number } }>(
       `/api/counters/:id/${path}`,
       options(summary),
       async (request, reply) =>
-        sendDecision(
-          reply,
-          await act(request, path, (s, ctx) => command(s, { counterId: request.params.id }, ctx)),
-          (r) => r,
-        ),
+        sendDecision(reply, await act(request, path, (s, ctx) => decide(request, s, ctx), detail), view),
+    );
+
+  for (const [path, summary, command] of simple) {
+    action(
+      path,
+      summary,
+      (request, s, ctx) => command(s, { counterId: request.params.id }, ctx),
+      (r): CallAnswer | TicketActionAnswer => r,
     );
   }
 
@@ -112,7 +136,7 @@ export function registerCounterRoutes(
             display,
           },
         ),
-        (r) => r,
+        (r): CallAnswer => r,
       );
     },
   );
@@ -136,7 +160,7 @@ export function registerCounterRoutes(
           (s, ctx) => transfer(s, { counterId: request.params.id, ...request.body }, ctx),
           request.body,
         ),
-        ticketView,
+        (t): TransferAnswer => ticketView(t),
       ),
   );
 
@@ -154,7 +178,7 @@ export function registerCounterRoutes(
         await act(request, `state-${request.body.state}`, (s, ctx) =>
           setCounterState(s, { counterId: request.params.id, state: request.body.state }, ctx),
         ),
-        (counter) => counterStateMessage(service.state, counter, now()),
+        counterState,
       ),
   );
 
@@ -162,33 +186,23 @@ export function registerCounterRoutes(
   // name until another officer takes it, the officer leaves, or it closes. An
   // officer sits at one counter at a time: taking another moves them (the
   // audit row names the counter they left and the officer they replaced).
-  app.post<{ Params: { id: number } }>(
-    '/api/counters/:id/take',
-    options('The signed-in officer takes the counter (and leaves the one they held)'),
-    async (request, reply) =>
-      sendDecision(
-        reply,
-        await act(
-          request,
-          'take',
-          (s, ctx) =>
-            takeCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
-          (r: TakeResult) =>
-            r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined,
-        ),
-        (r) => counterStateMessage(service.state, r.counter, now()),
-      ),
+  // Either way it is the signed-in officer who sits down or gets up, and the
+  // answer is the counter's new state.
+  const seated = (request: CounterRequest) => ({
+    counterId: request.params.id,
+    officer: request.account!.username,
+  });
+  action(
+    'take',
+    'The signed-in officer takes the counter (and leaves the one they held)',
+    (request, s, ctx) => takeCounter(s, seated(request), ctx),
+    (r: TakeResult) => counterState(r.counter),
+    (r) => (r.movedFrom.length || r.replaced ? { movedFrom: r.movedFrom, replaced: r.replaced } : undefined),
   );
-  app.post<{ Params: { id: number } }>(
-    '/api/counters/:id/leave',
-    options('The signed-in officer leaves the counter, which closes'),
-    async (request, reply) =>
-      sendDecision(
-        reply,
-        await act(request, 'leave', (s, ctx) =>
-          leaveCounter(s, { counterId: request.params.id, officer: request.account!.username }, ctx),
-        ),
-        (counter) => counterStateMessage(service.state, counter, now()),
-      ),
+  action(
+    'leave',
+    'The signed-in officer leaves the counter, which closes',
+    (request, s, ctx) => leaveCounter(s, seated(request), ctx),
+    counterState,
   );
 }

@@ -49,6 +49,22 @@ export type Admission =
   | { ok: true }
   | { ok: false; status: 429 | 503; code: string; message: string; retryAfterSeconds: number };
 
+/** What a client refused at each cap is told, by the count the refusal adds to. */
+const REFUSALS = {
+  refusedAddressCap: {
+    status: 429,
+    code: 'too_many_streams_from_address',
+    message: httpText.tooManyStreamsFromAddress,
+    retryAfterSeconds: Math.ceil(REPLACE_AFTER_MS / 1000),
+  },
+  refusedTotalCap: {
+    status: 503,
+    code: 'too_many_streams',
+    message: httpText.tooManyStreams,
+    retryAfterSeconds: 30,
+  },
+} as const;
+
 export interface EventStreamStats {
   open: number;
   addresses: number;
@@ -91,29 +107,13 @@ export class EventStreams {
     if (mine.length >= this.limits.maxEventStreamsPerAddress) {
       const oldest = mine[0]!;
       if (this.now() - oldest.openedAt < REPLACE_AFTER_MS) {
-        this.counts.refusedAddressCap++;
-        this.noteRefusal(address);
-        return {
-          ok: false,
-          status: 429,
-          code: 'too_many_streams_from_address',
-          message: httpText.tooManyStreamsFromAddress,
-          retryAfterSeconds: Math.ceil(REPLACE_AFTER_MS / 1000),
-        };
+        return this.refuse(address, 'refusedAddressCap');
       }
       this.counts.replaced++;
       this.cut(oldest);
     }
     if (this.streams.size >= this.limits.maxEventStreams) {
-      this.counts.refusedTotalCap++;
-      this.noteRefusal(address);
-      return {
-        ok: false,
-        status: 503,
-        code: 'too_many_streams',
-        message: httpText.tooManyStreams,
-        retryAfterSeconds: 30,
-      };
+      return this.refuse(address, 'refusedTotalCap');
     }
     return { ok: true };
   }
@@ -248,6 +248,13 @@ export class EventStreams {
     const left = mine.filter((s) => s !== stream);
     if (left.length) this.byAddress.set(stream.address, left);
     else this.byAddress.delete(stream.address);
+  }
+
+  /** Count a refused stream, note it for the log; the answer for its cap. */
+  private refuse(address: string, cap: keyof typeof REFUSALS): Admission {
+    this.counts[cap]++;
+    this.noteRefusal(address);
+    return { ok: false, ...REFUSALS[cap] };
   }
 
   private noteRefusal(address: string): void {

@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GuideAnswer, GuideLinesAnswer } from '../../shared/api/guide.js';
 import { GUIDE_LIMITS, refuseGuide } from '../guide/card.js';
 import { CATALOGUE_ID_PATTERN } from '../queue/catalogue.js';
 import type { GuideSaved, GuideService } from '../service/guide.js';
@@ -60,7 +61,7 @@ export function registerGuideRoutes(app: FastifyInstance, deps: RouteDeps & { gu
     {
       schema: { summary: 'Touch-screen guide: fields, procedures, their cards and counters, and the lines' },
     },
-    async () => guide.content(),
+    async (): Promise<GuideAnswer> => guide.content(),
   );
   app.get(
     '/api/guide/lines',
@@ -69,7 +70,7 @@ export function registerGuideRoutes(app: FastifyInstance, deps: RouteDeps & { gu
         summary: 'Per procedure: people ahead of a ticket taken now and the estimated wait; counter states',
       },
     },
-    async () => guide.lines(),
+    async (): Promise<GuideLinesAnswer> => guide.lines(),
   );
   app.get<{ Params: { id: string } }>(
     '/api/guide/procedures/:id/qr.svg',

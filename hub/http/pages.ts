@@ -4,10 +4,12 @@
 
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uiTextModules } from '../../shared/text/vi.js';
 import { appRoot } from '../../shared/version.js';
+import { expandHead } from './page-head.js';
+import { expandParts } from './page-parts.js';
 import { errorBody } from './route-helpers.js';
 
 export const TYPES: Record<string, string> = {
@@ -33,11 +35,26 @@ export function asset(body: Buffer, type: string): Asset {
   return { body, type, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` };
 }
 
+/**
+ * A page file, its `<!--#head …-->` line (page-head.ts) and `<!--#part …-->`
+ * lines (page-parts.ts, parts from web/parts beside web/pages) written out.
+ */
+export function loadPage(path: string): Asset {
+  const html = expandParts(
+    expandHead(readFileSync(path, 'utf8'), path),
+    path,
+    join(dirname(dirname(path)), 'parts'),
+  );
+  return asset(Buffer.from(html), TYPES['.html']!);
+}
+
 export function loadDir(dir: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
   for (const name of readdirSync(dir)) {
-    const type = TYPES[extname(name)];
-    if (type) out.set(name, asset(readFileSync(join(dir, name)), type));
+    const ext = extname(name);
+    const type = TYPES[ext];
+    if (ext === '.html') out.set(name, loadPage(join(dir, name)));
+    else if (type) out.set(name, asset(readFileSync(join(dir, name)), type));
   }
   return out;
 }

@@ -1,7 +1,9 @@
 // Read-only views of the queue: open to the LAN (the display board and the
 // ticket lookup page need no sign-in), and nothing here changes state.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { CatalogueAnswer, CounterAnswer } from '../../shared/api/console.js';
+import type { TicketAnswer } from '../../shared/api/ticket.js';
 import { estimateWait, waitRange } from '../queue/estimate.js';
 import { lineOrder, waitingFor } from '../queue/ordering.js';
 import type { Counter, QueueState } from '../queue/types.js';
@@ -16,7 +18,7 @@ export function counterView(
   counter: Counter,
   now: number,
   announcement?: (ticketId: string, counterId: number) => AnnouncementState | null,
-) {
+): CounterAnswer {
   const waiting = waitingFor(state, counter);
   const message = counterStateMessage(state, counter, now);
   const live = message.current ? state.tickets.get(message.current.ticketId) : undefined;
@@ -80,7 +82,7 @@ export function registerQueueRoutes(
   app.get(
     '/api/catalogue',
     { schema: { summary: 'Fields, procedures and priority categories' } },
-    async () => ({
+    async (): Promise<CatalogueAnswer> => ({
       ...catalogueMessage(state(), now()),
       numbering: state().catalogue.fields.map((f) => ({ fieldId: f.id, ...f.numbering })),
     }),
@@ -107,7 +109,7 @@ export function registerQueueRoutes(
   app.get(
     '/api/counters',
     { schema: { summary: 'Every counter with what it serves and its waiting line' } },
-    async () => {
+    async (): Promise<CounterAnswer[]> => {
       const at = now();
       return [...state().counters.values()].map((c) => counterView(state(), c, at, announcement));
     },
@@ -116,7 +118,7 @@ export function registerQueueRoutes(
   app.get<{ Params: { id: number } }>(
     '/api/counters/:id',
     { schema: { summary: 'One counter', params: counterParams, response: { 404: errorSchema } } },
-    async (request, reply) => {
+    async (request, reply): Promise<CounterAnswer | FastifyReply> => {
       const counter = state().counters.get(request.params.id);
       if (!counter)
         return reply.code(404).send(errorBody('unknown_counter', `Không có quầy số ${request.params.id}.`));
@@ -137,7 +139,7 @@ export function registerQueueRoutes(
         response: { 404: errorSchema },
       },
     },
-    async (request, reply) => {
+    async (request, reply): Promise<TicketAnswer | FastifyReply> => {
       const live = state().tickets.get(request.params.id);
       const ticket = live ?? service.store.ticketById(request.params.id);
       if (!ticket) return reply.code(404).send(errorBody('unknown_ticket', 'Không tìm thấy số thứ tự này.'));

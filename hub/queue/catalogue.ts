@@ -6,6 +6,7 @@
 
 import { type AdminRefusalCode, adminRefusalText } from '../../shared/text/vi/admin.js';
 import { counterStateText, fillText } from '../../shared/text/vi.js';
+import { isRefusal } from './refusals.js';
 import type {
   Catalogue,
   Change,
@@ -38,9 +39,6 @@ export const PRIORITY_CAP_MAX = 10;
 export function refuseAdmin(code: AdminRefusalCode, params: Record<string, string | number> = {}): Refusal {
   return { ok: false, code, message: fillText(adminRefusalText[code], params) };
 }
-
-const isRefusal = (x: unknown): x is Refusal =>
-  typeof x === 'object' && x !== null && (x as Refusal).ok === false;
 
 // ---------------------------------------------------------------- checks
 
@@ -125,6 +123,48 @@ function catalogueChange(catalogue: Catalogue): Change {
   return { kind: 'catalogue', catalogue };
 }
 
+/** The new catalogue, in load order, unless the series of the changed field or procedure overlaps another. */
+function withCatalogue<R>(
+  catalogue: Catalogue,
+  changedKey: string,
+  result: R,
+  more: Change[] = [],
+): Decision<R> {
+  const next = sorted(catalogue);
+  const overlap = checkOverlap(next, changedKey);
+  if (overlap) return overlap;
+  return { ok: true, changes: [catalogueChange(next), ...more], result };
+}
+
+/** What an edit may change on a field or a procedure alike (null numbering: back to the field's series). */
+interface ItemEdit {
+  name?: string;
+  numbering?: Numbering | null;
+  active?: boolean;
+  position?: number;
+}
+
+/** A field or procedure with an edit applied: the name cleaned, the numbering checked. */
+function edited<T extends Field | Procedure>(current: T, input: ItemEdit): T | Refusal {
+  let item: T = { ...current };
+  if (input.name !== undefined) {
+    const name = cleanName(input.name);
+    if (isRefusal(name)) return name;
+    item = { ...item, name };
+  }
+  if (input.numbering === null) {
+    const { numbering: _dropped, ...rest } = item as Procedure;
+    item = rest as T;
+  } else if (input.numbering !== undefined) {
+    const bad = checkNumbering(input.numbering);
+    if (bad) return bad;
+    item = { ...item, numbering: { ...input.numbering } };
+  }
+  if (input.active !== undefined) item = { ...item, active: input.active };
+  if (input.position !== undefined) item = { ...item, position: input.position };
+  return item;
+}
+
 // ---------------------------------------------------------------- fields
 
 export interface FieldInput {
@@ -151,10 +191,11 @@ export function addField(state: QueueState, input: FieldInput, _ctx: Context): D
     position: input.position ?? Math.max(0, ...state.catalogue.fields.map((f) => f.position)) + 1,
     active: input.active ?? true,
   };
-  const catalogue = sorted({ ...state.catalogue, fields: [...state.catalogue.fields, field] });
-  const overlap = checkOverlap(catalogue, `field:${field.id}`);
-  if (overlap) return overlap;
-  return { ok: true, changes: [catalogueChange(catalogue)], result: field };
+  return withCatalogue(
+    { ...state.catalogue, fields: [...state.catalogue.fields, field] },
+    `field:${field.id}`,
+    field,
+  );
 }
 
 export interface FieldEdit {
@@ -168,26 +209,10 @@ export interface FieldEdit {
 export function updateField(state: QueueState, input: FieldEdit, _ctx: Context): Decision<Field> {
   const current = state.catalogue.fields.find((f) => f.id === input.id);
   if (!current) return refuseAdmin('unknown_field', { fieldId: input.id });
-  const field: Field = { ...current };
-  if (input.name !== undefined) {
-    const name = cleanName(input.name);
-    if (isRefusal(name)) return name;
-    field.name = name;
-  }
-  if (input.numbering !== undefined) {
-    const bad = checkNumbering(input.numbering);
-    if (bad) return bad;
-    field.numbering = { ...input.numbering };
-  }
-  if (input.active !== undefined) field.active = input.active;
-  if (input.position !== undefined) field.position = input.position;
-  const catalogue = sorted({
-    ...state.catalogue,
-    fields: state.catalogue.fields.map((f) => (f.id === field.id ? field : f)),
-  });
-  const overlap = checkOverlap(catalogue, `field:${field.id}`);
-  if (overlap) return overlap;
-  return { ok: true, changes: [catalogueChange(catalogue)], result: field };
+  const field = edited(current, input);
+  if (isRefusal(field)) return field;
+  const fields = state.catalogue.fields.map((f) => (f.id === field.id ? field : f));
+  return withCatalogue({ ...state.catalogue, fields }, `field:${field.id}`, field);
 }
 
 // ---------------------------------------------------------------- procedures
@@ -245,17 +270,12 @@ export function addProcedure(
     position: input.position ?? Math.max(0, ...siblings.map((p) => p.position)) + 1,
     active: input.active ?? true,
   };
-  const catalogue = sorted({ ...state.catalogue, procedures: [...state.catalogue.procedures, procedure] });
-  const overlap = checkOverlap(catalogue, `procedure:${procedure.id}`);
-  if (overlap) return overlap;
-  return {
-    ok: true,
-    changes: [
-      catalogueChange(catalogue),
-      ...counters.map((counter): Change => ({ kind: 'counter', counter })),
-    ],
-    result: { procedure, counters },
-  };
+  return withCatalogue(
+    { ...state.catalogue, procedures: [...state.catalogue.procedures, procedure] },
+    `procedure:${procedure.id}`,
+    { procedure, counters },
+    counters.map((counter): Change => ({ kind: 'counter', counter })),
+  );
 }
 
 export interface ProcedureEdit {
@@ -275,33 +295,13 @@ export interface ProcedureEdit {
 export function updateProcedure(state: QueueState, input: ProcedureEdit, _ctx: Context): Decision<Procedure> {
   const current = state.catalogue.procedures.find((p) => p.id === input.id);
   if (!current) return refuseAdmin('unknown_procedure', { procedureId: input.id });
-  const procedure: Procedure = { ...current };
-  if (input.fieldId !== undefined) {
-    if (!state.catalogue.fields.some((f) => f.id === input.fieldId)) {
-      return refuseAdmin('unknown_field', { fieldId: input.fieldId });
-    }
-    procedure.fieldId = input.fieldId;
+  if (input.fieldId !== undefined && !state.catalogue.fields.some((f) => f.id === input.fieldId)) {
+    return refuseAdmin('unknown_field', { fieldId: input.fieldId });
   }
-  if (input.name !== undefined) {
-    const name = cleanName(input.name);
-    if (isRefusal(name)) return name;
-    procedure.name = name;
-  }
-  if (input.numbering === null) delete procedure.numbering;
-  else if (input.numbering !== undefined) {
-    const bad = checkNumbering(input.numbering);
-    if (bad) return bad;
-    procedure.numbering = { ...input.numbering };
-  }
-  if (input.active !== undefined) procedure.active = input.active;
-  if (input.position !== undefined) procedure.position = input.position;
-  const catalogue = sorted({
-    ...state.catalogue,
-    procedures: state.catalogue.procedures.map((p) => (p.id === procedure.id ? procedure : p)),
-  });
-  const overlap = checkOverlap(catalogue, `procedure:${procedure.id}`);
-  if (overlap) return overlap;
-  return { ok: true, changes: [catalogueChange(catalogue)], result: procedure };
+  const procedure = edited({ ...current, fieldId: input.fieldId ?? current.fieldId }, input);
+  if (isRefusal(procedure)) return procedure;
+  const procedures = state.catalogue.procedures.map((p) => (p.id === procedure.id ? procedure : p));
+  return withCatalogue({ ...state.catalogue, procedures }, `procedure:${procedure.id}`, procedure);
 }
 
 // ---------------------------------------------------------------- priority

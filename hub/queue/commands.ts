@@ -7,13 +7,14 @@ import { estimateWait, type WaitEstimate } from './estimate.js';
 import { waitingTicket } from './new-ticket.js';
 import { formatDisplay, nextNumber, seriesFor } from './numbering.js';
 import { lineOrder, pickNext } from './ordering.js';
-import { refuse } from './refusals.js';
+import { isRefusal, refuse } from './refusals.js';
 import type {
   CallEvent,
   Change,
   Context,
   Counter,
   Decision,
+  Procedure,
   QueueState,
   Refusal,
   Ticket,
@@ -40,10 +41,6 @@ function event(
   return { kind: 'event', event: e };
 }
 
-function isRefusal(x: unknown): x is Refusal {
-  return typeof x === 'object' && x !== null && (x as Refusal).ok === false;
-}
-
 // ---------------------------------------------------------------- issue
 
 export interface IssueInput {
@@ -59,11 +56,18 @@ export interface IssueResult {
   counters: { id: number; name: string }[];
 }
 
-export function issueTicket(state: QueueState, input: IssueInput, ctx: Context): Decision<IssueResult> {
-  const procedure = state.catalogue.procedures.find((p) => p.id === input.procedureId);
-  if (!procedure) return refuse('unknown_procedure', { procedureId: input.procedureId });
+/** A procedure tickets can be taken for now: it and its field are switched on. */
+function activeProcedure(state: QueueState, procedureId: string): Procedure | Refusal {
+  const procedure = state.catalogue.procedures.find((p) => p.id === procedureId);
+  if (!procedure) return refuse('unknown_procedure', { procedureId });
   const field = state.catalogue.fields.find((f) => f.id === procedure.fieldId);
   if (!procedure.active || !field?.active) return refuse('procedure_inactive', { name: procedure.name });
+  return procedure;
+}
+
+export function issueTicket(state: QueueState, input: IssueInput, ctx: Context): Decision<IssueResult> {
+  const procedure = activeProcedure(state, input.procedureId);
+  if (isRefusal(procedure)) return procedure;
   const priority = input.priority ?? null;
   if (priority !== null && !state.catalogue.priorityCategories.some((c) => c.id === priority)) {
     return refuse('unknown_priority', { priority });
@@ -288,6 +292,33 @@ function counterTime(ticket: Ticket, now: number): number {
   return Math.max(0, now - from);
 }
 
+/**
+ * The citizen at the counter leaves it, served or absent: the ticket ends,
+ * the counter is free for the next one, and the counter's time for the
+ * ticket joins the samples of the wait estimate. A counter that waited for
+ * nobody spent that time too: it is part of what each ticket ahead costs a
+ * counter, so the estimate counts an absence like a service.
+ */
+function leaves(
+  found: { counter: Counter; ticket: Ticket },
+  status: 'done' | 'no_show',
+  now: number,
+  detail: Record<string, unknown>,
+): Decision<Ticket> {
+  const ticket: Ticket = { ...found.ticket, status, finishedAt: now };
+  const counterMs = counterTime(found.ticket, now);
+  return {
+    ok: true,
+    changes: [
+      { kind: 'ticket', ticket },
+      { kind: 'counter', counter: freed(found.counter, now) },
+      { kind: 'serviceTime', procedureId: ticket.procedureId, ms: counterMs },
+      event(ticket, status === 'done' ? 'finished' : 'no_show', now, found.counter, { ...detail, counterMs }),
+    ],
+    result: ticket,
+  };
+}
+
 export function finishService(
   state: QueueState,
   input: { counterId: number },
@@ -295,38 +326,14 @@ export function finishService(
 ): Decision<Ticket> {
   const found = currentTicket(state, input.counterId, 'serving', 'ticket_not_serving');
   if (isRefusal(found)) return found;
-  const ticket: Ticket = { ...found.ticket, status: 'done', finishedAt: ctx.now };
-  const ms = Math.max(0, ctx.now - (found.ticket.serviceStartedAt ?? ctx.now));
-  const counterMs = counterTime(found.ticket, ctx.now);
-  return {
-    ok: true,
-    changes: [
-      { kind: 'ticket', ticket },
-      { kind: 'counter', counter: freed(found.counter, ctx.now) },
-      { kind: 'serviceTime', procedureId: ticket.procedureId, ms: counterMs },
-      event(ticket, 'finished', ctx.now, found.counter, { serviceMs: ms, counterMs }),
-    ],
-    result: ticket,
-  };
+  const serviceMs = Math.max(0, ctx.now - (found.ticket.serviceStartedAt ?? ctx.now));
+  return leaves(found, 'done', ctx.now, { serviceMs });
 }
 
 export function markNoShow(state: QueueState, input: { counterId: number }, ctx: Context): Decision<Ticket> {
   const found = currentTicket(state, input.counterId, 'called', 'ticket_not_called');
   if (isRefusal(found)) return found;
-  const ticket: Ticket = { ...found.ticket, status: 'no_show', finishedAt: ctx.now };
-  // The counter waited for nobody: that time is part of what each ticket
-  // ahead costs a counter, so the estimate counts it like a service.
-  const counterMs = counterTime(found.ticket, ctx.now);
-  return {
-    ok: true,
-    changes: [
-      { kind: 'ticket', ticket },
-      { kind: 'counter', counter: freed(found.counter, ctx.now) },
-      { kind: 'serviceTime', procedureId: ticket.procedureId, ms: counterMs },
-      event(ticket, 'no_show', ctx.now, found.counter, { counterMs }),
-    ],
-    result: ticket,
-  };
+  return leaves(found, 'no_show', ctx.now, {});
 }
 
 export interface TransferInput {
@@ -369,10 +376,8 @@ export function transfer(state: QueueState, input: TransferInput, ctx: Context):
   let procedureId = current.procedureId;
   let fieldId = current.fieldId;
   if (toProcedureId !== null) {
-    const procedure = state.catalogue.procedures.find((p) => p.id === toProcedureId);
-    if (!procedure) return refuse('unknown_procedure', { procedureId: toProcedureId });
-    const field = state.catalogue.fields.find((f) => f.id === procedure.fieldId);
-    if (!procedure.active || !field?.active) return refuse('procedure_inactive', { name: procedure.name });
+    const procedure = activeProcedure(state, toProcedureId);
+    if (isRefusal(procedure)) return procedure;
     procedureId = procedure.id;
     fieldId = procedure.fieldId;
   }

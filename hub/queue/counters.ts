@@ -5,7 +5,7 @@
 // closes behind them). Pure like commands.ts: state in, decision out.
 
 import { counterStateText } from '../../shared/text/vi.js';
-import { refuse } from './refusals.js';
+import { isRefusal, refuse } from './refusals.js';
 import type {
   Change,
   Context,
@@ -33,9 +33,6 @@ export function findCounter(state: QueueState, counterId: number): Counter | Ref
   return state.counters.get(counterId) ?? refuse('unknown_counter', { counterId });
 }
 
-const isRefusal = (x: unknown): x is Refusal =>
-  typeof x === 'object' && x !== null && (x as Refusal).ok === false;
-
 /**
  * A counter closes: its officer leaves it, and tickets transferred to it
  * (they would wait for it all day) go back to the shared line of their
@@ -58,6 +55,16 @@ function closing(state: QueueState, counter: Counter): { counter: Counter; chang
   return { counter: closed, changes };
 }
 
+/** Close a counter, refused while a citizen is called or served there. */
+function close(state: QueueState, counter: Counter): Decision<Counter> {
+  const live = liveTicketAt(state, counter);
+  if (live) return refuse('counter_busy', { counterName: counter.name, display: live.display });
+  if (counter.state === 'closed' && counter.officer === null)
+    return { ok: true, changes: [], result: counter };
+  const { counter: closed, changes } = closing(state, counter);
+  return { ok: true, changes, result: closed };
+}
+
 /**
  * Open, pause or close a counter. Open and paused need an officer at it
  * (an officer opens a counter by taking it); closing sends the officer away
@@ -70,14 +77,7 @@ export function setCounterState(
 ): Decision<Counter> {
   const counter = findCounter(state, input.counterId);
   if (isRefusal(counter)) return counter;
-  if (input.state === 'closed') {
-    const live = liveTicketAt(state, counter);
-    if (live) return refuse('counter_busy', { counterName: counter.name, display: live.display });
-    if (counter.state === 'closed' && counter.officer === null)
-      return { ok: true, changes: [], result: counter };
-    const { counter: closed, changes } = closing(state, counter);
-    return { ok: true, changes, result: closed };
-  }
+  if (input.state === 'closed') return close(state, counter);
   if (counter.officer === null) {
     return refuse('counter_no_officer', { counterName: counter.name, state: counterStateText[input.state] });
   }
@@ -154,8 +154,5 @@ export function leaveCounter(
   if (counter.officer !== input.officer) {
     return refuse('counter_not_yours', { counterName: counter.name, officer: counter.officer });
   }
-  const live = liveTicketAt(state, counter);
-  if (live) return refuse('counter_busy', { counterName: counter.name, display: live.display });
-  const { counter: closed, changes } = closing(state, counter);
-  return { ok: true, changes, result: closed };
+  return close(state, counter);
 }

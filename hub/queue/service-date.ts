@@ -1,3 +1,5 @@
+import { localDate } from '../../shared/local-date.js';
+
 /**
  * The service date a moment belongs to, in the office's time zone. The day
  * turns over at `resetTime` (HH:MM) rather than at midnight, so an office can
@@ -5,12 +7,5 @@
  */
 export function serviceDateOf(now: number, timeZone: string, resetTime: string): string {
   const [h, m] = resetTime.split(':').map(Number) as [number, number];
-  const shifted = new Date(now - (h * 60 + m) * 60_000);
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(shifted);
+  return localDate(now - (h * 60 + m) * 60_000, timeZone);
 }

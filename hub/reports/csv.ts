@@ -6,7 +6,7 @@
 
 import { reportsText } from '../../shared/text/vi/reports.js';
 import { fillText } from '../../shared/text/vi.js';
-import type { CounterRow, Measures, OfficerRow, ProcedureRow, Report } from './report.js';
+import type { CounterRow, Measures, OfficerRow, ProcedureRow, Report, ReportTable } from './report.js';
 
 export const REPORT_GROUPS = ['procedure', 'counter', 'officer'] as const;
 export type ReportGroup = (typeof REPORT_GROUPS)[number];
@@ -67,60 +67,54 @@ function measureCells(m: Measures): Cell[] {
   ];
 }
 
+/** The keys of a row whose values are cells. */
+type CellKey<R> = { [K in keyof R]: R[K] extends Cell ? K : never }[keyof R];
+/** A column before the measures: its heading beside the row's key, so the two never drift apart. */
+type Column<R> = readonly [heading: string, key: CellKey<R>];
+
+/** Every table counts these for each row. */
+const COUNTS: readonly Column<Measures>[] = [
+  [C.called, 'called'],
+  [C.served, 'served'],
+  [C.noShows, 'noShows'],
+];
+
+function cellsOf<R extends Measures>(
+  report: Report,
+  table: ReportTable<R>,
+  columns: readonly Column<R>[],
+): Cell[][] {
+  const cells = (r: R): Cell[] => [...columns.map(([, key]) => r[key] as Cell), ...measureCells(r)];
+  return [
+    [...columns.map(([heading]) => heading), ...measureHeadings(report)],
+    ...table.rows.map(cells),
+    cells(table.total),
+  ];
+}
+
 /** Headings and cells of one table, rows then the totals row. */
 export function tableCells(report: Report, group: ReportGroup): Cell[][] {
-  const measures = measureHeadings(report);
   switch (group) {
-    case 'procedure': {
-      const cells = (r: ProcedureRow): Cell[] => [
-        r.name,
-        r.fieldName,
-        r.issued,
-        r.called,
-        r.served,
-        r.noShows,
-        ...measureCells(r),
-      ];
-      const t = report.procedures;
-      return [
-        [C.procedure, C.field, C.issued, C.called, C.served, C.noShows, ...measures],
-        ...t.rows.map(cells),
-        cells(t.total),
-      ];
-    }
-    case 'counter': {
-      const cells = (r: CounterRow): Cell[] => [
-        r.name,
-        r.called,
-        r.served,
-        r.noShows,
-        r.transferred,
-        ...measureCells(r),
-      ];
-      const t = report.counters;
-      return [
-        [C.counter, C.called, C.served, C.noShows, C.transferred, ...measures],
-        ...t.rows.map(cells),
-        cells(t.total),
-      ];
-    }
-    case 'officer': {
-      const cells = (r: OfficerRow): Cell[] => [
-        r.name,
-        r.username,
-        r.called,
-        r.served,
-        r.noShows,
-        r.transferred,
-        ...measureCells(r),
-      ];
-      const t = report.officers;
-      return [
-        [C.officer, C.username, C.called, C.served, C.noShows, C.transferred, ...measures],
-        ...t.rows.map(cells),
-        cells(t.total),
-      ];
-    }
+    case 'procedure':
+      return cellsOf<ProcedureRow>(report, report.procedures, [
+        [C.procedure, 'name'],
+        [C.field, 'fieldName'],
+        [C.issued, 'issued'],
+        ...COUNTS,
+      ]);
+    case 'counter':
+      return cellsOf<CounterRow>(report, report.counters, [
+        [C.counter, 'name'],
+        ...COUNTS,
+        [C.transferred, 'transferred'],
+      ]);
+    case 'officer':
+      return cellsOf<OfficerRow>(report, report.officers, [
+        [C.officer, 'name'],
+        [C.username, 'username'],
+        ...COUNTS,
+        [C.transferred, 'transferred'],
+      ]);
   }
 }
 

@@ -245,6 +245,21 @@ class Group<K> {
     }
     return t;
   }
+
+  /** Its table: a row per key in `order`, its own columns and its measures, then the totals row. */
+  table<C>(
+    levels: readonly RatingLevel[],
+    order: (a: K, b: K) => number,
+    columns: (key: K, tally: Tally) => C,
+    totalColumns: (total: Tally) => C,
+  ): ReportTable<C & Measures> {
+    return {
+      rows: [...this.byKey.entries()]
+        .sort(([a], [b]) => order(a, b))
+        .map(([key, tally]) => ({ ...columns(key, tally), ...tally.measures(levels) })),
+      total: { ...totalColumns(this.total), ...this.total.measures(levels) },
+    };
+  }
 }
 
 /** Cut a ticket's events into call segments (see the definitions above). */
@@ -472,6 +487,9 @@ export async function buildReport(store: QueueStore, options: ReportOptions): Pr
   };
 }
 
+/** A table's own columns (its row's name and counts), beside the measures every table has. */
+type Columns<R extends Measures> = Omit<R, keyof Measures>;
+
 function procedureTable(
   store: QueueStore,
   group: Group<string>,
@@ -486,13 +504,11 @@ function procedureTable(
     )
     .all() as { id: string; name: string; field_id: string; field_name: string | null }[];
   const known = new Map(names.map((n, i) => [n.id, { ...n, order: i }]));
-  const rows = [...group.byKey.entries()]
-    .sort(
-      ([a], [b]) =>
-        (known.get(a)?.order ?? Number.MAX_SAFE_INTEGER) - (known.get(b)?.order ?? Number.MAX_SAFE_INTEGER) ||
-        a.localeCompare(b),
-    )
-    .map(([id, tally]) => {
+  const order = (id: string) => known.get(id)?.order ?? Number.MAX_SAFE_INTEGER;
+  return group.table<Columns<ProcedureRow>>(
+    levels,
+    (a, b) => order(a) - order(b) || a.localeCompare(b),
+    (id, tally) => {
       const n = known.get(id);
       return {
         procedureId: id,
@@ -500,20 +516,22 @@ function procedureTable(
         fieldId: n?.field_id ?? null,
         fieldName: n?.field_name ?? '',
         issued: tally.issued,
-        ...tally.measures(levels),
       };
-    });
-  return {
-    rows,
-    total: {
+    },
+    (total) => ({
       procedureId: null,
       name: reportsText.total,
       fieldId: null,
       fieldName: '',
-      issued: group.total.issued,
-      ...group.total.measures(levels),
-    },
-  };
+      issued: total.issued,
+    }),
+  );
+}
+
+/** Key → name from one of the store's tables, read by `SELECT … AS key, … AS name`. */
+function namesFrom<K>(store: QueueStore, sql: string): Map<K, string> {
+  const rows = store.db.prepare(sql).all() as { key: K; name: string }[];
+  return new Map(rows.map((r) => [r.key, r.name]));
 }
 
 function counterTable(
@@ -521,29 +539,17 @@ function counterTable(
   group: Group<number | null>,
   levels: readonly RatingLevel[],
 ): ReportTable<CounterRow> {
-  const names = new Map(
-    (store.db.prepare('SELECT id, name FROM counters').all() as { id: number; name: string }[]).map((c) => [
-      c.id,
-      c.name,
-    ]),
-  );
-  const rows = [...group.byKey.entries()]
-    .sort(([a], [b]) => (a ?? Number.MAX_SAFE_INTEGER) - (b ?? Number.MAX_SAFE_INTEGER))
-    .map(([id, tally]) => ({
+  const names = namesFrom<number>(store, 'SELECT id AS key, name FROM counters');
+  return group.table<Columns<CounterRow>>(
+    levels,
+    (a, b) => (a ?? Number.MAX_SAFE_INTEGER) - (b ?? Number.MAX_SAFE_INTEGER),
+    (id, tally) => ({
       counterId: id,
       name: id === null ? '—' : (names.get(id) ?? `${reportsText.columns.counter} ${id}`),
       transferred: tally.transferred,
-      ...tally.measures(levels),
-    }));
-  return {
-    rows,
-    total: {
-      counterId: null,
-      name: reportsText.total,
-      transferred: group.total.transferred,
-      ...group.total.measures(levels),
-    },
-  };
+    }),
+    (total) => ({ counterId: null, name: reportsText.total, transferred: total.transferred }),
+  );
 }
 
 function officerTable(
@@ -551,36 +557,16 @@ function officerTable(
   group: Group<string | null>,
   levels: readonly RatingLevel[],
 ): ReportTable<OfficerRow> {
-  const names = new Map(
-    (
-      store.db.prepare('SELECT username, display_name FROM accounts').all() as {
-        username: string;
-        display_name: string;
-      }[]
-    ).map((a) => [a.username, a.display_name]),
-  );
+  const names = namesFrom<string>(store, 'SELECT username AS key, display_name AS name FROM accounts');
   const nameOf = (u: string | null) => (u === null ? reportsText.unknownOfficer : (names.get(u) ?? u));
-  const rows = [...group.byKey.entries()]
+  return group.table<Columns<OfficerRow>>(
+    levels,
     // By name as Vietnamese readers sort; the unknown officer last.
-    .sort(
-      ([a], [b]) =>
-        Number(a === null) - Number(b === null) ||
-        nameOf(a).localeCompare(nameOf(b), 'vi') ||
-        (a ?? '').localeCompare(b ?? ''),
-    )
-    .map(([username, tally]) => ({
-      username,
-      name: nameOf(username),
-      transferred: tally.transferred,
-      ...tally.measures(levels),
-    }));
-  return {
-    rows,
-    total: {
-      username: null,
-      name: reportsText.total,
-      transferred: group.total.transferred,
-      ...group.total.measures(levels),
-    },
-  };
+    (a, b) =>
+      Number(a === null) - Number(b === null) ||
+      nameOf(a).localeCompare(nameOf(b), 'vi') ||
+      (a ?? '').localeCompare(b ?? ''),
+    (username, tally) => ({ username, name: nameOf(username), transferred: tally.transferred }),
+    (total) => ({ username: null, name: reportsText.total, transferred: total.transferred }),
+  );
 }

@@ -207,6 +207,27 @@ export function sealStoreFile(partial: string, final: string): void {
   }
 }
 
+/**
+ * Copy a store file to `final` through `partial` beside it, then check and
+ * seal it: a failed copy leaves nothing behind. `copyFailed` turns an error
+ * of the copy itself (a full disk) into the caller's own.
+ */
+export function copyStoreFile(
+  from: string,
+  partial: string,
+  final: string,
+  copyFailed: (error: unknown) => unknown = (error) => error,
+): void {
+  rmSync(partial, { force: true });
+  try {
+    copyFileSync(from, partial);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw copyFailed(error);
+  }
+  sealStoreFile(partial, final);
+}
+
 export interface WrittenBackup {
   path: string;
   bytes: number;
@@ -285,15 +306,7 @@ export function copyBackup(path: string, toDir: string, sourceDir: string): Writ
     );
   const name = basename(path);
   const final = join(toDir, name);
-  const partial = join(toDir, `.${name}.partial`);
-  rmSync(partial, { force: true });
-  try {
-    copyFileSync(path, partial);
-  } catch (error) {
-    rmSync(partial, { force: true });
-    throw error;
-  }
-  sealStoreFile(partial, final);
+  copyStoreFile(path, join(toDir, `.${name}.partial`), final);
   return { path: final, bytes: statSync(final).size, ms: Math.round(performance.now() - started) };
 }
 

@@ -2,7 +2,7 @@
 // its parts as JSON. Written only by an administrator's edit (with its audit
 // entry, in one transaction) and by the one-time load of the sample cards.
 
-import { z } from 'zod';
+import { guideCard } from '../../shared/protocol/guide.js';
 import type { GuideCard, StoredGuide } from '../guide/card.js';
 import type { Db } from './db.js';
 
@@ -15,19 +15,6 @@ interface GuideRow {
   updated_by: string | null;
 }
 
-/** What a stored card must hold; a row that does not (edited by hand) is skipped, never shown half. */
-const cardSchema = z.object({
-  documents: z.array(
-    z.object({ name: z.string(), originals: z.number().int(), copies: z.number().int(), note: z.string() }),
-  ),
-  fee: z.string(),
-  timeLimit: z.string(),
-  legalBasis: z.array(z.string()),
-  onlineUrl: z.string(),
-  notes: z.string(),
-  keywords: z.array(z.string()),
-});
-
 function fromRow(r: GuideRow): StoredGuide | null {
   let parsed: unknown;
   try {
@@ -35,7 +22,8 @@ function fromRow(r: GuideRow): StoredGuide | null {
   } catch {
     return null;
   }
-  const card = cardSchema.safeParse(parsed);
+  // What a stored card must hold; a row that does not (edited by hand) is skipped, never shown half.
+  const card = guideCard.safeParse(parsed);
   if (!card.success) return null;
   return {
     procedureId: r.procedure_id,

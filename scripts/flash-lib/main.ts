@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { usageLine } from '../../shared/cli/command-line.js';
+import { fileURLToPath } from 'node:url';
+import { isEntryPoint, usageLine } from '../../shared/cli/command-line.js';
 import { deviceFiles } from './config.js';
 import { FlashError, UsageError } from './errors.js';
 import { FatVolume } from './fat.js';
@@ -342,8 +342,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
 }
 
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
+if (isEntryPoint(import.meta.url)) {
   main().then((code) => {
     process.exitCode = code;
   });

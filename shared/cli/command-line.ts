@@ -8,6 +8,8 @@
 //     options: { out: { type: 'string', value: 'DIR', help: 'where the pack goes' } } });
 //   runCommand(COMMAND, async ({ values, positionals }) => { … });
 
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export interface OptionSpec {
@@ -156,9 +158,43 @@ export function choiceOption<T extends string>(
   return text as T;
 }
 
+/**
+ * True when the module at `moduleUrl` (its import.meta.url) is the one node
+ * was started with: a file that is both a command and a library (announce,
+ * clips, bundle) runs its command only then.
+ */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && moduleUrl === pathToFileURL(resolve(entry)).href;
+}
+
 /** The one line a refused call prints. */
 export function usageLine(name: string, message: string): string {
   return `${name}: ${message.split('\n')[0]} (see --help)`;
+}
+
+/**
+ * For a script that reads its command line at the top (the benchmarks): the
+ * parsed call; or, for `--help`, the help printed and exit 0; or a wrong call
+ * refused in one line, exit 2.
+ */
+export function commandLineOrExit<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: string[] = process.argv.slice(2),
+): CommandArgs<O> {
+  let args: CommandArgs<O>;
+  try {
+    args = parseCommandLine(spec, argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(usageLine(spec.name, error.message));
+    process.exit(2);
+  }
+  if ((args.values as { help?: boolean }).help) {
+    console.log(helpText(spec));
+    process.exit(0);
+  }
+  return args;
 }
 
 /**

@@ -177,3 +177,22 @@ export function parseJsonText(text: string, source: string): unknown {
     throw new ConfigError(source, [`not valid JSON${where}: ${message}`]);
   }
 }
+
+/** Check a config file's text: JSON, then `schema`; `source` names the file in every error. */
+export function parseConfigText<S extends z.ZodType>(schema: S, text: string, source: string): z.output<S> {
+  return validate(schema, parseJsonText(text, source), source);
+}
+
+/**
+ * Read and check an optional config file: with no `path`, the schema's
+ * defaults alone (errors then name `fallbackSource`).
+ */
+export async function loadConfigFile<S extends z.ZodType>(
+  schema: S,
+  path: string | undefined,
+  fallbackSource: string,
+): Promise<z.output<S>> {
+  return path
+    ? parseConfigText(schema, await readConfigText(path), path)
+    : validate(schema, {}, fallbackSource);
+}

@@ -11,13 +11,12 @@ import {
   ConfigError,
   intRange,
   nonEmpty,
-  parseJsonText,
+  parseConfigText,
   port,
   readConfigText,
   readFailure,
   timeZone,
   urlWith,
-  validate,
 } from './config-file.js';
 
 export { ConfigError } from './config-file.js';
@@ -374,7 +373,7 @@ export type PrinterTransport = KioskConfig['hardware']['printer']['transport'];
  * a relative `passwordFile` is taken from the folder of `source`.
  */
 export function parseDeviceConfig(text: string, source: string): DeviceConfig {
-  const config = validate(deviceConfigSchema, parseJsonText(text, source), source);
+  const config = parseConfigText(deviceConfigSchema, text, source);
   const { password, passwordFile } = config.credentials;
   if (password !== undefined) return { ...config, credentials: { password } };
 

@@ -36,6 +36,15 @@ export class RequestTimeout extends Error {
   override name = 'RequestTimeout';
 }
 
+/**
+ * The link was closed (the program stops) before the hub answered. Like a
+ * time-out, the answer is unknown: whoever keeps the request in an outbox
+ * sends it again after the next start, and the hub answers a repeat once.
+ */
+export class RequestAbandoned extends RequestTimeout {
+  override name = 'RequestAbandoned';
+}
+
 export interface ConnectionEvents {
   connected: [];
   disconnected: [];
@@ -44,7 +53,10 @@ export interface ConnectionEvents {
 
 export class DeviceConnection extends EventEmitter<ConnectionEvents> {
   readonly client: MqttClient;
-  private readonly pending = new Map<string, { resolve: (r: Reply) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private extraStatus: Partial<DeviceStatus> = {};
 
   constructor(private readonly options: ConnectionOptions) {
@@ -144,7 +156,7 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
         this.pending.delete(requestId);
         reject(new RequestTimeout(`no reply from the hub within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(requestId, { resolve, timer });
+      this.pending.set(requestId, { resolve, reject, timer });
       const message = encode({ v: PROTOCOL_VERSION, requestId, ...body });
       this.client.publish(
         topics.deviceRequest(this.options.deviceId, action),
@@ -158,8 +170,14 @@ export class DeviceConnection extends EventEmitter<ConnectionEvents> {
   }
 
   async close(): Promise<void> {
-    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    // A request still waiting ends now, not never: its caller (an outbox
+    // sync, a lease request) must be able to finish before the program exits.
+    const abandoned = [...this.pending.values()];
     this.pending.clear();
+    for (const { timer, reject } of abandoned) {
+      clearTimeout(timer);
+      reject(new RequestAbandoned('the connection closed before the hub answered'));
+    }
     // A clean goodbye: say offline ourselves, since a normal disconnect sends no will.
     // The goodbye waits for the hub's acknowledgement, but not for ever: a
     // hub that went away at the same moment would keep it waiting for a

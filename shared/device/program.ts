@@ -5,8 +5,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
-import { defineCommand, helpText, parseCommandLine, UsageError, usageLine } from '../cli/command-line.js';
+import {
+  defineCommand,
+  helpText,
+  isEntryPoint,
+  parseCommandLine,
+  UsageError,
+  usageLine,
+} from '../cli/command-line.js';
 import {
   ConfigError,
   type DeviceConfig,
@@ -40,10 +46,17 @@ export function stopOnSignals(
   process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
-/** True when the module at `moduleUrl` is the one node was started with. */
-export function isEntryPoint(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  return entry !== undefined && moduleUrl === pathToFileURL(resolve(entry)).href;
+/**
+ * A program that could not start: a config problem in its own one-line
+ * words, anything else with its stack; then exit 1.
+ */
+export function failedToStart(log: Logger, name: string, error: unknown): never {
+  if (error instanceof ConfigError) log.error(error.message);
+  else
+    log.error(`${name} failed to start`, {
+      error: error instanceof Error ? (error.stack ?? error.message) : error,
+    });
+  process.exit(1);
 }
 
 export interface DeviceProgram<R extends Role, D extends { stop(): Promise<void> }> {
@@ -181,9 +194,6 @@ export function mainIfEntry<R extends Role, D extends { stop(): Promise<void> }>
       console.error(usageLine(program.name, error.message));
       process.exit(2);
     }
-    createLogger(program.name).error(`${program.name} failed to start`, {
-      error: error instanceof Error ? (error.stack ?? error.message) : error,
-    });
-    process.exit(1);
+    failedToStart(createLogger(program.name), program.name, error);
   });
 }

@@ -6,18 +6,23 @@
 
 import { z } from 'zod';
 
-export const guideDocumentView = z.object({
+/** One document to bring, as a card stores it. */
+export const guideDocument = z.object({
   name: z.string(),
   originals: z.number().int().nonnegative(),
   copies: z.number().int().nonnegative(),
   note: z.string(),
+});
+
+export const guideDocumentView = guideDocument.extend({
   /** "1 bản chính, 1 bản sao", as shown and printed; '' when no count applies. */
   copiesText: z.string(),
 });
 export type GuideDocumentView = z.infer<typeof guideDocumentView>;
 
-export const guideCardView = z.object({
-  documents: z.array(guideDocumentView),
+/** What a guide card holds: the hub's store checks a stored card against it too. */
+export const guideCard = z.object({
+  documents: z.array(guideDocument),
   fee: z.string(),
   timeLimit: z.string(),
   legalBasis: z.array(z.string()),
@@ -25,6 +30,10 @@ export const guideCardView = z.object({
   onlineUrl: z.string(),
   notes: z.string(),
   keywords: z.array(z.string()),
+});
+
+export const guideCardView = guideCard.extend({
+  documents: z.array(guideDocumentView),
   /** Shipped with the hub, not yet checked by the office. */
   sample: z.boolean(),
   checkedOn: z.string().nullable(),

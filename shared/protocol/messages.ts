@@ -70,6 +70,10 @@ const serviceDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD
 /** `field:<id>` or `procedure:<id>`: the series a number belongs to. */
 const seriesKey = z.string().min(1).max(100);
 
+/** How much of its lease a kiosk may list as still held: series, and numbers in each. */
+export const MAX_HELD_SERIES = 100;
+export const MAX_HELD_NUMBERS = 50;
+
 /**
  * A kiosk asks for numbers in advance, to print from when the hub does not
  * answer. The hub tops the kiosk's unused numbers up to `count` per series
@@ -96,8 +100,10 @@ export const requestLeaseRequest = z.object({
     .object({
       serviceDate,
       series: z
-        .array(z.object({ seriesKey, numbers: z.array(z.number().int().nonnegative()).max(50) }))
-        .max(100),
+        .array(
+          z.object({ seriesKey, numbers: z.array(z.number().int().nonnegative()).max(MAX_HELD_NUMBERS) }),
+        )
+        .max(MAX_HELD_SERIES),
     })
     .nullable()
     .optional(),

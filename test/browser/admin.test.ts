@@ -209,6 +209,70 @@ describe('the administration page', () => {
     await page.context().close();
   });
 
+  it('edits a procedure, a field, a counter and an account in their forms, and cancels back to adding', async () => {
+    const page = await adminPage();
+    const value = (selector: string) => page.locator(selector).inputValue();
+    /** Open an item in its form: the form says so, its key is fixed; then save a new name. */
+    const rename = async (row: string, form: string, key: string, name: string, title: string) => {
+      await page.click(`${row} .row-actions button:first-child`);
+      await expect.poll(() => text(page, `#${form}-form-title`), { timeout: 15_000 }).toBe(title);
+      expect(await page.locator(key).isDisabled()).toBe(true);
+      await page.fill(`#${form === 'account' ? 'a-display' : `${form[0]}-name`}`, name);
+      await page.click(`#${form[0]}-submit`);
+    };
+
+    await rename(
+      '[data-procedure="can-cuoc-02"]',
+      'procedure',
+      '#p-id',
+      'Cấp đổi thẻ',
+      'Sửa thủ tục "Cấp đổi thẻ căn cước"',
+    );
+    await expect
+      .poll(() => t.hub.service.state.catalogue.procedures.find((p) => p.id === 'can-cuoc-02')?.name, {
+        timeout: 15_000,
+      })
+      .toBe('Cấp đổi thẻ');
+    // Saved: the form is back to adding, the id open and suggested again.
+    await expect.poll(() => text(page, '#procedure-form-title'), { timeout: 15_000 }).toBe('Thêm thủ tục');
+    expect(await page.locator('#p-id').isDisabled()).toBe(false);
+
+    // A field's form filled from the field, then cancelled unchanged.
+    await page.click('[data-field="cu-tru"] .row-actions button:nth-child(2)');
+    await expect
+      .poll(() => text(page, '#field-form-title'), { timeout: 15_000 })
+      .toBe('Sửa lĩnh vực "Cư trú"');
+    expect([await value('#f-id'), await value('#f-start'), await value('#f-end')]).toEqual([
+      'cu-tru',
+      '2001',
+      '2999',
+    ]);
+    await page.click('#f-cancel');
+    expect(await page.locator('#f-id').isDisabled()).toBe(false);
+    expect(await value('#f-id')).toBe('');
+
+    await page.click('#counters');
+    await page.waitForSelector('[data-counter="2"]');
+    await rename('[data-counter="2"]', 'counter', '#c-id', 'Quầy hai', 'Sửa Quầy 2');
+    await expect.poll(() => t.hub.service.state.counters.get(2)?.name, { timeout: 15_000 }).toBe('Quầy hai');
+
+    await page.click('#accounts');
+    await page.waitForSelector('[data-account="admin"]');
+    await rename(
+      '[data-account="admin"]',
+      'account',
+      '#a-username',
+      'Người quản trị',
+      'Sửa tài khoản "admin"',
+    );
+    await expect
+      .poll(() => t.hub.accounts.get('admin')?.displayName, { timeout: 15_000 })
+      .toBe('Người quản trị');
+
+    expect(pageErrors(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows every tab without a script error', async () => {
     const page = await adminPage();
     for (const tab of ['counters', 'accounts', 'settings', 'audit']) {

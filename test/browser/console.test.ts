@@ -11,6 +11,8 @@ import { hashPassword } from '../../hub/auth/passwords.js';
 import { createLogger, memorySink } from '../../shared/log/logger.js';
 import { type IssuedTicket, reply } from '../../shared/protocol/messages.js';
 import { topics } from '../../shared/protocol/topics.js';
+import { consoleText } from '../../shared/text/vi/console.js';
+import { fillText } from '../../shared/text/vi.js';
 import { launchBrowser, newPage, pageErrors, screenshot, signIn } from '../helpers/browser.js';
 import { connectDevice, freePort, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
 
@@ -156,6 +158,9 @@ describe('officer counter console', () => {
       expect(await page.locator('#act-no-show').isDisabled()).toBe(true);
       await page.locator('#act-finish').click();
       await shows(page, '#current-display', '—');
+      // The counter is empty: its title names the number just finished, not "nobody called yet".
+      await shows(page, '#current-title', fillText(consoleText.lastDone.finish!, { display: first.display }));
+      expect(await text(page, '#current-title')).not.toBe(consoleText.nothingCurrent);
       expect(t.hub.service.state.tickets.get(first.ticketId)).toMatchObject({
         status: 'done',
         officer: 'canbo1',
@@ -176,6 +181,7 @@ describe('officer counter console', () => {
       await shows(page, '#current-title', 'Đang phục vụ');
       await page.keyboard.press('f');
       await shows(page, '#current-display', '—');
+      await shows(page, '#current-title', fillText(consoleText.lastDone.finish!, { display: '1002' }));
       expect(t.hub.service.state.tickets.get(second.ticketId)!.status).toBe('done');
 
       // A refusal: the finish button is off, and its shortcut shows the hub's reason,

@@ -68,8 +68,10 @@ describe('ticket lookup page', () => {
     await post('/api/counters/2/call-next');
     await expect.poll(() => text(page, '#ahead'), { timeout: 15_000 }).toBe('0');
     // Nobody ahead, but both counters have a citizen just called: it waits
-    // until one of them is done, not "sắp đến lượt".
-    expect(await text(page, '#wait')).toMatch(/^khoảng \d+–\d+ phút$/);
+    // until one of them is done, not "sắp đến lượt". Which range depends on
+    // how long ago those two were called (the low end nears 0 as time passes),
+    // so either form of a range is right here.
+    expect(await text(page, '#wait')).toMatch(/^(khoảng \d+–\d+|dưới \d+) phút$/);
 
     // Its turn: the page names the counter (the time is printed, not bounded).
     await post('/api/counters/1/no-show');

@@ -61,7 +61,7 @@ async function flash(args: string[], env: Record<string, string> = {}): Promise<
   try {
     const { stdout, stderr } = await execFile(FLASH, args, {
       env: { ...process.env, ...env },
-      timeout: 60_000,
+      timeout: 150_000,
     });
     return { code: 0, stdout, stderr, ms: performance.now() - started };
   } catch (error) {
@@ -274,7 +274,7 @@ describe('firstrun.sh convention (Bookworm image), kiosk with a credential file'
     for (const path of listing) {
       expect((await read(path)).includes(Buffer.from(WIFI_PASSPHRASE)), path).toBe(false);
     }
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('cloud-init convention', () => {
@@ -394,7 +394,7 @@ describe('cloud-init convention', () => {
     const install = await read('qms/install.sh');
     bashSyntax(install, 'install');
     expect(install).toContain("EXTRA_GROUPS='audio'");
-  }, 60_000);
+  }, 240_000);
 
   it('a rating device registered with --admin-token (an administrator session)', async () => {
     const password = await hub.addAccount('flash-admin-2', 'admin');
@@ -445,7 +445,7 @@ describe('cloud-init convention', () => {
     expect(await read('network-config')).toBe(cloudImage.bootFiles.get('network-config')!.toString());
     const client = await connectDevice(hub.mqttUrl, 'rating-03', secret.trim());
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('hub role from a plain .img', () => {
@@ -499,7 +499,7 @@ describe('hub role from a plain .img', () => {
     expect(install).toContain("TIME_SERVER=''");
     expect(install).toContain("RTC=''");
     expect(run.stdout).toMatch(/clock +no real-time clock \(NTP, or an officer confirms the time/);
-  }, 60_000);
+  }, 240_000);
 
   it('with --rtc ds3231: the overlay in config.txt, fake-hwclock removed at first boot', async () => {
     const target = join(dir.path, 'hub-rtc.img');
@@ -534,5 +534,5 @@ describe('hub role from a plain .img', () => {
     const install = await read('qms/install.sh');
     expect(install).toContain("RTC='ds3231'");
     expect(install).toContain('use_rtc');
-  }, 60_000);
+  }, 240_000);
 });

@@ -147,6 +147,13 @@ const COMMANDS: CommandCase[] = [
     wrong: [],
   },
   {
+    name: 'bench',
+    command: ['bench/run.ts'],
+    options: ['repeat', 'tickets', 'lives', 'devices', 'cores', 'burners', 'only', 'profile', 'help'],
+    valued: 'repeat',
+    wrong: [],
+  },
+  {
     name: 'flash',
     command: ['flash'],
     options: ['image', 'target', 'role', 'id', 'hub', 'password-file', 'ssh-key', 'rtc', 'dry-run', 'help'],

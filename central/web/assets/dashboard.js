@@ -3,6 +3,7 @@
 // sent events from the centre, fed by PostgreSQL notifications) and every
 // 15 s for the waiting times.
 import { $, ApiError, api, clock, fill, h, toSignIn } from '/assets/common.js';
+import { oneAtATime } from '/assets/one-at-a-time.js';
 import { C, fmt, provincePage } from '/assets/province-page.js';
 
 /** @typedef {import('../../../shared/api/central.js').OfficesAnswer} OfficesAnswer */
@@ -10,9 +11,6 @@ import { C, fmt, provincePage } from '/assets/province-page.js';
 /** @param {number} n */
 const num = (n) => n.toLocaleString('vi-VN');
 
-$('nav-reports').textContent = C.reports;
-$('alarms-title').textContent = C.alarms;
-$('offices-title').textContent = C.offices;
 const H = C.headings;
 fill(
   $('office-head'),
@@ -88,26 +86,13 @@ function draw(data) {
   );
 }
 
-let loading = null;
-let again = false;
-async function load() {
-  if (loading) {
-    again = true;
-    return;
-  }
-  loading = api('GET', '/api/offices')
+const load = oneAtATime(() =>
+  api('GET', '/api/offices')
     .then(draw)
     .catch((e) => {
       if (e instanceof ApiError && e.status === 401) toSignIn();
-    })
-    .finally(() => {
-      loading = null;
-      if (again) {
-        again = false;
-        load();
-      }
-    });
-}
+    }),
+);
 
 function follow() {
   const source = new EventSource('/api/events');
@@ -123,8 +108,10 @@ function follow() {
   };
 }
 
-await provincePage(C.dashboard, async () => {
-  await load();
+const links = [{ href: '/reports', text: C.reports }];
+// The header's live mark: the centre's event feed connected or not.
+await provincePage({ title: C.dashboard, links, live: true }, async () => {
+  load();
   follow();
   setInterval(() => (latest ? load() : undefined), 15_000);
 });

@@ -9,13 +9,6 @@ import { C, fmt, provincePage } from '/assets/province-page.js';
 const K = C.columns;
 const today = new Intl.DateTimeFormat('en-CA', { timeZone: site.timeZone }).format(Date.now());
 
-$('nav-dashboard').textContent = C.dashboard;
-$('from-label').textContent = C.from;
-$('to-label').textContent = C.to;
-$('show').textContent = C.show;
-$('ratings-title').textContent = C.ratingsTitle;
-$('level-csv').textContent = C.downloadCsv;
-$('ratings-csv').textContent = C.downloadCsv;
 $('from').value = today;
 $('to').value = today;
 const cells = (values) => values.map((v) => h('td', { class: typeof v === 'number' ? 'num' : '' }, v ?? '—'));
@@ -92,4 +85,4 @@ $('range').addEventListener('submit', (event) => {
       : alert(e instanceof Error ? e.message : String(e)),
   );
 });
-await provincePage(C.reports, show);
+await provincePage({ title: C.reports, links: [{ href: '/dashboard', text: C.dashboard }] }, show);

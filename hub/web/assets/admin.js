@@ -10,7 +10,6 @@ import {
   $1,
   ApiError,
   api,
-  applyTexts,
   clockBanner,
   clockSeconds,
   currentAccount,
@@ -22,27 +21,91 @@ import {
   notify,
   officeDate,
   officeParts,
+  setTitle,
   T,
   tableParts,
   toSignIn,
+  usePageText,
 } from '/assets/common.js';
+import { fold } from '/assets/guide-search.js';
 import pageText from '/assets/text-admin.js';
 
 /** @typedef {import('/assets/common.js').PageElement} PageElement */
+/** @typedef {import('../../../shared/api/admin.js').AdminField} AdminField */
+/** @typedef {import('../../../shared/api/admin.js').AdminProcedure} AdminProcedure */
+/** @typedef {import('../../../shared/api/admin.js').AdminCounter} AdminCounter */
+/** @typedef {import('../../../shared/api/admin.js').AccountView} AccountView */
+/** @typedef {import('../../../shared/api/admin.js').AdminCatalogue} AdminCatalogue */
+/** @typedef {import('../../../shared/api/admin.js').AdminSettings} AdminSettings */
+/** @typedef {import('../../../shared/api/admin.js').DeviceView} DeviceView */
+/** @typedef {import('../../../shared/api/admin.js').AccountCreated} AccountCreated */
+/** @typedef {import('../../../shared/api/admin.js').PasswordSet} PasswordSet */
+/** @typedef {import('../../../shared/api/admin.js').DeviceRegistered} DeviceRegistered */
+/** @typedef {import('../../../shared/api/admin.js').CatalogueDefaults} CatalogueDefaults */
+/** @typedef {import('../../../shared/api/admin.js').AuditPage} AuditPage */
+/** @typedef {import('../../../shared/api/session.js').SessionAnswer} SessionAnswer */
 
-// This page's own words (T.admin, T.guideAdmin) come in their own module, not in every page's text.js.
-Object.assign(T, pageText);
+usePageText(pageText); // T.admin, T.guideAdmin
 const A = T.admin;
 const show = (el, on) => el.classList.toggle('hidden', !on);
 
-applyTexts();
-document.title = `${A.title} · ${T.common.appName}`;
+setTitle(A.title);
 
+/**
+ * What the hub last answered, per tab.
+ * @type {{ me: SessionAnswer | null, catalogue: AdminCatalogue | null, counters: AdminCounter[], accounts: AccountView[], settings: AdminSettings | null, devices: DeviceView[] }}
+ */
 const data = { me: null, catalogue: null, counters: [], accounts: [], settings: null, devices: [] };
+/** Where each list of `data` comes from. */
+const SOURCES = {
+  catalogue: '/api/admin/catalogue',
+  counters: '/api/admin/counters',
+  accounts: '/api/admin/accounts',
+  settings: '/api/admin/settings',
+  devices: '/api/admin/devices',
+};
+/** @typedef {keyof typeof SOURCES} DataList */
 const TABS = ['catalogue', 'guide', 'counters', 'accounts', 'settings', 'devices', 'audit'];
 let deviceTimer = null;
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * Fetch these lists of `data` again, all at once.
+ * @param {...DataList} names
+ */
+async function refetch(...names) {
+  const answers = await Promise.all(names.map((name) => api('GET', SOURCES[name])));
+  names.forEach((name, i) => {
+    data[name] = answers[i];
+  });
+}
+
+/**
+ * Show a list in one of the page's tables: a heading per column, a row per
+ * item (or `empty` when there is none).
+ * @template T
+ * @param {string} tableId
+ * @param {(string | null)[]} headings
+ * @param {T[]} items
+ * @param {(item: T) => Node} row
+ * @param {Node} [empty]
+ */
+function showTable(tableId, headings, items, row, empty) {
+  fill($(tableId), tableParts(headings, items.map(row), empty));
+}
+
+/**
+ * A select's options from a text table (value → label).
+ * @param {HTMLElement} select
+ * @param {Record<string, string>} labels
+ */
+function optionsFrom(select, labels) {
+  fill(
+    select,
+    Object.entries(labels).map(([value, label]) => h('option', { value }, label)),
+  );
+}
 
 /** A failed call: back to sign-in when the session is gone, else the hub's message. */
 function failed(error, form) {
@@ -99,6 +162,7 @@ function onSubmit(form, work) {
  * @param {() => object} newOnly
  */
 async function saveItem(path, editing, body, said, newOnly) {
+  /** @type {{ name: string }} every item saved here has a name */
   const saved = editing
     ? await api('PUT', `${path}/${encodeURIComponent(editing.id)}`, body)
     : await api('POST', path, { ...body, ...newOnly() });
@@ -116,6 +180,83 @@ const numberingFrom = (p) => ({
   end: numberOf($(`${p}-end`)),
   wrap: $(`${p}-wrap`).checked,
 });
+
+/**
+ * Show a number series in the inputs `numberingFrom(p)` reads.
+ * @param {string} p
+ * @param {{ prefix: string, start: number, end: number, wrap: boolean }} n
+ */
+function showNumbering(p, n) {
+  $(`${p}-prefix`).value = n.prefix;
+  $(`${p}-start`).value = String(n.start);
+  $(`${p}-end`).value = String(n.end);
+  $(`${p}-wrap`).checked = n.wrap;
+}
+
+/**
+ * A form that adds an item or edits one, and says which: its title
+ * (`<name>-form-title`), submit (`<p>-submit`) and cancel (`<p>-cancel`)
+ * buttons. The item's key (`key`) is typed for a new item and fixed while
+ * editing; while it is not typed by hand, `suggest` fills it in as the form
+ * changes. `clear` sets the form for a new item, `load` fills in the item.
+ * @template {object} I
+ * @param {{
+ *   form: PageElement | import('/assets/common.js').NamedForm,
+ *   name: string,
+ *   p: string,
+ *   texts: { addTitle: string, submitAdd: string, editTitle: string },
+ *   key: HTMLInputElement,
+ *   clear?: (arg?: string) => void,
+ *   load: (item: I) => void,
+ *   suggest?: { from: HTMLElement, on: string, key: () => string },
+ *   focus?: HTMLElement,
+ * }} spec
+ */
+function itemForm(spec) {
+  const { form, texts, key } = spec;
+  const title = $(`${spec.name}-form-title`);
+  const submit = $(`${spec.p}-submit`);
+  const cancel = $(`${spec.p}-cancel`);
+  let keyTyped = false;
+  const editor = {
+    /** @type {I | null} the item being edited; null while adding */
+    editing: null,
+    /** @param {string} [arg] passed on to `clear` */
+    reset(arg) {
+      editor.editing = null;
+      keyTyped = false;
+      form.reset();
+      formError(form, null);
+      title.textContent = texts.addTitle;
+      submit.textContent = texts.submitAdd;
+      show(cancel, false);
+      key.disabled = false;
+      spec.clear?.(arg);
+    },
+    /** @param {I} item */
+    edit(item) {
+      editor.reset();
+      editor.editing = item;
+      // The edit titles name the item by its own fields ({name}, {username}).
+      title.textContent = fmt(texts.editTitle, /** @type {Record<string, unknown>} */ (item));
+      submit.textContent = A.save;
+      show(cancel, true);
+      key.disabled = true;
+      spec.load(item);
+      form.scrollIntoView({ block: 'nearest' });
+      spec.focus?.focus();
+    },
+  };
+  cancel.addEventListener('click', () => editor.reset());
+  key.addEventListener('input', () => {
+    keyTyped = true;
+  });
+  const { suggest } = spec;
+  suggest?.from.addEventListener(suggest.on, () => {
+    if (!editor.editing && !keyTyped) key.value = suggest.key();
+  });
+  return editor;
+}
 
 /** A destructive button asks for a second click instead of a dialog. */
 function confirmButton(label, confirmLabel, onConfirm, extra = {}) {
@@ -170,15 +311,7 @@ function dateTime(ms) {
 
 /** "Căn cước công dân" → "can-cuoc-cong-dan" (a suggestion for an id). */
 function slug(text) {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64);
+  return fold(text).replaceAll(' ', '-').slice(0, 64);
 }
 
 /** Select the whole text of an element (for Ctrl+C or execCommand). */
@@ -249,18 +382,14 @@ window.addEventListener('hashchange', () => selectTab(location.hash.slice(1)));
 
 const pForm = formById('procedure-form');
 const fForm = formById('field-form');
-let editingProcedure = null;
-let editingField = null;
-let pIdTouched = false;
-let fIdTouched = false;
 
 async function loadCatalogue() {
-  data.catalogue = await api('GET', '/api/admin/catalogue');
+  await refetch('catalogue');
   renderCatalogue();
   renderMissingDefaults().catch(() => {}); // a hint only: the catalogue works without it
   renderProcedureFormOptions();
-  if (!editingField) resetFieldForm();
-  if (!editingProcedure) resetProcedureForm(pForm.fieldId.value || undefined);
+  if (!fieldForm.editing) fieldForm.reset();
+  if (!procedureForm.editing) procedureForm.reset(pForm.fieldId.value || undefined);
 }
 
 function renderCatalogue() {
@@ -293,7 +422,7 @@ function renderCatalogue() {
           h(
             'td',
             { class: 'row-actions' },
-            small(A.edit, () => editProcedure(p)),
+            small(A.edit, () => procedureForm.edit(p)),
             small(p.active ? A.deactivate : A.reactivate, () => toggleActive('/api/admin/procedures', p)),
           ),
         ),
@@ -318,10 +447,10 @@ function renderCatalogue() {
           'span',
           { class: 'row-actions' },
           small(A.catalogue.addProcedureHere, () => {
-            resetProcedureForm(f.id);
+            procedureForm.reset(f.id);
             pForm.name.focus();
           }),
-          small(A.edit, () => editField(f)),
+          small(A.edit, () => fieldForm.edit(f)),
           small(f.active ? A.deactivate : A.reactivate, () => toggleActive('/api/admin/fields', f)),
         ),
       ),
@@ -344,6 +473,7 @@ function renderCatalogue() {
  */
 async function renderMissingDefaults() {
   const box = $('catalogue-defaults');
+  /** @type {CatalogueDefaults} */
   const preview = await api('POST', '/api/admin/catalogue/defaults', {});
   const D = A.catalogue.defaults;
   const { fieldsAdded, proceduresAdded, renamed } = preview;
@@ -359,6 +489,7 @@ async function renderMissingDefaults() {
   const apply = small(D.apply, async () => {
     apply.disabled = true;
     try {
+      /** @type {CatalogueDefaults} */
       const r = await api('POST', '/api/admin/catalogue/defaults', { apply: true });
       notify(
         fmt(D.applied, {
@@ -411,54 +542,36 @@ function suggestProcedureId(fieldId) {
   return '';
 }
 
-function resetProcedureForm(fieldId) {
-  editingProcedure = null;
-  pIdTouched = false;
-  pForm.reset();
-  formError(pForm, null);
-  $('procedure-form-title').textContent = A.catalogue.procedureForm.addTitle;
-  $('p-submit').textContent = A.catalogue.procedureForm.submitAdd;
-  show($('p-cancel'), false);
-  pForm.id.disabled = false;
-  const first = data.catalogue.fields.find((f) => f.active) ?? data.catalogue.fields[0];
-  pForm.fieldId.value = fieldId ?? first?.id ?? '';
-  pForm.id.value = pForm.fieldId.value ? suggestProcedureId(pForm.fieldId.value) : '';
-  show($('p-numbering'), false);
-  show($('p-counters-box'), true);
-  show($('p-counters-note'), false);
-}
-
-function editProcedure(p) {
-  resetProcedureForm(p.fieldId);
-  editingProcedure = p;
-  $('procedure-form-title').textContent = fmt(A.catalogue.procedureForm.editTitle, { name: p.name });
-  $('p-submit').textContent = A.save;
-  show($('p-cancel'), true);
-  pForm.id.value = p.id;
-  pForm.id.disabled = true;
-  pForm.name.value = p.name;
-  $('p-own').checked = Boolean(p.numbering);
-  show($('p-numbering'), Boolean(p.numbering));
-  if (p.numbering) {
-    $('p-prefix').value = p.numbering.prefix;
-    $('p-start').value = p.numbering.start;
-    $('p-end').value = p.numbering.end;
-    $('p-wrap').checked = p.numbering.wrap;
-  }
-  show($('p-counters-box'), false);
-  show($('p-counters-note'), true);
-  pForm.scrollIntoView({ block: 'nearest' });
-  pForm.name.focus();
-}
-
-pForm.fieldId.addEventListener('change', () => {
-  if (!editingProcedure && !pIdTouched) pForm.id.value = suggestProcedureId(pForm.fieldId.value);
-});
-pForm.id.addEventListener('input', () => {
-  pIdTouched = true;
+/** @type {ReturnType<typeof itemForm<AdminProcedure>>} */
+const procedureForm = itemForm({
+  form: pForm,
+  name: 'procedure',
+  p: 'p',
+  texts: A.catalogue.procedureForm,
+  key: pForm.id,
+  /** @param {string} [fieldId] the field the new procedure is in (else the first active one) */
+  clear(fieldId) {
+    const first = data.catalogue.fields.find((f) => f.active) ?? data.catalogue.fields[0];
+    pForm.fieldId.value = fieldId ?? first?.id ?? '';
+    pForm.id.value = pForm.fieldId.value ? suggestProcedureId(pForm.fieldId.value) : '';
+    show($('p-numbering'), false);
+    show($('p-counters-box'), true);
+    show($('p-counters-note'), false);
+  },
+  load(p) {
+    pForm.fieldId.value = p.fieldId;
+    pForm.id.value = p.id;
+    pForm.name.value = p.name;
+    $('p-own').checked = Boolean(p.numbering);
+    show($('p-numbering'), Boolean(p.numbering));
+    if (p.numbering) showNumbering('p', p.numbering);
+    show($('p-counters-box'), false);
+    show($('p-counters-note'), true);
+  },
+  suggest: { from: pForm.fieldId, on: 'change', key: () => suggestProcedureId(pForm.fieldId.value) },
+  focus: pForm.name,
 });
 $('p-own').addEventListener('change', () => show($('p-numbering'), $('p-own').checked));
-$('p-cancel').addEventListener('click', () => resetProcedureForm());
 
 /** A number input as a number; empty stays undefined so the hub says what is missing. */
 const numberOf = (input) => (input.value.trim() === '' ? undefined : Number(input.value));
@@ -466,11 +579,11 @@ const numberOf = (input) => (input.value.trim() === '' ? undefined : Number(inpu
 onSubmit(pForm, async () => {
   const numbering = $('p-own').checked ? numberingFrom('p') : null;
   const body = { fieldId: pForm.fieldId.value, name: pForm.name.value.trim(), numbering };
-  await saveItem('/api/admin/procedures', editingProcedure, body, A.catalogue.procedureForm, () => ({
+  await saveItem('/api/admin/procedures', procedureForm.editing, body, A.catalogue.procedureForm, () => ({
     id: pForm.id.value.trim(),
     counterIds: $$('input[name=counter]:checked', pForm).map((i) => Number(i.value)),
   }));
-  editingProcedure = null;
+  procedureForm.editing = null;
   await loadCatalogue();
 });
 
@@ -504,46 +617,28 @@ function suggestRange() {
   return { start: '', end: '' };
 }
 
-function resetFieldForm() {
-  editingField = null;
-  fIdTouched = false;
-  fForm.reset();
-  formError(fForm, null);
-  $('field-form-title').textContent = A.catalogue.fieldForm.addTitle;
-  $('f-submit').textContent = A.catalogue.fieldForm.submitAdd;
-  show($('f-cancel'), false);
-  fForm.id.disabled = false;
-  const range = suggestRange();
-  $('f-start').value = String(range.start);
-  $('f-end').value = String(range.end);
-  $('f-wrap').checked = true;
-}
-
-function editField(f) {
-  resetFieldForm();
-  editingField = f;
-  $('field-form-title').textContent = fmt(A.catalogue.fieldForm.editTitle, { name: f.name });
-  $('f-submit').textContent = A.save;
-  show($('f-cancel'), true);
-  fForm.id.value = f.id;
-  fForm.id.disabled = true;
-  fForm.name.value = f.name;
-  $('f-prefix').value = f.numbering.prefix;
-  $('f-start').value = f.numbering.start;
-  $('f-end').value = f.numbering.end;
-  $('f-wrap').checked = f.numbering.wrap;
-  $('f-position').value = f.position;
-  fForm.scrollIntoView({ block: 'nearest' });
-  fForm.name.focus();
-}
-
-fForm.name.addEventListener('input', () => {
-  if (!editingField && !fIdTouched) fForm.id.value = slug(fForm.name.value);
+/** @type {ReturnType<typeof itemForm<AdminField>>} */
+const fieldForm = itemForm({
+  form: fForm,
+  name: 'field',
+  p: 'f',
+  texts: A.catalogue.fieldForm,
+  key: fForm.id,
+  clear() {
+    const range = suggestRange();
+    $('f-start').value = String(range.start);
+    $('f-end').value = String(range.end);
+    $('f-wrap').checked = true;
+  },
+  load(f) {
+    fForm.id.value = f.id;
+    fForm.name.value = f.name;
+    showNumbering('f', f.numbering);
+    $('f-position').value = String(f.position);
+  },
+  suggest: { from: fForm.name, on: 'input', key: () => slug(fForm.name.value) },
+  focus: fForm.name,
 });
-fForm.id.addEventListener('input', () => {
-  fIdTouched = true;
-});
-$('f-cancel').addEventListener('click', () => resetFieldForm());
 
 onSubmit(fForm, async () => {
   const body = {
@@ -551,72 +646,56 @@ onSubmit(fForm, async () => {
     numbering: numberingFrom('f'),
     position: numberOf($('f-position')),
   };
-  await saveItem('/api/admin/fields', editingField, body, A.catalogue.fieldForm, () => ({
+  await saveItem('/api/admin/fields', fieldForm.editing, body, A.catalogue.fieldForm, () => ({
     id: fForm.id.value.trim(),
   }));
-  editingField = null;
+  fieldForm.editing = null;
   await loadCatalogue();
 });
 
 // ---------------------------------------------------------------- counters
 
 const cForm = $('counter-form');
-let editingCounter = null;
 
 async function loadCounters() {
-  const [counters, catalogue] = await Promise.all([
-    api('GET', '/api/admin/counters'),
-    api('GET', '/api/admin/catalogue'),
-  ]);
-  data.counters = counters;
-  data.catalogue = catalogue;
+  await refetch('counters', 'catalogue');
   renderCounters();
-  if (!editingCounter) resetCounterForm();
+  if (!counterForm.editing) counterForm.reset();
 }
 
 function renderCounters() {
   const names = new Map(data.catalogue.procedures.map((p) => [p.id, p.name]));
   const c = A.counters.columns;
-  fill(
-    $('counter-table'),
-    tableParts(
-      [c.id, c.name, c.state, c.officer, c.serves, null],
-      data.counters.map((counter) =>
-        h(
-          'tr',
-          { dataset: { counter: counter.id } },
-          h('td', { class: 'num' }, counter.id),
-          h('td', {}, counter.name),
-          h(
-            'td',
-            {},
-            h('span', { class: `state ${counter.state}` }, A.counters.states[counter.state] ?? counter.state),
-          ),
-          h('td', {}, counter.officer ?? '—'),
-          h(
-            'td',
-            {
-              class: 'serves',
-              title: counter.serves.map((s) => names.get(s.procedureId) ?? s.procedureId).join('\n'),
-            },
-            fmt(A.counters.servesCount, { count: counter.serves.length }),
-            counter.serves.length ? h('span', { class: 'muted' }, ` · ${summariseServes(counter)}`) : null,
-          ),
-          h(
-            'td',
-            { class: 'row-actions' },
-            small(A.edit, () => editCounter(counter)),
-            confirmButton(
-              A.counters.remove,
-              fmt(A.counters.removeConfirm, { name: counter.name }),
-              async () => {
-                await api('DELETE', `/api/admin/counters/${counter.id}`);
-                notify(fmt(A.counters.removed, { name: counter.name }), 'ok');
-                await loadCounters();
-              },
-            ),
-          ),
-        ),
+  showTable('counter-table', [c.id, c.name, c.state, c.officer, c.serves, null], data.counters, (counter) =>
+    h(
+      'tr',
+      { dataset: { counter: counter.id } },
+      h('td', { class: 'num' }, counter.id),
+      h('td', {}, counter.name),
+      h(
+        'td',
+        {},
+        h('span', { class: `state ${counter.state}` }, A.counters.states[counter.state] ?? counter.state),
+      ),
+      h('td', {}, counter.officer ?? '—'),
+      h(
+        'td',
+        {
+          class: 'serves',
+          title: counter.serves.map((s) => names.get(s.procedureId) ?? s.procedureId).join('\n'),
+        },
+        fmt(A.counters.servesCount, { count: counter.serves.length }),
+        counter.serves.length ? h('span', { class: 'muted' }, ` · ${summariseServes(counter)}`) : null,
+      ),
+      h(
+        'td',
+        { class: 'row-actions' },
+        small(A.edit, () => counterForm.edit(counter)),
+        confirmButton(A.counters.remove, fmt(A.counters.removeConfirm, { name: counter.name }), async () => {
+          await api('DELETE', `/api/admin/counters/${counter.id}`);
+          notify(fmt(A.counters.removed, { name: counter.name }), 'ok');
+          await loadCounters();
+        }),
       ),
     ),
   );
@@ -687,36 +766,28 @@ function renderServes(serves = []) {
   fill($('c-serves'), groups);
 }
 
-function resetCounterForm() {
-  editingCounter = null;
-  cForm.reset();
-  formError(cForm, null);
-  $('counter-form-title').textContent = A.counters.form.addTitle;
-  $('c-submit').textContent = A.counters.form.submitAdd;
-  show($('c-cancel'), false);
-  $('c-id').disabled = false;
-  const next = Math.max(0, ...data.counters.map((c) => c.id)) + 1;
-  $('c-id').value = String(next);
-  $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: next });
-  renderServes([]);
-}
-
-function editCounter(counter) {
-  resetCounterForm();
-  editingCounter = counter;
-  $('counter-form-title').textContent = fmt(A.counters.form.editTitle, { name: counter.name });
-  $('c-submit').textContent = A.save;
-  show($('c-cancel'), true);
-  $('c-id').value = counter.id;
-  $('c-id').disabled = true;
-  $('c-name').value = counter.name;
-  renderServes(counter.serves);
-  cForm.scrollIntoView({ block: 'nearest' });
-}
-
-$('c-cancel').addEventListener('click', () => resetCounterForm());
+/** @type {ReturnType<typeof itemForm<AdminCounter>>} */
+const counterForm = itemForm({
+  form: cForm,
+  name: 'counter',
+  p: 'c',
+  texts: A.counters.form,
+  key: $('c-id'),
+  clear() {
+    const next = Math.max(0, ...data.counters.map((c) => c.id)) + 1;
+    $('c-id').value = String(next);
+    $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: next });
+    renderServes([]);
+  },
+  load(counter) {
+    $('c-id').value = String(counter.id);
+    $('c-name').value = counter.name;
+    renderServes(counter.serves);
+  },
+});
+// A new counter's name follows its number until it is typed.
 $('c-id').addEventListener('input', () => {
-  if (!editingCounter) $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: $('c-id').value });
+  if (!counterForm.editing) $('c-name').value = fmt(A.counters.form.namePlaceholder, { id: $('c-id').value });
 });
 
 onSubmit(cForm, async () => {
@@ -725,10 +796,10 @@ onSubmit(cForm, async () => {
     weight: Number($1(`[data-weight-for="${box.value}"]`, cForm).value),
   }));
   const body = { name: $('c-name').value.trim(), serves };
-  await saveItem('/api/admin/counters', editingCounter, body, A.counters.form, () => ({
+  await saveItem('/api/admin/counters', counterForm.editing, body, A.counters.form, () => ({
     id: numberOf($('c-id')),
   }));
-  editingCounter = null;
+  counterForm.editing = null;
   await loadCounters();
 });
 
@@ -736,80 +807,80 @@ onSubmit(cForm, async () => {
 
 const aForm = $('account-form');
 const rForm = $('reset-form');
-let editingAccount = null;
 let resetting = null;
 
-fill(
-  $('a-role'),
-  Object.entries(A.accounts.roles).map(([value, label]) => h('option', { value }, label)),
-);
+optionsFrom($('a-role'), A.accounts.roles);
 
 async function loadAccounts() {
-  data.accounts = await api('GET', '/api/admin/accounts');
+  await refetch('accounts');
   renderAccounts();
-  if (!editingAccount) resetAccountForm();
+  if (!accountForm.editing) accountForm.reset();
 }
 
 function renderAccounts() {
   const c = A.accounts.columns;
-  fill(
-    $('account-table'),
-    tableParts(
-      [c.username, c.displayName, c.role, c.state, c.created, null],
-      data.accounts.map((a) =>
+  showTable(
+    'account-table',
+    [c.username, c.displayName, c.role, c.state, c.created, null],
+    data.accounts,
+    (a) =>
+      h(
+        'tr',
+        { class: a.disabledAt ? 'inactive' : '', dataset: { account: a.username } },
         h(
-          'tr',
-          { class: a.disabledAt ? 'inactive' : '', dataset: { account: a.username } },
-          h(
-            'td',
-            { class: 'mono' },
-            a.username,
-            a.username === data.me.username ? h('span', { class: 'muted' }, ` ${A.accounts.you}`) : null,
-          ),
-          h('td', {}, a.displayName),
-          h('td', {}, A.accounts.roles[a.role]),
-          h('td', {}, badge(!a.disabledAt, A.accounts.enabled, A.accounts.disabled)),
-          h('td', {}, dayText(a.createdAt)),
-          h(
-            'td',
-            { class: 'row-actions' },
-            small(A.edit, () => editAccount(a)),
-            small(a.disabledAt ? A.accounts.enable : A.accounts.disable, () => toggleAccount(a)),
-            small(A.accounts.resetPassword, () => startReset(a)),
-          ),
+          'td',
+          { class: 'mono' },
+          a.username,
+          a.username === data.me.username ? h('span', { class: 'muted' }, ` ${A.accounts.you}`) : null,
+        ),
+        h('td', {}, a.displayName),
+        h('td', {}, A.accounts.roles[a.role]),
+        h('td', {}, badge(!a.disabledAt, A.accounts.enabled, A.accounts.disabled)),
+        h('td', {}, dayText(a.createdAt)),
+        h(
+          'td',
+          { class: 'row-actions' },
+          small(A.edit, () => accountForm.edit(a)),
+          small(a.disabledAt ? A.accounts.enable : A.accounts.disable, () => toggleAccount(a)),
+          small(A.accounts.resetPassword, () => startReset(a)),
         ),
       ),
-    ),
   );
 }
 
-function resetAccountForm() {
-  editingAccount = null;
-  aForm.reset();
-  formError(aForm, null);
-  $('account-form-title').textContent = A.accounts.form.addTitle;
-  $('a-submit').textContent = A.accounts.form.submitAdd;
-  show($('a-cancel'), false);
-  show($('a-password-box'), true);
-  $('a-username').disabled = false;
-  $('a-role').value = 'officer';
-}
+/** @type {ReturnType<typeof itemForm<AccountView>>} */
+const accountForm = itemForm({
+  form: aForm,
+  name: 'account',
+  p: 'a',
+  texts: A.accounts.form,
+  key: $('a-username'),
+  clear() {
+    show($('a-password-box'), true);
+    $('a-role').value = 'officer';
+  },
+  load(a) {
+    show($('a-password-box'), false);
+    $('a-username').value = a.username;
+    $('a-display').value = a.displayName;
+    $('a-role').value = a.role;
+  },
+});
 
-function editAccount(a) {
-  resetAccountForm();
-  editingAccount = a;
-  $('account-form-title').textContent = fmt(A.accounts.form.editTitle, { username: a.username });
-  $('a-submit').textContent = A.save;
-  show($('a-cancel'), true);
-  show($('a-password-box'), false);
-  $('a-username').value = a.username;
-  $('a-username').disabled = true;
-  $('a-display').value = a.displayName;
-  $('a-role').value = a.role;
-  aForm.scrollIntoView({ block: 'nearest' });
+/**
+ * A password the hub generated (none when the administrator typed it), shown once.
+ * @param {string} username
+ * @param {string | undefined} password
+ */
+function showPassword(username, password) {
+  if (password)
+    showSecret(
+      $('account-secret'),
+      fmt(A.accounts.secretTitle, { username }),
+      password,
+      A.accounts.secretHint,
+    );
 }
-
-$('a-cancel').addEventListener('click', () => resetAccountForm());
 
 /** Changes to my own account may end my session: then sign in again. */
 async function afterOwnChange(username) {
@@ -825,15 +896,16 @@ onSubmit(aForm, async () => {
   show($('account-secret'), false);
   const displayName = $('a-display').value.trim();
   const role = $('a-role').value;
-  if (editingAccount) {
-    const { username } = editingAccount;
+  if (accountForm.editing) {
+    const { username } = accountForm.editing;
     await api('PUT', `/api/admin/accounts/${encodeURIComponent(username)}`, { displayName, role });
     notify(fmt(A.accounts.form.updated, { username }), 'ok');
-    editingAccount = null;
+    accountForm.editing = null;
     await afterOwnChange(username);
   } else {
     const username = $('a-username').value.trim();
     const password = $('a-password').value;
+    /** @type {AccountCreated} */
     const result = await api('POST', '/api/admin/accounts', {
       username,
       displayName,
@@ -841,14 +913,7 @@ onSubmit(aForm, async () => {
       ...(password ? { password } : {}),
     });
     notify(fmt(A.accounts.form.added, { username }), 'ok');
-    if (result.password) {
-      showSecret(
-        $('account-secret'),
-        fmt(A.accounts.secretTitle, { username }),
-        result.password,
-        A.accounts.secretHint,
-      );
-    }
+    showPassword(username, result.password);
   }
   await loadAccounts();
 });
@@ -885,6 +950,7 @@ $('r-cancel').addEventListener('click', () => {
 onSubmit(rForm, async () => {
   const { username } = resetting;
   const password = $('r-password').value;
+  /** @type {PasswordSet} */
   const result = await api(
     'POST',
     `/api/admin/accounts/${encodeURIComponent(username)}/password`,
@@ -892,14 +958,7 @@ onSubmit(rForm, async () => {
   );
   notify(fmt(A.accounts.reset.done, { username }), 'ok');
   show(rForm, false);
-  if (result.password) {
-    showSecret(
-      $('account-secret'),
-      fmt(A.accounts.secretTitle, { username }),
-      result.password,
-      A.accounts.secretHint,
-    );
-  }
+  showPassword(username, result.password);
   resetting = null;
   await afterOwnChange(username);
 });
@@ -907,7 +966,7 @@ onSubmit(rForm, async () => {
 // ---------------------------------------------------------------- settings
 
 async function loadSettings() {
-  data.settings = await api('GET', '/api/admin/settings');
+  await refetch('settings');
   renderSettings();
 }
 
@@ -924,7 +983,7 @@ function renderSettings() {
     $('priority-rows'),
     s.priority.categories.map((c) => priorityRow(c)),
   );
-  $('priority-cap').value = s.priority.cap;
+  $('priority-cap').value = String(s.priority.cap);
   // opening hours: two periods a day (morning, afternoon)
   fill(
     $('hours-rows'),
@@ -1027,28 +1086,9 @@ $('priority-add').addEventListener('click', () => {
   $1('[name=pname]', row).focus();
 });
 
-const settingsSaved = (view) => {
-  data.settings = view;
-  renderSettings();
-  notify(A.saved, 'ok');
-};
-
-onSubmit($('rating-form'), async (form) => {
-  const levels = Number($1('input[name=levels]:checked', form)?.value);
-  settingsSaved(await api('PUT', '/api/admin/settings/rating-scale', { levels }));
-});
-
-onSubmit($('priority-form'), async () => {
-  const categories = [...$$('tr', $('priority-rows'))].map((tr) => ({
-    id: $1('[name=pid]', tr).value.trim(),
-    name: $1('[name=pname]', tr).value.trim(),
-  }));
-  settingsSaved(
-    await api('PUT', '/api/admin/settings/priority', { categories, cap: numberOf($('priority-cap')) }),
-  );
-});
-
-onSubmit($('hours-form'), async (form) => {
+/** The opening hours typed in the hours form: up to two periods a day. */
+function hoursFrom(form) {
+  /** @type {Record<string, { open: string, close: string }[]>} */
   const days = {};
   for (const day of Object.keys(A.settings.hours.days)) {
     days[day] = [];
@@ -1058,12 +1098,8 @@ onSubmit($('hours-form'), async (form) => {
       if (open || close) days[day].push({ open, close });
     }
   }
-  settingsSaved(await api('PUT', '/api/admin/settings/opening-hours', { days }));
-});
-
-onSubmit($('reset-time-form'), async () => {
-  settingsSaved(await api('PUT', '/api/admin/settings/daily-reset', { time: $('reset-time').value }));
-});
+  return { days };
+}
 
 function announceValues() {
   const form = $('announce-form');
@@ -1091,32 +1127,54 @@ function announceExample() {
 }
 $('announce-form').addEventListener('change', announceExample);
 
-onSubmit($('announce-form'), async () => {
-  settingsSaved(await api('PUT', '/api/admin/settings/announcements', announceValues()));
-});
+/**
+ * Each settings form, the setting it saves (PUT /api/admin/settings/<path>)
+ * and what it sends; the hub answers with all the settings as now saved.
+ * @type {[string, string, (form: PageElement) => object][]}
+ */
+const SETTINGS_FORMS = [
+  [
+    'rating-form',
+    'rating-scale',
+    (form) => ({ levels: Number($1('input[name=levels]:checked', form)?.value) }),
+  ],
+  [
+    'priority-form',
+    'priority',
+    () => ({
+      categories: $$('tr', $('priority-rows')).map((tr) => ({
+        id: $1('[name=pid]', tr).value.trim(),
+        name: $1('[name=pname]', tr).value.trim(),
+      })),
+      cap: numberOf($('priority-cap')),
+    }),
+  ],
+  ['hours-form', 'opening-hours', hoursFrom],
+  ['reset-time-form', 'daily-reset', () => ({ time: $('reset-time').value })],
+  ['announce-form', 'announcements', announceValues],
+];
+for (const [formId, path, values] of SETTINGS_FORMS) {
+  onSubmit($(formId), async (form) => {
+    data.settings = await api('PUT', `/api/admin/settings/${path}`, values(form));
+    renderSettings();
+    notify(A.saved, 'ok');
+  });
+}
 
 // ---------------------------------------------------------------- devices
 
 const dForm = $('device-form');
-fill(
-  $('d-role'),
-  Object.entries(A.devices.roles).map(([value, label]) => h('option', { value }, label)),
-);
+optionsFrom($('d-role'), A.devices.roles);
 
 async function loadDevices() {
-  const [devices, counters] = await Promise.all([
-    api('GET', '/api/admin/devices'),
-    api('GET', '/api/admin/counters'),
-  ]);
-  data.devices = devices;
-  data.counters = counters;
+  await refetch('devices', 'counters');
   renderDevices();
   const select = $('d-counter');
   const keep = select.value;
   fill(
     select,
     h('option', { value: '' }, A.devices.form.noCounter),
-    counters.map((c) => h('option', { value: c.id }, c.name)),
+    data.counters.map((c) => h('option', { value: c.id }, c.name)),
   );
   select.value = keep;
 }
@@ -1124,7 +1182,8 @@ async function loadDevices() {
 function renderDevices() {
   const c = A.devices.columns;
   const counterName = new Map(data.counters.map((x) => [x.id, x.name]));
-  const rows = data.devices.map((d) => {
+  /** @param {DeviceView} d */
+  const row = (d) => {
     const paper = d.printer ? (A.devices.printer[d.printer] ?? d.printer) : '—';
     const paperClass = d.printer === 'ok' ? 'ok' : d.printer ? 'bad' : '';
     return h(
@@ -1159,14 +1218,13 @@ function renderDevices() {
             }),
       ),
     );
-  });
-  fill(
-    $('device-table'),
-    tableParts(
-      [c.online, c.id, c.role, c.counter, c.version, c.printer, c.fault, c.lastSeen, c.state, null],
-      rows,
-      h('tr', {}, h('td', { colspan: '10', class: 'muted' }, A.devices.none)),
-    ),
+  };
+  showTable(
+    'device-table',
+    [c.online, c.id, c.role, c.counter, c.version, c.printer, c.fault, c.lastSeen, c.state, null],
+    data.devices,
+    row,
+    h('tr', {}, h('td', { colspan: '10', class: 'muted' }, A.devices.none)),
   );
 }
 
@@ -1177,6 +1235,7 @@ onSubmit(dForm, async () => {
   const role = $('d-role').value;
   const counter = $('d-counter').value;
   const id = $('d-id').value.trim();
+  /** @type {DeviceRegistered} */
   const result = await api('POST', '/api/admin/devices', {
     id,
     role,
@@ -1215,6 +1274,7 @@ function detailText(value) {
 }
 
 async function loadAudit(fresh) {
+  /** @type {AuditPage} */
   const page = await api(
     'GET',
     `/api/admin/audit?limit=50${!fresh && auditNext ? `&before=${auditNext}` : ''}`,
@@ -1222,25 +1282,7 @@ async function loadAudit(fresh) {
   auditNext = page.next;
   const table = $('audit-table');
   const c = A.audit.columns;
-  if (fresh) {
-    fill(
-      table,
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, c.at),
-          h('th', {}, c.user),
-          h('th', {}, c.action),
-          h('th', {}, c.counter),
-          h('th', {}, c.detail),
-        ),
-      ),
-      h('tbody'),
-    );
-  }
+  if (fresh) fill(table, tableParts([c.at, c.user, c.action, c.counter, c.detail], []));
   table
     .querySelector('tbody')
     .append(
@@ -1264,20 +1306,16 @@ $('audit-more').addEventListener('click', () => loadAudit(false).catch((e) => fa
 
 // ---------------------------------------------------------------- start
 
-$('sign-out').addEventListener('click', async () => {
-  try {
-    await api('DELETE', '/api/session');
-  } finally {
-    location.href = '/login?next=/admin';
-  }
-});
-$('switch-account').addEventListener('click', async () => {
-  try {
-    await api('DELETE', '/api/session');
-  } finally {
-    location.href = '/login?next=/admin';
-  }
-});
+// Both end this session; "switch account" only reads differently.
+for (const id of ['sign-out', 'switch-account']) {
+  $(id).addEventListener('click', async () => {
+    try {
+      await api('DELETE', '/api/session');
+    } finally {
+      location.href = '/login?next=/admin';
+    }
+  });
+}
 
 // ---------------------------------------------------------------- store fault banner
 

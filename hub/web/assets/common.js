@@ -6,6 +6,7 @@ import SITE from '/assets/site.js';
 import T from '/assets/text.js';
 
 /** @typedef {import('../../../shared/api/board.js').BoardSnapshot} BoardSnapshot */
+/** @typedef {import('../../../shared/api/session.js').SessionAnswer} SessionAnswer */
 
 export { T };
 
@@ -131,7 +132,10 @@ export function toSignIn() {
   location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
 }
 
-/** The signed-in account, or null. */
+/**
+ * The signed-in account, or null.
+ * @returns {Promise<SessionAnswer | null>}
+ */
 export async function currentAccount() {
   try {
     return await api('GET', '/api/session');
@@ -237,6 +241,25 @@ export function applyTexts() {
     const value = el.dataset.text.split('.').reduce((/** @type {any} */ o, k) => (o ? o[k] : undefined), T);
     if (typeof value === 'string') el.textContent = value;
   }
+}
+
+/**
+ * A page's own words: its module (/assets/text-<page>.js, kept out of every
+ * page's text.js) joins T, then the fixed texts of its HTML are filled in.
+ * @param {Partial<typeof T>} pageText
+ */
+export function usePageText(pageText) {
+  Object.assign(T, pageText);
+  applyTexts();
+}
+
+/**
+ * The browser tab's title: "<what> · <name>", the app's name unless another is given.
+ * @param {string} what
+ * @param {string} [name]
+ */
+export function setTitle(what, name = T.common.appName) {
+  document.title = `${what} · ${name}`;
 }
 
 /** Create an element: h('button', { class: 'x', onclick }, 'text', child). */

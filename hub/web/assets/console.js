@@ -6,7 +6,6 @@ import {
   $$,
   ApiError,
   api,
-  applyTexts,
   clock,
   clockBanner,
   currentAccount,
@@ -15,35 +14,49 @@ import {
   followBoard,
   h,
   notify,
+  setTitle,
   T,
   toSignIn,
+  usePageText,
 } from '/assets/common.js';
 import pageText from '/assets/text-console.js';
 
-// This page's own words come in their own module, not in every page's text.js.
-Object.assign(T, pageText);
+/** @typedef {import('../../../shared/api/console.js').CounterAnswer} CounterAnswer */
+/** @typedef {import('../../../shared/api/console.js').CatalogueAnswer} CatalogueAnswer */
+/** @typedef {import('../../../shared/api/console.js').CallAnswer} CallAnswer */
+/** @typedef {import('../../../shared/api/console.js').TicketActionAnswer} TicketActionAnswer */
+/** @typedef {import('../../../shared/api/console.js').TransferAnswer} TransferAnswer */
+/** @typedef {import('../../../shared/api/console.js').CounterStateAnswer} CounterStateAnswer */
+/** @typedef {import('../../../shared/api/session.js').SessionAnswer} SessionAnswer */
+/** @typedef {CatalogueAnswer['fields'][number]['procedures'][number] & { fieldName: string }} ProcedureInfo */
+
+usePageText(pageText);
 const C = T.console;
 const STORE_KEY = 'qms.console.counterId';
 const MAX_ROWS = 60;
 
 // ------------------------------------------------------------------ texts
 
-applyTexts();
 $('call-number-input').placeholder = C.callNumberPlaceholder;
-document.title = `${C.title} · ${T.common.appName}`;
+setTitle(C.title);
 
 // ------------------------------------------------------------------ state
 
 const page = {
+  /** @type {SessionAnswer | null} */
   account: null,
+  /** @type {number | null} */
   counterId: null,
-  /** Last answer of GET /api/counters/:id. */
+  /** @type {CounterAnswer | null} Last answer of GET /api/counters/:id. */
   counter: null,
   /** Hub clock minus this browser's clock (ms); times on screen use the hub's clock. */
   offset: 0,
   fetchedAt: 0,
+  /** @type {Map<string, ProcedureInfo>} */
   procedures: new Map(),
+  /** @type {CatalogueAnswer['fields']} */
   fields: [],
+  /** @type {Map<string, string>} priority group id → name */
   priorities: new Map(),
   online: true,
   busy: false,
@@ -72,6 +85,21 @@ function waitText(seconds) {
 
 // ------------------------------------------------------------------ actions
 
+/**
+ * An action on the ticket at the counter, which makes sense while that ticket
+ * is `status`: POST /api/counters/:id/<name>.
+ * @param {string} name
+ * @param {string} key
+ * @param {string} label
+ * @param {'called' | 'serving'} status
+ */
+const ticketAction = (name, key, label, status) => ({
+  key,
+  label,
+  can: (/** @type {CounterAnswer} */ c) => current(c)?.status === status,
+  run: () => post(name),
+});
+
 /** Each action: its shortcut key, when it makes sense, and what it does. */
 const ACTIONS = {
   'call-next': {
@@ -80,30 +108,10 @@ const ACTIONS = {
     can: (c) => c.state === 'open' && !current(c) && c.waiting.count > 0,
     run: () => post('call-next'),
   },
-  recall: {
-    key: 'r',
-    label: C.actions.recall,
-    can: (c) => current(c)?.status === 'called',
-    run: () => post('recall'),
-  },
-  start: {
-    key: 's',
-    label: C.actions.start,
-    can: (c) => current(c)?.status === 'called',
-    run: () => post('start'),
-  },
-  finish: {
-    key: 'f',
-    label: C.actions.finish,
-    can: (c) => current(c)?.status === 'serving',
-    run: () => post('finish'),
-  },
-  'no-show': {
-    key: 'v',
-    label: C.actions.noShow,
-    can: (c) => current(c)?.status === 'called',
-    run: () => post('no-show'),
-  },
+  recall: ticketAction('recall', 'r', C.actions.recall, 'called'),
+  start: ticketAction('start', 's', C.actions.start, 'called'),
+  finish: ticketAction('finish', 'f', C.actions.finish, 'serving'),
+  'no-show': ticketAction('no-show', 'v', C.actions.noShow, 'called'),
   transfer: {
     key: 'c',
     label: C.actions.transfer,
@@ -178,8 +186,9 @@ async function busy(work) {
 function post(path, body) {
   const id = page.counterId;
   return busy(async () => {
+    /** @type {CallAnswer | TicketActionAnswer | TransferAnswer} */
     const result = await api('POST', `/api/counters/${id}/${path}`, body);
-    const display = result.ticket ? result.ticket.display : result.display;
+    const display = 'ticket' in result ? result.ticket.display : result.display;
     if (C.done[path] && display) notify(fillText(C.done[path], { display }), 'ok');
     // The counter is empty now: its title says which number was just done with.
     if (C.lastDone[path] && display)
@@ -265,7 +274,7 @@ function openTransfer() {
   counterSelect.focus();
   // The other counters, with their state now.
   api('GET', '/api/counters')
-    .then((counters) => {
+    .then((/** @type {CounterAnswer[]} */ counters) => {
       for (const other of counters) {
         if (other.counterId === c.counterId) continue;
         const closed = other.state === 'closed';
@@ -290,6 +299,7 @@ $('transfer-form').addEventListener('submit', async (event) => {
   const submit = $('transfer-submit');
   submit.disabled = true;
   try {
+    /** @type {TransferAnswer} */
     const ticket = await api('POST', `/api/counters/${page.counterId}/transfer`, {
       toCounterId,
       toProcedureId,
@@ -326,7 +336,8 @@ function fieldNames(counter) {
 
 async function showPicker() {
   showOnly('picker');
-  document.title = `${C.pickTitle} · ${T.common.appName}`;
+  setTitle(C.pickTitle);
+  /** @type {CounterAnswer[]} */
   let counters;
   try {
     counters = await api('GET', '/api/counters');
@@ -354,6 +365,7 @@ async function showPicker() {
 }
 
 async function take(id) {
+  /** @type {CounterStateAnswer} */
   const c = await api('POST', `/api/counters/${id}/take`);
   notify(fillText(C.tookCounter, { counterName: c.name }), 'ok');
 }
@@ -414,11 +426,16 @@ async function refresh() {
   const seq = ++refreshSeq;
   const sent = Date.now();
   try {
+    /** @type {CounterAnswer} */
     const c = await api('GET', `/api/counters/${page.counterId}`);
     if (seq !== refreshSeq) return; // a newer answer is on its way
     page.offset = c.at - (sent + Date.now()) / 2;
     page.fetchedAt = Date.now();
     page.counter = c;
+    // The number just done with names the empty counter until the hub shows
+    // another ticket there. Not judged in render(): that also runs with the
+    // answer from before the action, which still holds the finished ticket.
+    if (c.current || page.lastDone?.counterId !== c.counterId) page.lastDone = null;
     render();
   } catch (e) {
     if (seq !== refreshSeq) return;
@@ -435,6 +452,7 @@ async function refresh() {
 }
 
 async function loadCatalogue() {
+  /** @type {CatalogueAnswer} */
   const catalogue = await api('GET', '/api/catalogue');
   page.fields = catalogue.fields;
   page.procedures = new Map(
@@ -479,7 +497,7 @@ function priorityMark(id) {
 function render() {
   const c = page.counter;
   if (!c) return;
-  document.title = `${c.name} · ${C.title}`;
+  setTitle(c.name, C.title);
   $('counter-name').textContent = c.name;
   fill($('counter-state'), stateBadge(c.state));
   $('ownership').classList.toggle('hidden', mine(c));
@@ -490,7 +508,6 @@ function render() {
   const display = $('current-display');
   display.textContent = cur ? cur.display : '—';
   display.className = `current-display ${cur ? cur.status : 'idle'}`;
-  if (cur || page.lastDone?.counterId !== page.counterId) page.lastDone = null;
   $('current-title').textContent = cur ? C.status[cur.status] : (page.lastDone?.text ?? C.nothingCurrent);
   if (cur) {
     const procedure = page.procedures.get(cur.procedureId);

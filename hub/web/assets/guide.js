@@ -18,14 +18,21 @@ import {
   followBoard,
   h,
   officeParts,
+  setTitle,
   site,
   T,
+  usePageText,
 } from '/assets/common.js';
 import { mountKeyboard } from '/assets/guide-keyboard.js';
 import { buildIndex, search } from '/assets/guide-search.js';
 import pageText from '/assets/text-guide.js';
 
-Object.assign(T, pageText);
+/** @typedef {import('../../../shared/api/guide.js').GuideAnswer} GuideAnswer */
+/** @typedef {import('../../../shared/api/guide.js').GuideLinesAnswer} GuideLinesAnswer */
+/** @typedef {GuideAnswer['fields'][number]} GuideField */
+/** @typedef {GuideField['procedures'][number]} GuideProcedure */
+
+usePageText(pageText);
 const G = T.guide;
 const clamp = (n, lo, hi) => Math.min(hi, Math.max(lo, n));
 
@@ -40,8 +47,11 @@ const keyboard = $('keyboard');
 const overlay = $('overlay');
 
 /** GET /api/guide; the live lines; procedure id → { procedure, field }; the search index. */
+/** @type {GuideAnswer | null} */
 let content = null;
+/** @type {GuideLinesAnswer | null} */
 let lines = null;
+/** @type {Map<string, { procedure: GuideProcedure, field: GuideField }>} */
 let procedures = new Map();
 let index = [];
 /** The screen's kiosk program: undefined until asked, null when there is none (the page opened from the hub). */
@@ -102,15 +112,21 @@ function back() {
 const backButton = () =>
   h('button', { type: 'button', class: 'g-back', id: 'back', onclick: back }, `← ${G.back}`);
 
+/**
+ * A button that opens a view (a field's list, a procedure's card).
+ * @param {string} className
+ * @param {Record<string, string>} dataset
+ * @param {{ view: string, id?: string }} next
+ * @param {...(Node | string | null)} children
+ */
+const goButton = (className, dataset, next, ...children) =>
+  h('button', { type: 'button', class: className, dataset, onclick: () => go(next) }, ...children);
+
 function procedureItem({ procedure, field }, withField) {
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: 'g-item',
-      dataset: { procedure: procedure.id },
-      onclick: () => go({ view: 'card', id: procedure.id }),
-    },
+  return goButton(
+    'g-item',
+    { procedure: procedure.id },
+    { view: 'card', id: procedure.id },
     procedure.name,
     withField ? h('small', {}, field.name) : null,
     h('small', { dataset: { line: procedure.id } }, lineShort(lines?.procedures[procedure.id])),
@@ -125,14 +141,10 @@ function renderFields() {
       'div',
       { class: 'g-tiles' },
       content.fields.map((f) =>
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'g-tile',
-            dataset: { field: f.id },
-            onclick: () => go({ view: 'field', id: f.id }),
-          },
+        goButton(
+          'g-tile',
+          { field: f.id },
+          { view: 'field', id: f.id },
           f.name,
           h('small', {}, fmt(G.procedureCount, { count: f.procedures.length })),
         ),
@@ -512,6 +524,7 @@ addEventListener('resize', measureHead);
 
 // ------------------------------------------------------------------ data
 
+/** @param {GuideAnswer} next */
 function useContent(next) {
   content = next;
   lines = next.lines;
@@ -543,6 +556,7 @@ async function refreshLines() {
   if (linesBusy || !content) return;
   linesBusy = true;
   try {
+    /** @type {GuideLinesAnswer} */
     const next = await api('GET', '/api/guide/lines');
     if (next.contentTag !== content.contentTag) {
       useContent(await api('GET', '/api/guide'));
@@ -582,7 +596,7 @@ function tick() {
 }
 
 $('site').textContent = site.name;
-document.title = `${G.title} · ${site.name || T.common.appName}`;
+setTitle(G.title, site.name || T.common.appName);
 input.placeholder = G.searchPlaceholder;
 $('home').textContent = G.home;
 measureHead();

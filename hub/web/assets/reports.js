@@ -7,6 +7,7 @@ import {
   $,
   ApiError,
   api,
+  applyTexts,
   currentAccount,
   fill,
   fillText as fill1,
@@ -211,41 +212,35 @@ function measureColumns(report) {
   ];
 }
 
-const count = (head, key) => ({ head, cell: (r) => fmt.count(r[key]), num: true });
+/** Per table: the columns naming a row, then the counts (each column headed by its key's text). */
+const GROUPS = {
+  procedure: {
+    names: [
+      { head: C.procedure, cell: (r) => r.name, cls: 'name' },
+      { head: C.field, cell: (r) => r.fieldName, cls: 'muted' },
+    ],
+    counts: ['issued', 'called', 'served', 'noShows'],
+  },
+  counter: {
+    names: [{ head: C.counter, cell: (r) => r.name, cls: 'name' }],
+    counts: ['called', 'served', 'noShows', 'transferred'],
+  },
+  officer: {
+    names: [
+      { head: C.officer, cell: (r) => r.name, cls: 'name' },
+      { head: C.username, cell: (r) => r.username ?? '', cls: 'muted' },
+    ],
+    counts: ['called', 'served', 'noShows', 'transferred'],
+  },
+};
 
 function columnsFor(group, report) {
-  const measures = measureColumns(report);
-  switch (group) {
-    case 'procedure':
-      return [
-        { head: C.procedure, cell: (r) => r.name, cls: 'name' },
-        { head: C.field, cell: (r) => r.fieldName, cls: 'muted' },
-        count(C.issued, 'issued'),
-        count(C.called, 'called'),
-        count(C.served, 'served'),
-        count(C.noShows, 'noShows'),
-        ...measures,
-      ];
-    case 'counter':
-      return [
-        { head: C.counter, cell: (r) => r.name, cls: 'name' },
-        count(C.called, 'called'),
-        count(C.served, 'served'),
-        count(C.noShows, 'noShows'),
-        count(C.transferred, 'transferred'),
-        ...measures,
-      ];
-    default:
-      return [
-        { head: C.officer, cell: (r) => r.name, cls: 'name' },
-        { head: C.username, cell: (r) => r.username ?? '', cls: 'muted' },
-        count(C.called, 'called'),
-        count(C.served, 'served'),
-        count(C.noShows, 'noShows'),
-        count(C.transferred, 'transferred'),
-        ...measures,
-      ];
-  }
+  const { names, counts } = GROUPS[group];
+  return [
+    ...names,
+    ...counts.map((key) => ({ head: C[key], cell: (r) => fmt.count(r[key]), num: true })),
+    ...measureColumns(report),
+  ];
 }
 
 function table(el, group, report, data) {
@@ -389,30 +384,9 @@ function submit(from, to) {
   return load(params);
 }
 
-function setTexts() {
-  document.title = `${R.title} · ${T.common.appName}`;
-  $('app-name').textContent = T.common.appName;
-  $('page-title').textContent = R.title;
-  $('nav-console').textContent = R.console;
-  $('nav-admin').textContent = R.admin;
-  $('sign-out').textContent = R.signOut;
-  $('from-label').textContent = R.from;
-  $('to-label').textContent = R.to;
-  $('target-label').textContent = R.target;
-  $('show').textContent = R.show;
-  $('quick-today').textContent = R.today;
-  $('quick-week').textContent = R.last7Days;
-  $('quick-month').textContent = R.thisMonth;
-  $('hours-title').textContent = R.charts.hours;
-  $('waits-title').textContent = R.charts.waits;
-  for (const group of ['procedure', 'counter', 'officer']) {
-    $(`${group}-title`).textContent = R.tables[group];
-    $(`${group}-csv`).textContent = R.download;
-  }
-}
-
 async function start() {
-  setTexts();
+  document.title = `${R.title} · ${T.common.appName}`;
+  applyTexts();
   const account = await currentAccount().catch(() => null);
   if (!account) return toSignIn();
   $('who').textContent = account.displayName;

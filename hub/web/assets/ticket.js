@@ -3,6 +3,10 @@
 // estimated wait, and the counter once it is called. Follows the board's
 // live feed and fetches the ticket again (debounced) after each change.
 import { $, ApiError, api, clock, fill, followBoard, h, minutes, site, T } from '/assets/common.js';
+import { oneAtATime } from '/assets/one-at-a-time.js';
+
+/** @typedef {import('../../../shared/api/ticket.js').TicketAnswer} TicketAnswer */
+/** @typedef {import('../../../shared/api/console.js').CatalogueAnswer} CatalogueAnswer */
 
 const K = T.ticket;
 /** After a burst of changes, one fetch; spread a little so a room of phones does not ask at once. */
@@ -34,6 +38,7 @@ const fillIn = (template, params) => template.replace(/\{(\w+)\}/g, (whole, key)
 const dayText = (date) => date.split('-').reverse().join('/');
 
 async function loadCatalogue() {
+  /** @type {CatalogueAnswer} */
   const catalogue = await api('GET', '/api/catalogue');
   procedures = new Map();
   for (const f of catalogue.fields) {
@@ -54,6 +59,7 @@ function row(label, value) {
 const hours = (m) => String(Math.round((m / 60) * 10) / 10).replace('.', ',');
 
 /** The hub's likely range, as on the printed ticket: "khoảng 15–20 phút", "dưới 5 phút". */
+/** @param {TicketAnswer['estimate']} estimate */
 function waitText(estimate) {
   if (!estimate) return '—';
   if (estimate.waitSeconds === null) return K.noOpenCounter;
@@ -70,6 +76,7 @@ function waitText(estimate) {
   return fillIn(K.rangeMinutes, { from: range.fromMinutes, to: range.toMinutes });
 }
 
+/** @param {TicketAnswer} ticket */
 function render(ticket) {
   const proc = procedures?.get(ticket.procedureId);
   const status = ticket.status;
@@ -161,16 +168,10 @@ function notFound() {
   $('live').classList.add('hidden');
 }
 
-let busy = false;
-let again = false;
 let timer = null;
 
-async function refresh() {
-  if (busy) {
-    again = true;
-    return;
-  }
-  busy = true;
+// A change while the ticket is read asks for one more read, after the usual pause.
+const refresh = oneAtATime(async () => {
   try {
     if (!procedures) await loadCatalogue().catch(() => {});
     const ticket = await api('GET', `/api/tickets/${encodeURIComponent(ticketId)}`);
@@ -180,14 +181,8 @@ async function refresh() {
     // 404: no such ticket; 400: not even a ticket id.
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) notFound();
     // Otherwise the hub is unreachable: keep what is shown; the feed retries.
-  } finally {
-    busy = false;
-    if (again) {
-      again = false;
-      schedule();
-    }
   }
-}
+}, schedule);
 
 function schedule() {
   clearTimeout(timer);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, readCardLine } from '../../../edge/kiosk/scanner.js';
-import { ageOn, localDate, maskIdNumber, parseCccdQr, parseDdmmyyyy } from '../../../shared/cccd.js';
+import { ageOn, maskIdNumber, parseCccdQr, parseDdmmyyyy } from '../../../shared/cccd.js';
+import { localDate } from '../../../shared/local-date.js';
 
 const EXAMPLE = '038090012345|173456789|Lê Thị Mai|05031990|Nữ|Phường Hạc Thành, Thanh Hóa|15042021';
 

@@ -258,4 +258,62 @@ describe('Issuer', () => {
     expect(state.outbox).toHaveLength(0);
     expect(state.data.refused.map((r) => [r.number, r.code])).toEqual([[3, 'not_leased']]);
   });
+
+  it('logs a sync or lease request that goes wrong and changes nothing; asks again later', async () => {
+    const wrong: Array<[what: string, answer: (action: string, id: string) => Reply | 'timeout']> = [
+      ['refused', (action, id) => fail(action, id, 'hub_error')],
+      ['unreadable', (action, id) => ok(action, id, { nonsense: true })],
+      ['no answer', () => 'timeout'],
+      [
+        'failed',
+        () => {
+          throw new Error('link lost while sending');
+        },
+      ],
+    ];
+    let answer = wrong[0]![1];
+    const { issuer, state } = await setup({
+      'issue-ticket': () => 'timeout',
+      'sync-tickets': (_b, id) => answer('sync-tickets', id),
+      'request-lease': (_b, id) => answer('request-lease', id),
+    });
+    await state.setLease(lease([7, 8, 9]));
+    await issuer.issue({ procedureId: 'cc-01', priority: null }); // prints 7 into the outbox
+    for (const [what, a] of wrong) {
+      answer = a;
+      logs.lines.length = 0;
+      await issuer.sync();
+      await issuer.refreshLease(true);
+      expect(
+        state.outbox.map((t) => t.number),
+        what,
+      ).toEqual([7]);
+      expect(state.data.lease!.series['field:cc']!.numbers, what).toEqual([8, 9]);
+      const said = logs.lines.join('\n');
+      const expected = {
+        refused: ['outbox sync refused', 'lease request refused'],
+        unreadable: ['unreadable outbox sync answer', 'unreadable lease request answer'],
+        'no answer': ['outbox sync: no answer; will try again', 'lease request: no answer; will try again'],
+        failed: ['outbox sync failed', 'lease request failed'],
+      }[what]!;
+      for (const line of expected) expect(said, what).toContain(line);
+    }
+  });
+
+  it('logs a lease its state file could not keep, without a rejected promise', async () => {
+    const grant: LeaseGrant = {
+      serviceDate: DAY,
+      validUntil: NOW + 1000,
+      series: [{ seriesKey: 'field:cc', prefix: '', numbers: [1001] }],
+      procedures: [{ procedureId: 'cc-01', fieldId: 'cc', seriesKey: 'field:cc', counters: [] }],
+      skipped: [],
+    };
+    const { issuer, state } = await setup({ 'request-lease': (_b, id) => ok('request-lease', id, grant) });
+    state.setLease = async () => {
+      throw new Error('no space left on device');
+    };
+    logs.lines.length = 0;
+    await expect(issuer.refreshLease(true)).resolves.toBeUndefined();
+    expect(logs.lines.join('\n')).toContain('lease not kept');
+  });
 });
