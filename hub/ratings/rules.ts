@@ -12,10 +12,13 @@
 // - One rating per ticket. Policy "first": the first press stands and later
 //   ones are answered "kept". Policy "correction": a press within
 //   `correctionSeconds` of the press that counts replaces it (a quick change
-//   of mind wins; the rating is final once it has stood that long).
+//   of mind wins; the rating is final once it has stood that long). Two
+//   presses of one device are put in order by that device's own clock
+//   (pressInterval).
 // - A repeated event id is answered from the stored reply before any of this
 //   (hub/flows/requests/submit-rating.ts), so it never counts twice.
 
+import { timeOfOrderedId } from '../../shared/ids/time-ordered-id.js';
 import type { RatingLevel, RatingScale } from '../../shared/ratings.js';
 import { type RatingRefusalCode, ratingRefusalText } from '../../shared/text/vi/rating.js';
 import { fillText } from '../../shared/text/vi.js';
@@ -104,6 +107,41 @@ export function pressTime(press: Pick<RatingPress, 'pressedAt' | 'sentAt' | 'rec
   return { at: Math.min(at, receivedAt), late: true };
 }
 
+/**
+ * How far the device's clock may disagree with the hub's about the time
+ * between two of its presses before the hub's own figure is used instead: more
+ * than any transit jitter, less than a clock step (NTP reaching a Pi that
+ * started with no battery clock moves it by minutes to years).
+ */
+export const DEVICE_INTERVAL_SLACK_MS = 5000;
+
+/**
+ * How long after the press that counts (`counted`, hub clock `countedAt`)
+ * this press (hub clock `at`) came.
+ *
+ * The hub's times carry each message's own transit; for two events that come
+ * late from a device's outbox that is two transits, which on a loaded link
+ * can differ by more than a quick change of mind, and put the presses in the
+ * wrong order. Two presses of one device are timed exactly by that device's
+ * clock: its event ids are time-ordered, made at the press (shared/ids), and
+ * the clock's offset cancels out in the difference. That figure is used
+ * when it agrees with the hub's within DEVICE_INTERVAL_SLACK_MS, so a device
+ * clock that stepped between the two presses cannot decide.
+ */
+export function pressInterval(
+  press: Pick<RatingPress, 'eventId' | 'deviceId'>,
+  at: number,
+  counted: Pick<StoredRating, 'id' | 'deviceId' | 'pressedAt'>,
+): number {
+  const byHub = at - counted.pressedAt;
+  if (press.deviceId !== counted.deviceId) return byHub;
+  const mine = timeOfOrderedId(press.eventId);
+  const theirs = timeOfOrderedId(counted.id);
+  if (mine === null || theirs === null) return byHub;
+  const byDevice = mine - theirs;
+  return Math.abs(byDevice - byHub) <= DEVICE_INTERVAL_SLACK_MS ? byDevice : byHub;
+}
+
 /** The ticket served last at the counter at time `at`: its service started last, at or before `at`. */
 export function ratingTarget(tickets: Iterable<Ticket>, counterId: number, at: number): Ticket | undefined {
   let best: Ticket | undefined;
@@ -176,7 +214,7 @@ export function decideRating(press: RatingPress, setup: RatingSetup): RatingDeci
 
   const existing = setup.ratingOf(ticket.id);
   if (!existing) return accepted('recorded', 'insert', fresh);
-  const sinceCounted = at - existing.pressedAt;
+  const sinceCounted = pressInterval(press, at, existing);
   const corrects =
     rules.policy === 'correction' &&
     existing.level !== level &&

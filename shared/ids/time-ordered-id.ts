@@ -37,3 +37,14 @@ export function timeOrderedId(now: number = Date.now()): string {
   }
   return out;
 }
+
+const V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The milliseconds a UUID v7 was made at, on the clock of whoever made it;
+ * null for any other string (an id need not be one: a hand-made request).
+ */
+export function timeOfOrderedId(id: string): number | null {
+  const m = V7.exec(id);
+  return m ? Number.parseInt(m[1]! + m[2]!, 16) : null;
+}

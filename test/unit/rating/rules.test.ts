@@ -5,15 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../../hub/queue/types.js';
 import {
+  DEVICE_INTERVAL_SLACK_MS,
   decideRating,
   LATE_AFTER_MS,
   openRating,
+  pressInterval,
   pressTime,
   type RatingPress,
   type RatingSetup,
 } from '../../../hub/ratings/rules.js';
 import { DEFAULT_RATING_RULES, type RatingRules } from '../../../hub/service/admin-settings.js';
 import type { StoredRating } from '../../../hub/store/rating-store.js';
+import { timeOrderedId } from '../../../shared/ids/time-ordered-id.js';
 import { FOUR_LEVELS, THREE_LEVELS } from '../../../shared/ratings.js';
 
 const T0 = Date.UTC(2025, 9, 1, 1, 0, 0);
@@ -215,6 +218,54 @@ describe('one rating per ticket', () => {
       setup([t1, t2], { stored: [r1] }),
     );
     expect(d).toMatchObject({ ok: true, outcome: 'recorded', ticket: { id: 't2' } });
+  });
+});
+
+describe('two presses of one device, in its own order', () => {
+  // An outage: the device pressed at device time D and D + 70 ms (its clock
+  // is 3 h ahead of the hub's: D is T0 on the hub), kept both, and sent them
+  // late, a minute on, 10 ms apart. The first message met 400 ms more on the
+  // way than the second, so the hub's figures alone put the second press
+  // 330 ms *before* the first.
+  const D = T0 + 3 * 3600 * S;
+  const late = (
+    eventId: string,
+    level: RatingPress['level'],
+    pressedAt: number,
+    sentAt: number,
+    transit: number,
+  ) => press({ eventId, level, pressedAt, sentAt, receivedAt: sentAt - 3 * 3600 * S + transit });
+  const correction = { rules: { policy: 'correction' as const, correctionSeconds: 5 } };
+
+  it('a change of mind 70 ms later corrects, though the first message was slower on the way', () => {
+    const p1 = late(timeOrderedId(D), 'unsatisfied', D, D + 60 * S, 450);
+    const p2 = late(timeOrderedId(D + 70), 'very_satisfied', D + 70, D + 60 * S + 10, 50);
+    const r1 = stored(p1, setup([t1], correction));
+    const d2 = decideRating(p2, setup([t1], { ...correction, stored: [r1] }));
+    expect(d2).toMatchObject({ ok: true, late: true });
+    if (!d2.ok) return;
+    expect(d2.at - r1.pressedAt).toBe(-330); // the hub's figures: the wrong order
+    expect(pressInterval(p2, d2.at, r1)).toBe(70); // the device's: the right one
+    expect(d2).toMatchObject({ outcome: 'corrected', rating: { level: 'very_satisfied' } });
+  });
+
+  it("the hub's figures decide for two devices, for ids that carry no time, and across a device clock step", () => {
+    const counted = { id: timeOrderedId(D), deviceId: 'rating-01', pressedAt: T0 };
+    // Another device: its clock is not this one's.
+    expect(
+      pressInterval({ eventId: timeOrderedId(D + 70), deviceId: 'rating-02' }, T0 + 1 * S, counted),
+    ).toBe(S);
+    // Hand-made ids.
+    expect(pressInterval({ eventId: 'e2', deviceId: 'rating-01' }, T0 + S, { ...counted, id: 'e1' })).toBe(S);
+    // The device's clock stepped 3 h between the presses (NTP came): its figure disagrees by far more than any transit.
+    expect(
+      pressInterval({ eventId: timeOrderedId(D + 3 * 3600 * S + S), deviceId: 'rating-01' }, T0 + S, counted),
+    ).toBe(S);
+    // Within the slack, the device's figure stands.
+    const within = DEVICE_INTERVAL_SLACK_MS - 1;
+    expect(
+      pressInterval({ eventId: timeOrderedId(D + S + within), deviceId: 'rating-01' }, T0 + S, counted),
+    ).toBe(S + within);
   });
 });
 
