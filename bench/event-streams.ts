@@ -86,7 +86,8 @@ async function main() {
       const res = await fetch(`${base}/api/counters/1/state`, {
         method: 'POST',
         headers: { cookie, origin: base, 'content-type': 'application/json' },
-        body: JSON.stringify({ state: open ? 'open' : 'closed' }),
+        // Open ↔ paused: the officer stays at the counter (closing would send them away).
+        body: JSON.stringify({ state: open ? 'open' : 'paused' }),
       });
       if (!res.ok) throw new Error(`change refused: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
@@ -97,6 +98,35 @@ async function main() {
         headers: { cookie, origin: base, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
+    // A counter opens only with an officer at it: one officer account each, signed in, takes it.
+    const staff = async (counterId: number) => {
+      const username = `canbo${counterId}`;
+      const password = `mat-khau-${counterId}-dai-du`;
+      const added = await admin('POST', '/api/admin/accounts', {
+        username,
+        displayName: `Cán bộ ${counterId}`,
+        role: 'officer',
+        password,
+      });
+      if (!added.ok) throw new Error(`officer not added: ${added.status} ${await added.text()}`);
+      const session = await fetch(`${base}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (!session.ok) throw new Error(`officer sign-in failed: ${session.status}`);
+      const taken = await fetch(`${base}/api/counters/${counterId}/take`, {
+        method: 'POST',
+        headers: {
+          cookie: (session.headers.get('set-cookie') ?? '').split(';')[0]!,
+          origin: base,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      if (!taken.ok) throw new Error(`counter ${counterId} not taken: ${taken.status} ${await taken.text()}`);
+    };
+    await staff(1);
     const catalogue = (await (await fetch(`${base}/api/catalogue`)).json()) as {
       fields: { procedures: { id: string }[] }[];
     };
@@ -109,7 +139,7 @@ async function main() {
         serves: [{ procedureId: procedures[i % procedures.length]!.id, weight: 1 }],
       });
       if (!res.ok) throw new Error(`counter not added: ${res.status} ${await res.text()}`);
-      await admin('POST', `/api/counters/${id}/state`, { state: 'open' });
+      await staff(id);
     }
     const snapshotBytes = Buffer.byteLength(await (await fetch(`${base}/api/board`)).text());
     // Warm up: a few changes and one stream, so the baseline is a hub that has served.
