@@ -1,9 +1,10 @@
-// The day's tickets with their waiting and priority sets kept as tickets are
-// set (hub/queue/day-tickets.ts): through a random day of real commands, a
-// state holding them gives the same decisions and wait estimates as one
-// holding a plain Map (which the estimate walks whole), and the sets stay
-// right when a failed group commit takes changes back and a new day clears
-// the tickets.
+// The day's tickets with their waiting and priority sets and each series'
+// live numbers kept as tickets are set (hub/queue/day-tickets.ts): through a
+// random day of real commands, a state holding them gives the same
+// decisions, wait estimates, next numbers (ranges that wrap around) and next
+// tickets ("call next", transfers, priorities) as one holding a plain Map
+// (which the queue walks whole), and the sets stay right when a failed group
+// commit takes changes back and a new day clears the tickets.
 
 import { describe, expect, it } from 'vitest';
 import { DayTickets, isLive } from '../../../hub/queue/day-tickets.js';
