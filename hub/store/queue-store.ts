@@ -144,6 +144,7 @@ export class QueueStore {
   private readonly insertEvent;
   private readonly insertCall;
   private readonly setSetting;
+  private readonly selectSetting;
   private readonly getRequest;
   private readonly insertRequest;
   private readonly clearSequences;
@@ -198,6 +199,8 @@ export class QueueStore {
     this.insertCall = db.prepare(
       'INSERT INTO calls (id, ticket_id, counter_id, recall, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    // Read at every rating (its rules) and more: prepared once.
+    this.selectSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
     this.setSetting = db.prepare(
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
     );
@@ -214,9 +217,7 @@ export class QueueStore {
   // ------------------------------------------------------------ settings
 
   getSetting<T>(key: string): T | undefined {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined;
+    const row = this.selectSetting.get(key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
