@@ -10,6 +10,7 @@
 import { openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORE_FILE } from '../hub/store/db.js';
+import { timeOrderedId } from '../shared/ids/time-ordered-id.js';
 import { type RequestAction, topics } from '../shared/protocol/topics.js';
 import { connectDevice, startTestHub } from '../test/helpers/hub.js';
 
@@ -30,7 +31,8 @@ for (const [c, id] of [
   await c.subscribeAsync(topics.deviceReply(id), { qos: 1 });
 const ask = (c: typeof kiosk, id: string, action: RequestAction, body: object) =>
   new Promise<void>((resolve, reject) => {
-    const requestId = `${action}-${Math.random()}`;
+    // As the devices make them: a rating button's event ids sort by time, a kiosk's are random.
+    const requestId = action === 'submit-rating' ? timeOrderedId() : `${action}-${Math.random()}`;
     const on = (_t: string, p: Buffer) => {
       const r = JSON.parse(p.toString()) as { requestId: string; ok: boolean };
       if (r.requestId !== requestId) return;

@@ -1,7 +1,7 @@
 // Which topics each device may publish and subscribe to. Pure: the broker
 // asks it for every PUBLISH and SUBSCRIBE of a device client.
 
-import { REQUEST_ACTIONS, type Role, topics } from '../../shared/protocol/topics.js';
+import { REQUEST_ACTIONS, type RequestAction, type Role, topics } from '../../shared/protocol/topics.js';
 
 export interface DeviceIdentity {
   id: string;
@@ -21,7 +21,10 @@ export function mayPublish(
 ): boolean {
   if (topic === topics.deviceStatus(device.id)) return true;
   if (options.retain) return false;
-  return REQUEST_ACTIONS[device.role].some((action) => topic === topics.deviceRequest(device.id, action));
+  // Asked for every request a device sends: one prefix built, not a topic per action of its role.
+  const prefix = topics.deviceRequest(device.id, '' as RequestAction);
+  if (!topic.startsWith(prefix)) return false;
+  return (REQUEST_ACTIONS[device.role] as readonly string[]).includes(topic.slice(prefix.length));
 }
 
 /** Exact topic filters each role may subscribe to; no other wildcard is granted. */

@@ -21,14 +21,29 @@ export type NewTicket = Pick<
   | 'source'
 >;
 
-/** Waiting, never called, at no counter. */
+/**
+ * Waiting, never called, at no counter. Written out field by field in the
+ * order the store reads a ticket (queue-store.ts ticketFromRow), so that
+ * every ticket of the day has one shape for the loops over the line.
+ */
 export function waitingTicket(t: NewTicket): Ticket {
   return {
-    ...t,
+    id: t.id,
+    serviceDate: t.serviceDate,
+    seriesKey: t.seriesKey,
+    number: t.number,
+    display: t.display,
+    fieldId: t.fieldId,
+    procedureId: t.procedureId,
+    priority: t.priority,
     status: 'waiting',
     assignedCounterId: null,
     counterId: null,
     officer: null,
+    issuedAt: t.issuedAt,
+    seq: t.seq,
+    queuedAt: t.queuedAt,
+    clockUntrusted: t.clockUntrusted,
     firstCalledAt: null,
     calledAt: null,
     counterCalledAt: null,
@@ -36,5 +51,6 @@ export function waitingTicket(t: NewTicket): Ticket {
     finishedAt: null,
     callCount: 0,
     transferCount: 0,
+    source: t.source,
   };
 }

@@ -1,6 +1,5 @@
-import type { Numbering, Procedure, QueueState, Ticket } from './types.js';
-
-const ACTIVE: ReadonlySet<Ticket['status']> = new Set(['waiting', 'called', 'serving']);
+import { liveNumbers } from './day-tickets.js';
+import type { Numbering, Procedure, QueueState } from './types.js';
 
 /** Which series a procedure draws from: its own, or its field's (the default). */
 export function seriesFor(
@@ -32,18 +31,14 @@ export function nextNumber(state: QueueState, seriesKey: string, numbering: Numb
   let candidate = last === undefined || last < start || last > end ? start : last + 1;
   if (last !== undefined && last >= end && !wrap) return null;
   // Numbers a kiosk holds in advance, or printed from its lease, until the day ends.
-  const taken = new Set<number>(state.leases.get(seriesKey)?.keys() ?? []);
-  if (wrap) {
-    for (const t of state.tickets.values()) {
-      if (t.seriesKey === seriesKey && ACTIVE.has(t.status)) taken.add(t.number);
-    }
-  }
+  const leased = state.leases.get(seriesKey);
+  const live = wrap ? liveNumbers(state.tickets, seriesKey) : undefined;
   for (let tries = 0; tries < size; tries++) {
     if (candidate > end) {
       if (!wrap) return null;
       candidate = start;
     }
-    if (!taken.has(candidate)) return candidate;
+    if (!leased?.has(candidate) && !live?.has(candidate)) return candidate;
     candidate++;
   }
   return null;

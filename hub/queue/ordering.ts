@@ -4,6 +4,7 @@
 // line. Waiting times still weigh a counter's preferences (weights), but
 // each is counted from a moment never earlier than that of a ticket ahead.
 
+import { waitingTickets } from './day-tickets.js';
 import type { Counter, QueueState, Ticket } from './types.js';
 
 /** Can this counter call this waiting ticket at all? */
@@ -16,9 +17,13 @@ function weightOf(counter: Counter, ticket: Ticket): number {
   return counter.serves.find((s) => s.procedureId === ticket.procedureId)?.weight ?? 1;
 }
 
-/** Line order: place, then number (two tickets can share a place only in a very crowded lease gap). */
+/**
+ * Line order: place, then number (two tickets can share a place only in a
+ * very crowded lease gap), then id, so that the order never depends on the
+ * order the tickets were read in.
+ */
 export function lineOrder(a: Ticket, b: Ticket): number {
-  return a.seq - b.seq || a.number - b.number;
+  return a.seq - b.seq || a.number - b.number || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /**
@@ -54,8 +59,8 @@ export function pickNext(state: QueueState, counter: Counter, now: number): Tick
   const assigned: Ticket[] = [];
   const priority: Ticket[] = [];
   const normal: Ticket[] = [];
-  for (const t of state.tickets.values()) {
-    if (t.status !== 'waiting' || !servesTicket(counter, t)) continue;
+  for (const t of waitingTickets(state.tickets)) {
+    if (!servesTicket(counter, t)) continue;
     if (t.assignedCounterId === counter.id) assigned.push(t);
     else if (t.priority !== null) priority.push(t);
     else normal.push(t);
@@ -68,7 +73,5 @@ export function pickNext(state: QueueState, counter: Counter, now: number): Tick
 
 /** Waiting tickets a counter could call now (what its console shows), in line order. */
 export function waitingFor(state: QueueState, counter: Counter): Ticket[] {
-  return [...state.tickets.values()]
-    .filter((t) => t.status === 'waiting' && servesTicket(counter, t))
-    .sort(lineOrder);
+  return [...waitingTickets(state.tickets)].filter((t) => servesTicket(counter, t)).sort(lineOrder);
 }

@@ -9,6 +9,7 @@ import {
   type QueueSummary,
 } from '../../shared/protocol/messages.js';
 import type { IssueResult } from '../queue/commands.js';
+import { waitingTickets } from '../queue/day-tickets.js';
 import { waitRange } from '../queue/estimate.js';
 import type { Catalogue, Counter, Procedure, QueueState, Ticket } from '../queue/types.js';
 
@@ -35,9 +36,7 @@ export function counterStateMessage(state: QueueState, counter: Counter, at: num
 
 export function queueSummary(state: QueueState, at: number): QueueSummary {
   const waiting = new Map<string, number>();
-  for (const t of state.tickets.values()) {
-    if (t.status === 'waiting') waiting.set(t.fieldId, (waiting.get(t.fieldId) ?? 0) + 1);
-  }
+  for (const t of waitingTickets(state.tickets)) waiting.set(t.fieldId, (waiting.get(t.fieldId) ?? 0) + 1);
   return {
     v: PROTOCOL_VERSION,
     at,

@@ -51,7 +51,14 @@ export function newToken(): string {
 }
 
 export class DeviceStore {
-  constructor(private readonly db: Db) {}
+  // Read and touched at every device request: prepared once (preparing costs more than running them).
+  private readonly selectById;
+  private readonly touchRow;
+
+  constructor(private readonly db: Db) {
+    this.selectById = db.prepare('SELECT * FROM devices WHERE id = ?');
+    this.touchRow = db.prepare('UPDATE devices SET last_seen = ? WHERE id = ?');
+  }
 
   /** Register a device (or give it a new credential); returns the token, shown once. */
   register(id: string, role: Role, counterId: number | null, now: number): string {
@@ -68,7 +75,7 @@ export class DeviceStore {
 
   /** The device if the token is its current one and it is not revoked. */
   verify(id: string, token: string): Device | null {
-    const row = this.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+    const row = this.selectById.get(id) as DeviceRow | undefined;
     if (!row || row.revoked_at !== null) return null;
     const given = Buffer.from(hashToken(token), 'hex');
     const stored = Buffer.from(row.token_hash, 'hex');
@@ -77,7 +84,7 @@ export class DeviceStore {
   }
 
   get(id: string): Device | null {
-    const row = this.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+    const row = this.selectById.get(id) as DeviceRow | undefined;
     return row ? fromRow(row) : null;
   }
 
@@ -99,6 +106,6 @@ export class DeviceStore {
   }
 
   touch(id: string, now: number): void {
-    this.db.prepare('UPDATE devices SET last_seen = ? WHERE id = ?').run(now, id);
+    this.touchRow.run(now, id);
   }
 }

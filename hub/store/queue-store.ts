@@ -139,12 +139,12 @@ export interface StoredReply {
 export class QueueStore {
   private readonly upsertTicket;
   private readonly updateTicket;
-  private readonly updateTicketKeys;
   private readonly upsertCounter;
   private readonly upsertSequence;
   private readonly insertEvent;
   private readonly insertCall;
   private readonly setSetting;
+  private readonly selectSetting;
   private readonly getRequest;
   private readonly insertRequest;
   private readonly clearSequences;
@@ -163,18 +163,17 @@ export class QueueStore {
     );
     // A ticket changes at every step of its life, its indexed columns almost
     // never: SQLite rewrites an index's page for every indexed column an
-    // UPDATE sets, changed or not, so they are set only when they changed.
+    // UPDATE sets, changed or not, so the common update sets the others
+    // only, and matches only while the indexed ones are as decided; a new
+    // ticket, or one whose indexed columns changed, takes the upsert.
     const indexed = ['id', 'service_date', 'source_device', 'source_request'];
     this.updateTicket = db.prepare(
       `UPDATE tickets SET ${cols
         .filter((c) => !indexed.includes(c))
         .map((c) => `${c} = @${c}`)
-        .join(', ')} WHERE id = @id`,
-    );
-    this.updateTicketKeys = db.prepare(
-      `UPDATE tickets SET service_date = @service_date, source_device = @source_device, source_request = @source_request
-       WHERE id = @id AND (service_date IS NOT @service_date OR source_device IS NOT @source_device
-         OR source_request IS NOT @source_request)`,
+        .join(', ')}
+       WHERE id = @id AND service_date IS @service_date AND source_device IS @source_device
+         AND source_request IS @source_request`,
     );
     this.upsertCounter = db.prepare(
       `INSERT INTO counters (id, name, state, officer, serves, current_ticket_id, consecutive_priority, free_since)
@@ -200,6 +199,8 @@ export class QueueStore {
     this.insertCall = db.prepare(
       'INSERT INTO calls (id, ticket_id, counter_id, recall, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    // Read at every rating (its rules) and more: prepared once.
+    this.selectSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
     this.setSetting = db.prepare(
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
     );
@@ -216,9 +217,7 @@ export class QueueStore {
   // ------------------------------------------------------------ settings
 
   getSetting<T>(key: string): T | undefined {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined;
+    const row = this.selectSetting.get(key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -431,7 +430,6 @@ export class QueueStore {
       case 'ticket': {
         const params = ticketParams(change.ticket);
         if (this.updateTicket.run(params).changes === 0) this.upsertTicket.run(params);
-        else this.updateTicketKeys.run(params);
         break;
       }
       case 'counter':

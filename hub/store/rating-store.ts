@@ -1,6 +1,7 @@
-// The ratings table (migration 2): one row per rated ticket, with the score
-// given when the ballot was cast, for the reports. `id` is the rating event
-// that counts (a correction replaces the row's event, level and score).
+// The ratings table (migration 2; keyed by ticket WITHOUT ROWID since
+// migration 11): one row per rated ticket, with the score given when the
+// ballot was cast, for the reports. `id` is the rating event that counts (a
+// correction replaces the row's event, level and score).
 
 import type { RatingLevel } from '../../shared/ratings.js';
 import type { Db } from './db.js';

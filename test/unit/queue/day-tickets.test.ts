@@ -1,12 +1,13 @@
-// The day's tickets with their waiting and priority sets kept as tickets are
-// set (hub/queue/day-tickets.ts): through a random day of real commands, a
-// state holding them gives the same decisions and wait estimates as one
-// holding a plain Map (which the estimate walks whole), and the sets stay
-// right when a failed group commit takes changes back and a new day clears
-// the tickets.
+// The day's tickets with their waiting and priority sets and each series'
+// live numbers kept as tickets are set (hub/queue/day-tickets.ts): through a
+// random day of real commands, a state holding them gives the same
+// decisions, wait estimates, next numbers (ranges that wrap around) and next
+// tickets ("call next", transfers, priorities) as one holding a plain Map
+// (which the queue walks whole), and the sets stay right when a failed group
+// commit takes changes back and a new day clears the tickets.
 
 import { describe, expect, it } from 'vitest';
-import { DayTickets } from '../../../hub/queue/day-tickets.js';
+import { DayTickets, isLive } from '../../../hub/queue/day-tickets.js';
 import { estimateWait } from '../../../hub/queue/estimate.js';
 import {
   applyChanges,
@@ -17,9 +18,12 @@ import {
   markNoShow,
   type QueueState,
   startService,
+  transfer,
 } from '../../../hub/queue/index.js';
+import { nextNumber, seriesFor } from '../../../hub/queue/numbering.js';
+import { pickNext, waitingFor } from '../../../hub/queue/ordering.js';
 import { applyUndoably } from '../../../hub/service/undo.js';
-import { makeState, SECOND, TestCtx } from './fixture.js';
+import { makeState, numbering, SECOND, TestCtx } from './fixture.js';
 
 function random(seed: number) {
   let s = seed >>> 0;
@@ -38,6 +42,10 @@ function expectSetsRight(tickets: DayTickets) {
     new Set(all.filter((t) => t.priority !== null).map((t) => t.id)),
   );
   expect(tickets.firstIssuedAt).toBe(Math.min(Number.POSITIVE_INFINITY, ...all.map((t) => t.issuedAt)));
+  for (const t of all)
+    expect(tickets.liveNumbers(t.seriesKey).has(t.number)).toBe(
+      all.some((o) => o.seriesKey === t.seriesKey && o.number === t.number && isLive(o)),
+    );
 }
 
 describe('DayTickets: the waiting line without walking the day', () => {
@@ -75,6 +83,60 @@ describe('DayTickets: the waiting line without walking the day', () => {
       ctxB.advance(20 * SECOND);
     }
     expect(plain.tickets.size).toBeGreaterThan(120);
+    expectSetsRight(indexed.tickets as DayTickets);
+  });
+
+  it('numbers that wrap around, transfers and priorities: the same next number and next ticket', () => {
+    // Small wrapping ranges, so that the next number steps over live tickets all day.
+    const opts = { ccNumbering: numbering('', 1001, 1012, true), ltNumbering: numbering('L', 1, 5, true) };
+    const indexed = makeState(opts);
+    indexed.tickets = new DayTickets();
+    const plain = makeState(opts);
+    const ctxA = new TestCtx();
+    const ctxB = new TestCtx();
+    const rnd = random(7);
+    const procedures = ['cc-cap', 'cc-doi', 'ct-tt', 'ct-lt'];
+    let accepted = 0;
+    const both = <R>(decide: (s: QueueState, c: TestCtx) => Decision<R>) => {
+      const a = decide(indexed, ctxA);
+      const b = decide(plain, ctxB);
+      expect(a).toEqual(b);
+      if (a.ok) applyChanges(indexed, a.changes);
+      if (b.ok) applyChanges(plain, b.changes);
+      if (a.ok) accepted++;
+    };
+    for (let step = 0; step < 1500; step++) {
+      const r = rnd();
+      const counterId = 1 + Math.floor(rnd() * 3);
+      if (r < 0.35) {
+        const procedureId = procedures[Math.floor(rnd() * procedures.length)]!;
+        const priority = rnd() < 0.25 ? indexed.catalogue.priorityCategories[0]!.id : null;
+        both((s, c) => issueTicket(s, { procedureId, priority }, c));
+      } else if (r < 0.6) both((s, c) => callNext(s, { counterId }, c));
+      else if (r < 0.7) both((s, c) => startService(s, { counterId }, c));
+      else if (r < 0.85) both((s, c) => finishService(s, { counterId }, c));
+      else if (r < 0.92) {
+        const toCounterId = 1 + Math.floor(rnd() * 3);
+        both((s, c) => transfer(s, { counterId, toCounterId }, c));
+      } else both((s, c) => markNoShow(s, { counterId }, c));
+      for (const c of indexed.counters.values()) {
+        const other = plain.counters.get(c.id)!;
+        expect(pickNext(indexed, c, ctxA.now)?.id).toBe(pickNext(plain, other, ctxB.now)?.id);
+        expect(waitingFor(indexed, c)).toEqual(waitingFor(plain, other));
+      }
+      for (const p of indexed.catalogue.procedures) {
+        const series = seriesFor(indexed, p);
+        if (series)
+          expect(nextNumber(indexed, series.seriesKey, series.numbering)).toBe(
+            nextNumber(plain, series.seriesKey, series.numbering),
+          );
+      }
+      ctxA.advance(15 * SECOND);
+      ctxB.advance(15 * SECOND);
+    }
+    expect(accepted).toBeGreaterThan(450);
+    // The ranges wrapped many times over.
+    expect(plain.tickets.size).toBeGreaterThan(100);
     expectSetsRight(indexed.tickets as DayTickets);
   });
 
