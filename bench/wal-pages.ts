@@ -31,8 +31,8 @@ for (const [c, id] of [
   await c.subscribeAsync(topics.deviceReply(id), { qos: 1 });
 const ask = (c: typeof kiosk, id: string, action: RequestAction, body: object) =>
   new Promise<void>((resolve, reject) => {
-    // As the devices make them: a rating button's event ids sort by time, a kiosk's are random.
-    const requestId = action === 'submit-rating' ? timeOrderedId() : `${action}-${Math.random()}`;
+    // As the devices make them: time-ordered (edge/kiosk/issuer.ts, edge/rating-button).
+    const requestId = timeOrderedId();
     const on = (_t: string, p: Buffer) => {
       const r = JSON.parse(p.toString()) as { requestId: string; ok: boolean };
       if (r.requestId !== requestId) return;

@@ -9,10 +9,10 @@
 // The outbox is sent with `sync-tickets` when the link returns, oldest first,
 // and the lease is topped up while online.
 
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
 import { type DeviceConnection, RequestTimeout } from '../../shared/device/connection.js';
+import { timeOrderedId } from '../../shared/ids/time-ordered-id.js';
 import type { Logger } from '../../shared/log/logger.js';
 import {
   type IssuedTicket,
@@ -88,7 +88,9 @@ export class Issuer extends EventEmitter<IssuerEvents> {
 
   async issue(choice: { procedureId: string; priority: string | null }): Promise<Issued> {
     const { connection, log } = this.options;
-    const requestId = randomUUID();
+    // Time-ordered, as the hub's own ids: the hub's index of request ids grows
+    // at its end rather than touching a random page of a day-sized index.
+    const requestId = timeOrderedId();
     const pressedAt = this.now();
     let why = 'not connected to the hub';
     if (connection.connected) {

@@ -15,9 +15,9 @@
 // kiosk may have printed), and a file written by another kiosk is not used
 // at all. `damage` says what happened, for the device status.
 
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { timeOrderedId } from '../../shared/ids/time-ordered-id.js';
 import type { Logger } from '../../shared/log/logger.js';
 import {
   type CatalogueMessage,
@@ -257,7 +257,7 @@ export class LocalState {
       used.push(number);
       data.used.numbers[procedure.seriesKey] = used;
       const entry: OutboxEntry = {
-        ticketId: randomUUID(),
+        ticketId: timeOrderedId(), // 74 random bits: unguessable, as its lookup page needs
         requestId: input.requestId,
         serviceDate: lease.serviceDate,
         seriesKey: procedure.seriesKey,
