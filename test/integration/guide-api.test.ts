@@ -181,7 +181,9 @@ describe('a store made before guide cards', () => {
       db.exec(
         "DROP TABLE procedure_guides; DROP TABLE central_outbox; DROP TABLE central_state; DELETE FROM settings WHERE key = 'guideSamplesLoaded';" +
           // and what version 9 added (counters and the counter time)
-          ' DROP INDEX calls_by_ticket; ALTER TABLE tickets DROP COLUMN counter_called_at; ALTER TABLE counters DROP COLUMN free_since',
+          ' DROP INDEX calls_by_ticket; ALTER TABLE tickets DROP COLUMN counter_called_at; ALTER TABLE counters DROP COLUMN free_since;' +
+          // and what version 10 changed (version 11 rebuilds the ratings table from whatever form it has)
+          ' ALTER TABLE tickets DROP COLUMN issue_reply; CREATE INDEX audit_log_by_time ON audit_log(at)',
       );
       db.prepare("UPDATE procedures SET name = 'Thủ tục khác' WHERE id = 'cu-tru-01'").run();
       db.pragma('user_version = 6');

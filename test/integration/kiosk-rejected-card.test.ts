@@ -47,7 +47,7 @@ describe('CCCD dates', () => {
 });
 
 describe('a rejected card at the kiosk', () => {
-  it('beeps twice and flashes the LED, then the LED is steady again', { timeout: 30_000 }, async () => {
+  it('beeps twice and flashes the LED, then the LED is steady again', { timeout: 120_000 }, async () => {
     const hub: TestHub = await startTestHub();
     cleanup.push(() => hub.stop());
     const pty = await ptyPair(dir.path, 'reject');
@@ -96,12 +96,15 @@ describe('a rejected card at the kiosk', () => {
         if (rejected === 0) writeFileSync(pty.b, future);
         return rejected > 0;
       },
-      5000,
+      30_000,
       'the rejection',
     );
     expect(new Set(patterns)).toEqual(new Set(['blink-fast']));
-    await waitFor(() => beeps === 2 * rejected, 5000, 'two beeps per rejected code');
-    await waitFor(() => kiosk.ledPattern === 'on', 10_000, 'the LED steady again');
+    // Deadlines against a hang only: on a loaded machine the beeps' timers and
+    // a late copy of the code (written again until the first was seen) can
+    // take seconds.
+    await waitFor(() => beeps === 2 * rejected, 30_000, 'two beeps per rejected code');
+    await waitFor(() => kiosk.ledPattern === 'on', 30_000, 'the LED steady again');
     expect(beeps).toBe(2 * rejected);
   });
 });
