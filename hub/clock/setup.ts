@@ -41,11 +41,21 @@ function currentBootId(): string | null {
   }
 }
 
-/** The latest stored moment: the last ticket event and the last audit entry written (rowid order). */
+/**
+ * The latest stored moment: the latest event of the tickets of the two
+ * latest service dates, and the last audit entry written (rowid order).
+ * Events are keyed by ticket (schema 12), so the last one written is no
+ * longer at the end of a b-tree. The queue writes events only for tickets
+ * of its service date, and the daily reset for those of the date it closes
+ * (cancelled, they keep their date; carried ones take the new one), so the
+ * two latest dates hold the latest event; read by key (tickets by service
+ * date, then each one's events), a few hundred rows, not the year.
+ */
 export function lastStoredEventAt(db: Db): number | null {
-  const at = (sql: string) => (db.prepare(sql).get() as { at: number } | undefined)?.at ?? null;
+  const at = (sql: string) => (db.prepare(sql).get() as { at: number | null } | undefined)?.at ?? null;
   const times = [
-    at('SELECT at FROM ticket_events ORDER BY id DESC LIMIT 1'),
+    at(`SELECT max(e.at) AS at FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id
+        WHERE t.service_date IN (SELECT DISTINCT service_date FROM tickets ORDER BY service_date DESC LIMIT 2)`),
     at('SELECT at FROM audit_log ORDER BY id DESC LIMIT 1'),
   ].filter((t): t is number => t !== null);
   return times.length ? Math.max(...times) : null;

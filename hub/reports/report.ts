@@ -369,7 +369,7 @@ export async function buildReport(store: QueueStore, options: ReportOptions): Pr
      LEFT JOIN ticket_events e ON e.ticket_id = t.id
        AND e.type IN ('called', 'started', 'finished', 'no_show', 'transferred', 'cancelled')
      WHERE t.service_date = ?
-     ORDER BY t.id, e.at, e.id`,
+     ORDER BY t.id, e.at, e.seq`,
   );
   const ratingsOfDay = db.prepare(
     `SELECT r.counter_id, r.officer, r.level, r.score, t.procedure_id

@@ -194,7 +194,9 @@ export class QueueStore {
          spent_at = excluded.spent_at`,
     );
     this.insertEvent = db.prepare(
-      'INSERT INTO ticket_events (ticket_id, type, at, counter_id, officer, detail) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO ticket_events (ticket_id, seq, type, at, counter_id, officer, detail)
+       VALUES (@ticketId, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = @ticketId),
+               @type, @at, @counterId, @officer, @detail)`,
     );
     this.insertCall = db.prepare(
       'INSERT INTO calls (id, ticket_id, counter_id, recall, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
@@ -443,14 +445,14 @@ export class QueueStore {
         break;
       case 'event': {
         const e = change.event;
-        this.insertEvent.run(
-          e.ticketId,
-          e.type,
-          e.at,
-          e.counterId,
-          e.officer,
-          e.detail ? JSON.stringify(e.detail) : null,
-        );
+        this.insertEvent.run({
+          ticketId: e.ticketId,
+          type: e.type,
+          at: e.at,
+          counterId: e.counterId,
+          officer: e.officer,
+          detail: e.detail ? JSON.stringify(e.detail) : null,
+        });
         break;
       }
       case 'call':

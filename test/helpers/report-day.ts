@@ -123,9 +123,9 @@ export async function buildKnownDay(t: TestHub): Promise<KnownDay> {
       for (const [display, [day, times]] of Object.entries(timetable)) {
         const id = issued[display]!;
         const events = db
-          .prepare('SELECT id, type FROM ticket_events WHERE ticket_id = ? ORDER BY id')
+          .prepare('SELECT seq, type FROM ticket_events WHERE ticket_id = ? ORDER BY seq')
           .all(id) as {
-          id: number;
+          seq: number;
           type: string;
         }[];
         if (events.length !== times.length) {
@@ -135,7 +135,11 @@ export async function buildKnownDay(t: TestHub): Promise<KnownDay> {
         }
         const when = events.map((e, i) => ({ type: e.type, at: at(day, times[i]!) }));
         events.forEach((e, i) => {
-          db.prepare('UPDATE ticket_events SET at = ? WHERE id = ?').run(when[i]!.at, e.id);
+          db.prepare('UPDATE ticket_events SET at = ? WHERE ticket_id = ? AND seq = ?').run(
+            when[i]!.at,
+            id,
+            e.seq,
+          );
         });
         const first = (type: string) => when.find((e) => e.type === type)?.at ?? null;
         const last = (...types: string[]) => when.findLast((e) => types.includes(e.type))?.at ?? null;

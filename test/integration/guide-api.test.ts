@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guideContent, guideLines } from '../../shared/protocol/guide.js';
 import { mqttKiosk, startTestHub, type TestHub, tempDir } from '../helpers/hub.js';
+import { UNDO_SCHEMA_12 } from '../helpers/old-schema.js';
 
 let t: TestHub;
 let admin: ReturnType<TestHub['as']>;
@@ -183,7 +184,9 @@ describe('a store made before guide cards', () => {
           // and what version 9 added (counters and the counter time)
           ' DROP INDEX calls_by_ticket; ALTER TABLE tickets DROP COLUMN counter_called_at; ALTER TABLE counters DROP COLUMN free_since;' +
           // and what version 10 changed (version 11 rebuilds the ratings table from whatever form it has)
-          ' ALTER TABLE tickets DROP COLUMN issue_reply; CREATE INDEX audit_log_by_time ON audit_log(at)',
+          ' ALTER TABLE tickets DROP COLUMN issue_reply; CREATE INDEX audit_log_by_time ON audit_log(at);' +
+          // and what version 12 changed (events keyed by ticket)
+          UNDO_SCHEMA_12,
       );
       db.prepare("UPDATE procedures SET name = 'Thủ tục khác' WHERE id = 'cu-tru-01'").run();
       db.pragma('user_version = 6');

@@ -55,7 +55,7 @@ describe('timesShifted in the store', () => {
     const db = openDb(join(dir.path, 'shift'));
     const store = new QueueStore(db);
     db.prepare(
-      "INSERT INTO ticket_events (ticket_id, type, at) VALUES ('a', 'issued', 1000), ('b', 'issued', 1000)",
+      "INSERT INTO ticket_events (ticket_id, seq, type, at) VALUES ('a', 1, 'issued', 1000), ('b', 1, 'issued', 1000)",
     ).run();
     const payload = (id: string) => JSON.stringify({ callId: id, display: '1001', at: 2000 });
     db.prepare(

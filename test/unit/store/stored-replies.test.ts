@@ -18,6 +18,7 @@ import { QueueStore } from '../../../hub/store/queue-store.js';
 import { createLogger, memorySink } from '../../../shared/log/logger.js';
 import { parseTopic, topics } from '../../../shared/protocol/topics.js';
 import { tempDir } from '../../helpers/hub.js';
+import { UNDO_SCHEMA_12 } from '../../helpers/old-schema.js';
 
 const T0 = Date.UTC(2025, 9, 1, 2, 0, 0);
 
@@ -102,6 +103,7 @@ describe('stored replies of device requests', () => {
     start();
     db.close();
     const v9 = new Database(`${dir.path}/${STORE_FILE}`);
+    v9.exec(UNDO_SCHEMA_12);
     v9.exec('ALTER TABLE tickets DROP COLUMN issue_reply; CREATE INDEX audit_log_by_time ON audit_log(at);');
     v9.pragma('user_version = 9');
     const oldReply = {
