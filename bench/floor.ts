@@ -1,7 +1,7 @@
 // The physical floor of a durable ticket, measured on the disk the hub's
 // store lives on, in the same benchmark run: a raw 4 KiB write + fdatasync,
 // and a one-row durable SQLite commit of a ticket-sized row with the hub's
-// own connection settings (WAL, synchronous=FULL, 1 KiB pages). Whatever the
+// own connection settings (WAL, synchronous=FULL, 512-byte pages). Whatever the
 // hub does beyond a broker round trip and one such commit is its own cost.
 
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -38,7 +38,7 @@ export function fdatasyncTimes(dir: string, n: number): number[] {
 /**
  * One-row durable commits (ms each): an INSERT of a row the size of a stored
  * ticket (~24 columns, ~350 bytes) in its own transaction, through the
- * hub's connection settings (db.ts configure: WAL, synchronous=FULL, 1 KiB pages).
+ * hub's connection settings (db.ts configure: WAL, synchronous=FULL, 512-byte pages).
  */
 export function commitTimes(dir: string, n: number): number[] {
   const db = new Database(join(dir, 'floor.sqlite'));

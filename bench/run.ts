@@ -820,7 +820,7 @@ async function main() {
   rows.push([
     'floor: one-row durable SQLite commit, ticket-sized (p50 / p99 ms)',
     `${floor.commitP50.toFixed(3)} / ${floor.commitP99.toFixed(3)}`,
-    'WAL, synchronous=FULL, 1 KiB pages',
+    'WAL, synchronous=FULL, 512-byte pages',
   ]);
 
   if (SECTIONS.has('start')) {

@@ -31,6 +31,8 @@ import type { Db } from './db.js';
 /** Room a backup leaves on its disk, for the store's own writes meanwhile. */
 const FREE_MARGIN = 16 * 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** What the online backup copies per turn of the event loop: the hub answers between turns. */
+const STEP_BYTES = 1024 * 1024;
 
 export class BackupError extends Error {
   override readonly name = 'BackupError';
@@ -247,7 +249,7 @@ export async function writeBackup(
   options: {
     shouldStop?: () => boolean;
     /**
-     * Pages copied per turn of the event loop (1 KiB each). The hub's own
+     * Pages copied per turn of the event loop (default: 1 MiB of them). The hub's own
      * writes meanwhile are carried into the copy; another process's writes
      * restart it, so a separate program copies all in one step (one read
      * transaction, which in WAL mode does not hold the hub's writes up).
@@ -258,9 +260,8 @@ export async function writeBackup(
   const started = performance.now();
   mkdirSync(dir, { recursive: true });
   // A backup that fills the disk would also fail the hub's own writes meanwhile.
-  const size =
-    (db.pragma('page_count', { simple: true }) as number) *
-    (db.pragma('page_size', { simple: true }) as number);
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const size = (db.pragma('page_count', { simple: true }) as number) * pageSize;
   const { bavail, bsize } = statfsSync(dir);
   const free = bavail * bsize;
   if (free < size + FREE_MARGIN) {
@@ -275,7 +276,7 @@ export async function writeBackup(
     await db.backup(partial, {
       progress: () => {
         if (options.shouldStop?.()) throw new BackupError('the backup was stopped (hub stopping)');
-        return options.pagesPerStep ?? 1024;
+        return options.pagesPerStep ?? Math.max(1, Math.floor(STEP_BYTES / pageSize));
       },
     });
   } catch (error) {
