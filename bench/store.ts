@@ -35,6 +35,7 @@ import {
 } from '../hub/queue/commands.js';
 import { takeCounter } from '../hub/queue/counters.js';
 import type { Context, Decision, QueueState } from '../hub/queue/types.js';
+import { buildReport } from '../hub/reports/report.js';
 import { QueueService } from '../hub/service/queue-service.js';
 import { quickCheck, sealStoreFile, writeBackup } from '../hub/store/backup.js';
 import { openDb } from '../hub/store/db.js';
@@ -271,6 +272,15 @@ function startToReady(dist: string, dataDir: string): Promise<{ ms: number; quic
   });
 }
 
+function statPageSize(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma('page_size', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'qms-bench-store-'));
   const dataDir = join(work, 'data');
@@ -295,8 +305,28 @@ async function main() {
     }
     ro.close();
 
+    // Reports as an administrator asks for them: the last month, the whole year (warm cache).
     const db = new Database(store);
     db.pragma('journal_mode = WAL');
+    const reader = new QueueStore(db);
+    const { first, last } = db
+      .prepare('SELECT min(service_date) AS first, max(service_date) AS last FROM tickets')
+      .get() as { first: string; last: string };
+    const monthStart = new Date(Date.parse(last) - 30 * 86_400_000).toISOString().slice(0, 10);
+    const reportMs = async (from: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        const report = await buildReport(reader, { from, to: last, timeZone: 'Asia/Ho_Chi_Minh' });
+        ms.push(performance.now() - t);
+        if (report.procedures.total.issued === 0) throw new Error(`the report from ${from} counts no ticket`);
+      }
+      return Math.round(median(ms));
+    };
+    const reports = {
+      monthMs: await reportMs(monthStart.localeCompare(first) > 0 ? monthStart : first),
+      yearMs: await reportMs(first),
+    };
     const backups = join(work, 'backups');
     const times: number[] = [];
     const pauses: number[] = [];
@@ -353,6 +383,8 @@ async function main() {
       },
       backup: { ms: median(times), bytes: backupBytes, longestEventLoopWaitMs: Math.round(median(pauses)) },
       restoreMs: Math.round(median(restoreTimes)),
+      reports,
+      pageSize: statPageSize(store),
     };
     console.log(`
 store: ${DAYS} working days × ${PER_DAY} = ${tickets} tickets, ${mib(bytes)} (${Object.entries(counts)
@@ -362,6 +394,7 @@ PRAGMA quick_check (start-up check):   ${result.quickCheckMs} ms   (hub's own lo
 start to ready, compiled hub:           ${result.startToReadyMs.yearStore} ms on the year store, ${result.startToReadyMs.freshStore} ms on a fresh one
 daily backup (online, checked, sealed): ${result.backup.ms} ms, ${mib(result.backup.bytes)}; event loop waited at most ${result.backup.longestEventLoopWaitMs} ms
 restore (copy, check, seal):            ${result.restoreMs} ms
+report, last 30 days / whole store:     ${reports.monthMs} ms / ${reports.yearMs} ms (${result.pageSize}-byte pages)
 (median of 3, warm cache; ${result.machine})`);
     console.log(JSON.stringify(result));
   } finally {
