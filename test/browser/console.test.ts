@@ -270,8 +270,16 @@ describe('officer counter console', () => {
       await shows(page, '#counter-name', 'Quầy 1');
       expect(await page.locator('#picker').isHidden()).toBe(true);
 
-      // Sign-out frees the counter and ends the session (once nobody is at
-      // the desk: a counter with a citizen at it cannot be left).
+      // Sign-out with a citizen at the desk: the counter cannot be left, the
+      // page says why and stays; once nobody is at the desk, sign-out frees
+      // the counter and ends the session.
+      await page.locator('#sign-out').click();
+      await noticeSays(
+        page,
+        /^Quầy 1 đang có số 1008: hãy kết thúc, đánh dấu vắng mặt hoặc chuyển số này trước\. Bấm "Đăng xuất" lần nữa để vẫn đăng xuất: quầy vẫn đứng tên bạn\.$/,
+      );
+      expect(new URL(page.url()).pathname).toBe('/console');
+      expect(t.hub.service.state.counters.get(1)!.officer).toBe('canbo1');
       await page.keyboard.press('s');
       await shows(page, '#current-title', 'Đang phục vụ');
       await page.keyboard.press('f');
@@ -280,6 +288,35 @@ describe('officer counter console', () => {
       await page.waitForURL(`${t.httpUrl}/login?next=%2Fconsole`);
       expect(t.hub.service.state.counters.get(1)!.officer).toBeNull();
 
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('signs out on a second press with a citizen at the desk, the counter still on the officer', async () => {
+    const t = await startTestHub();
+    hubs.push(t);
+    const password = await t.addAccount('canbo2', 'officer');
+    const k = await kiosk(t.mqttUrl, 'kiosk-2', t.addDevice('kiosk-2', 'kiosk'));
+    clients.push(k.client);
+    expect((await k.issue('can-cuoc-01')).display).toBe('1001');
+    const { context, page } = await newPage(browser);
+    try {
+      await signIn(page, t.httpUrl, 'canbo2', password, '/console');
+      await page.locator('#picker [data-counter="1"]').click();
+      await shows(page, '#counter-name', 'Quầy 1');
+      await page.locator('#act-call-next').click();
+      await shows(page, '#current-display', '1001');
+
+      await page.locator('#sign-out').click();
+      await noticeSays(page, /^Quầy 1 đang có số 1001: .* Bấm "Đăng xuất" lần nữa/);
+      await page.locator('#sign-out').click();
+      await page.waitForURL(`${t.httpUrl}/login?next=%2Fconsole`);
+      // The session is over; the citizen is still called at counter 1, on this officer's name.
+      const counter = t.hub.service.state.counters.get(1)!;
+      expect(counter.officer).toBe('canbo2');
+      expect(t.hub.service.state.tickets.get(counter.currentTicketId!)?.display).toBe('1001');
       expect(pageErrors(page)).toEqual([]);
     } finally {
       await context.close();

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measures, Report } from '../../hub/reports/report.js';
+import { parseProfile } from '../../simulate/profile.js';
 import { launchBrowser, newPage, pageErrors, screenshot, signIn } from '../helpers/browser.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { buildKnownDay, type KnownDay, parseCsv } from '../helpers/report-day.js';
@@ -245,6 +246,14 @@ describe('reports page', () => {
       expect(await page.getAttribute('#procedure-csv', 'href')).toBe(
         `/api/reports.csv?from=${day.before}&to=${day.date}&group=procedure&target=15`,
       );
+      // The same range as a day-simulator profile, downloaded through the page's own link.
+      const profileHref = `/api/reports/profile?from=${day.before}&to=${day.date}&target=15`;
+      expect(await page.getAttribute('#profile-json', 'href')).toBe(profileHref);
+      expect(await page.textContent('#profile-json')).toBe('Tải hồ sơ cho bộ mô phỏng (JSON)');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#profile-json')]);
+      expect(download.suggestedFilename()).toBe(`profile-${day.before}-${day.date}.json`);
+      const profile = parseProfile(readFileSync(await download.path(), 'utf8'), 'the downloaded profile');
+      expect(profile.source).toMatch(/2 day\(s\) with tickets, 7 tickets/);
       expect(pageErrors(page)).toEqual([]);
     } finally {
       await context.close();

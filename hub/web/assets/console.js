@@ -168,8 +168,12 @@ function failed(error) {
   notify(error.message, 'error');
 }
 
+/** Set when sign-out was refused the counter once because a citizen is at it. */
+let signOutWarned = false;
+
 /** Run one request with every action button off, then show the counter as the hub has it. */
 async function busy(work) {
+  signOutWarned = false; // a new action: a later sign-out warns again
   page.busy = true;
   render();
   try {
@@ -400,7 +404,18 @@ $('take').addEventListener('click', async () => {
 $('sign-out').addEventListener('click', async () => {
   // The counter is freed so that later calls are not put on this officer's name.
   if (page.counterId && mine(page.counter)) {
-    await api('POST', `/api/counters/${page.counterId}/leave`).catch(() => {});
+    try {
+      await api('POST', `/api/counters/${page.counterId}/leave`);
+    } catch (e) {
+      // A citizen called or served here keeps the counter: say so once (the
+      // hub's message names the number), and sign out on the second press
+      // with the counter still under this officer's name.
+      if (e instanceof ApiError && e.code === 'counter_busy' && !signOutWarned) {
+        signOutWarned = true;
+        notify(`${e.message} ${C.signOutAnyway}`, 'error');
+        return;
+      }
+    }
   }
   try {
     await api('DELETE', '/api/session');

@@ -285,6 +285,12 @@ function csvHref(report, group) {
   return `/api/reports.csv?${q}`;
 }
 
+/** The range as a day-simulator profile (GET /api/reports/profile; the hub names the file). */
+function profileHref(report) {
+  const q = new URLSearchParams({ from: report.from, to: report.to, target: String(report.targetMinutes) });
+  return `/api/reports/profile?${q}`;
+}
+
 function tile(label, value, detail) {
   return h(
     'div',
@@ -335,6 +341,8 @@ function render(report) {
     // The hub names the file (Content-Disposition), e.g. bao-cao-2026-11-01_2026-11-30-thu-tuc.csv.
     link.href = csvHref(report, group);
   }
+
+  $('profile-json').href = profileHref(report);
 
   const levels = report.ratingLevels.map((l) => `${l.name} ${l.score}`).join(', ');
   fill(

@@ -14,6 +14,8 @@ export const consoleText = {
   takeCounter: 'Nhận quầy',
   tookCounter: 'Đã nhận {counterName}.',
   counterGone: 'Không còn quầy đã chọn; hãy chọn quầy khác.',
+  /** After the hub's counter_busy message, when sign-out cannot free the counter. */
+  signOutAnyway: 'Bấm "Đăng xuất" lần nữa để vẫn đăng xuất: quầy vẫn đứng tên bạn.',
   state: {
     open: 'Đang mở',
     paused: 'Tạm dừng',

@@ -17,6 +17,9 @@ export const reportsText = {
   headingOneDay: 'Báo cáo ngày {from}',
   targetNote: 'Mục tiêu: gọi trong vòng {target} phút',
   download: 'Tải CSV',
+  profileDownload: 'Tải hồ sơ cho bộ mô phỏng (JSON)',
+  profileNote:
+    'Lượng người đến theo giờ, thời gian phục vụ và tỷ lệ vắng mặt của khoảng thời gian này, để bộ mô phỏng tính số quầy cần bố trí (npm run simulate -- --profile <tệp> --plan).',
   empty: 'Không có số liệu trong khoảng thời gian này.',
   adminOnly: 'Chỉ tài khoản quản trị được xem báo cáo.',
 
