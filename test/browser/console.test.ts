@@ -104,14 +104,21 @@ describe('officer counter console', () => {
     await Promise.all(hubs.splice(0).map((h) => h.stop()));
   });
 
-  it('signs in, takes a counter, calls, serves and transfers with buttons and shortcuts, live', async () => {
+  /** A hub with an officer's account and a kiosk that has issued tickets for these procedures. */
+  async function officeWithTickets(officer: string, procedures: string[]) {
     const t = await startTestHub();
     hubs.push(t);
-    const password = await t.addAccount('canbo1', 'officer');
+    const password = await t.addAccount(officer, 'officer');
     const k = await kiosk(t.mqttUrl, 'kiosk-1', t.addDevice('kiosk-1', 'kiosk'));
     clients.push(k.client);
-    const first = await k.issue('can-cuoc-01');
-    const second = await k.issue('can-cuoc-02');
+    const tickets = [];
+    for (const p of procedures) tickets.push(await k.issue(p));
+    return { t, password, k, tickets };
+  }
+
+  it('signs in, takes a counter, calls, serves and transfers with buttons and shortcuts, live', async () => {
+    const { t, password, k, tickets } = await officeWithTickets('canbo1', ['can-cuoc-01', 'can-cuoc-02']);
+    const [first, second] = tickets as [(typeof tickets)[0], (typeof tickets)[0]];
     expect([first.display, second.display]).toEqual(['1001', '1002']);
 
     const { context, page } = await newPage(browser);
@@ -295,12 +302,8 @@ describe('officer counter console', () => {
   }, 60_000);
 
   it('signs out on a second press with a citizen at the desk, the counter still on the officer', async () => {
-    const t = await startTestHub();
-    hubs.push(t);
-    const password = await t.addAccount('canbo2', 'officer');
-    const k = await kiosk(t.mqttUrl, 'kiosk-2', t.addDevice('kiosk-2', 'kiosk'));
-    clients.push(k.client);
-    expect((await k.issue('can-cuoc-01')).display).toBe('1001');
+    const { t, password, tickets } = await officeWithTickets('canbo2', ['can-cuoc-01']);
+    expect(tickets.map((x) => x.display)).toEqual(['1001']);
     const { context, page } = await newPage(browser);
     try {
       await signIn(page, t.httpUrl, 'canbo2', password, '/console');
